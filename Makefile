@@ -1,0 +1,47 @@
+# skl_lstm developer entry points. Each target sets up .venv on first use.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+export TF_CPP_MIN_LOG_LEVEL := 3
+export PYTHONHASHSEED := 0
+
+.PHONY: help venv demo test test-slow test-oldest test-long lint clean
+
+help:
+	@echo "make demo         tune and evaluate an LSTM on the bundled airline series"
+	@echo "make test         the test suite (fast tests, under 10 minutes on 2 cores)"
+	@echo "make test-slow    the slow tests (longer training)"
+	@echo "make test-oldest  the suite against the oldest supported scikit-learn"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "skl_lstm needs Python >= 3.11, found " + sys.version.split()[0]'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(PY) examples/demo_airline.py
+
+test: $(STAMP)
+	$(PY) -m pytest -n 2 --durations=10
+
+test-slow: $(STAMP)
+	$(PY) -m pytest -n 2 -m slow
+
+# The lower end of the supported scikit-learn range, in its own environment.
+OLDEST_VENV := .venv-oldest
+$(OLDEST_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(OLDEST_VENV)
+	$(OLDEST_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(OLDEST_VENV)/bin/python -m pip install --quiet -e ".[test]" "scikit-learn==1.6.1" "pandas==2.2.3"
+	@touch $@
+
+test-oldest: $(OLDEST_VENV)/.installed
+	$(OLDEST_VENV)/bin/python -m pytest -n 2 -p no:randomly tests/test_common.py tests/test_pipeline.py
+
+clean:
+	rm -rf $(VENV) $(OLDEST_VENV) build *.egg-info .pytest_cache demo_output

@@ -1,0 +1,47 @@
+"""skl_lstm: scikit-learn compatible LSTM forecasting, leak-free by construction.
+
+Importing the package does not import TensorFlow or Keras: the transformers,
+baselines, metrics and datasets work without them. ``LSTMRegressor``,
+``recommended_pipeline`` and ``diagnose`` load Keras the first time they are
+used.
+"""
+
+from . import datasets, metrics
+from ._version import __version__
+from .baselines import NaiveForecaster, SeasonalNaiveForecaster
+from .compose import DifferencedTargetRegressor
+from .preprocessing import WindowTransformer
+
+__all__ = [
+    "DifferencedTargetRegressor",
+    "LSTMRegressor",
+    "NaiveForecaster",
+    "SeasonalNaiveForecaster",
+    "WindowTransformer",
+    "__version__",
+    "datasets",
+    "diagnose",
+    "metrics",
+    "recommended_pipeline",
+]
+
+_LAZY = {
+    "LSTMRegressor": ("._regressor", "LSTMRegressor"),
+    "recommended_pipeline": ("._recipes", "recommended_pipeline"),
+    "diagnose": (".diagnostics", "diagnose"),
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        value = getattr(importlib.import_module(module, __name__), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'skl_lstm' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

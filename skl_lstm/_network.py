@@ -1,0 +1,99 @@
+"""Plain Keras model factory for LSTMRegressor (no scikit-learn here).
+
+Keeping the network apart from the estimator lets each be tested alone: the
+estimator does the scikit-learn plumbing, :func:`build_lstm` builds layers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import keras
+from keras import ops
+
+
+@keras.saving.register_keras_serializable(package="skl_lstm")
+class MaskMissingSteps(keras.layers.Layer):
+    """Replace NaN by 0 and mask every time step that had a NaN.
+
+    Recurrent layers skip masked steps (they carry their state over them), so
+    the warm-up steps of :class:`~skl_lstm.WindowTransformer` are treated as
+    absent history, never as real zeros.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs):
+        return ops.where(ops.isnan(inputs), ops.zeros_like(inputs), inputs)
+
+    def compute_mask(self, inputs, mask=None):
+        return ops.logical_not(ops.any(ops.isnan(inputs), axis=-1))
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+def _as_units(units) -> tuple[int, ...]:
+    return tuple(int(u) for u in units) if isinstance(units, Sequence) else (int(units),)
+
+
+def build_lstm(
+    n_timesteps: int,
+    n_features: int,
+    n_outputs: int,
+    *,
+    units=32,
+    activation: str = "tanh",
+    dropout: float = 0.0,
+    recurrent_dropout: float = 0.0,
+    l1: float = 0.0,
+    l2: float = 0.0,
+    mask_missing: bool = True,
+    unroll: bool = False,
+) -> keras.Model:
+    """Build an (uncompiled) stacked-LSTM regression network.
+
+    Parameters
+    ----------
+    n_timesteps, n_features : int
+        Input shape ``(n_timesteps, n_features)`` of one sample.
+    n_outputs : int
+        Width of the linear output layer (one unit per target / horizon).
+    units : int or sequence of int, default=32
+        Units of each LSTM layer; a sequence stacks layers, first to last.
+    activation : str, default="tanh"
+        Activation of the LSTM cell output.
+    dropout, recurrent_dropout : float, default=0.0
+        Dropout of the inputs / recurrent state of every LSTM layer.
+    l1, l2 : float, default=0.0
+        L1/L2 penalties on the LSTM kernels and the output weights.
+    mask_missing : bool, default=True
+        Put a :class:`MaskMissingSteps` layer first so NaN steps are skipped.
+    unroll : bool, default=False
+        Unroll the recurrence (faster for short sequences, more memory).
+
+    Returns
+    -------
+    keras.Model
+        Functional model mapping ``(batch, n_timesteps, n_features)`` to
+        ``(batch, n_outputs)``.
+    """
+    regularizer = keras.regularizers.L1L2(l1=l1, l2=l2) if (l1 or l2) else None
+    inputs = keras.Input(shape=(n_timesteps, n_features), name="window")
+    x = MaskMissingSteps(name="mask_missing")(inputs) if mask_missing else inputs
+    layer_units = _as_units(units)
+    for i, n_units in enumerate(layer_units):
+        x = keras.layers.LSTM(
+            n_units,
+            activation=activation,
+            dropout=dropout,
+            recurrent_dropout=recurrent_dropout,
+            kernel_regularizer=regularizer,
+            return_sequences=i < len(layer_units) - 1,
+            unroll=unroll,
+            name=f"lstm_{i}",
+        )(x)
+    outputs = keras.layers.Dense(n_outputs, kernel_regularizer=regularizer, name="forecast")(x)
+    return keras.Model(inputs, outputs, name="skl_lstm")

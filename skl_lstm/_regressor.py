@@ -1,0 +1,618 @@
+"""LSTMRegressor: a scikeras-based LSTM that behaves like a scikit-learn regressor.
+
+This is the only module (with :mod:`skl_lstm._network`) that imports Keras.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections import defaultdict
+from numbers import Integral, Real
+
+import keras
+import numpy as np
+from scikeras.utils.random_state import tensorflow_random_state
+from scikeras.utils.transformers import RegressorTargetEncoder
+from scikeras.wrappers import BaseWrapper
+from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_random_state, validate_data
+
+from . import _scikeras_compat  # noqa: F401  (adds BaseWrapper.__sklearn_tags__)
+from ._network import build_lstm
+from ._training import train
+from .exceptions import NotFittedError, TrainingDivergedError
+from .preprocessing._windows import split_lag_names
+from .utils._validation import check_finite_target, check_numeric_columns
+
+_OPTIMIZERS = {
+    "adam": keras.optimizers.Adam,
+    "adamw": keras.optimizers.AdamW,
+    "rmsprop": keras.optimizers.RMSprop,
+    "sgd": keras.optimizers.SGD,
+}
+_LOSSES = {
+    "mse": keras.losses.MeanSquaredError,
+    "mae": keras.losses.MeanAbsoluteError,
+    "huber": keras.losses.Huber,
+}
+#: Rows per call of the compiled predict function (bounded memory, no tf.data).
+_PREDICT_CHUNK = 8192
+
+
+class _SequenceEncoder(TransformerMixin, BaseEstimator):
+    """Reshape 2-D windows to ``(samples, timesteps, features)`` as float32."""
+
+    def __init__(self, n_features=None):
+        self.n_features = n_features
+
+    def fit(self, X, y=None):
+        if X.ndim == 3:
+            self.n_timesteps_, self.n_features_per_step_ = X.shape[1], X.shape[2]
+        else:
+            k = self.n_features
+            if X.shape[1] % k:
+                raise ValueError(
+                    f"X has {X.shape[1]} columns, which is not a multiple of n_features={k}; "
+                    "2-D X must hold windows of n_features series in time-major order (as "
+                    "WindowTransformer outputs). Set n_features to the number of series."
+                )
+            self.n_timesteps_, self.n_features_per_step_ = X.shape[1] // k, k
+        return self
+
+    def transform(self, X):
+        X = np.asarray(X, dtype=np.float32)
+        if X.ndim == 2:
+            X = X.reshape(X.shape[0], self.n_timesteps_, self.n_features_per_step_)
+        return X
+
+    def get_metadata(self):
+        return {"n_timesteps_": self.n_timesteps_, "n_features_per_step_": self.n_features_per_step_}
+
+
+def _count_interior_gaps(X3):
+    """Samples with a missing step after an observed one (not just warm-up)."""
+    missing = np.isnan(X3).any(axis=2)
+    return int((missing[:, 1:] & ~missing[:, :-1]).any(axis=1).sum())
+
+
+class LSTMRegressor(RegressorMixin, BaseWrapper):
+    """LSTM regressor for windows of a time series, with a scikit-learn API.
+
+    Built on scikeras' ``BaseWrapper`` with :class:`~sklearn.base.RegressorMixin`
+    first, so :func:`~sklearn.base.is_regressor` is True and it works in
+    :class:`~sklearn.pipeline.Pipeline`, :class:`~sklearn.compose.TransformedTargetRegressor`,
+    :class:`~sklearn.ensemble.VotingRegressor`, :class:`~sklearn.ensemble.StackingRegressor`,
+    searches, ``clone`` and pickle. Hyperparameters are flat constructor
+    arguments, so grids read like ``{"units": [16, 32], "dropout": [0, 0.2]}``.
+
+    ``fit`` holds out the most recent ``validation_fraction`` of the samples
+    (time order is kept: the tail, never a shuffled subset), stops when the
+    validation loss has not improved for ``patience`` epochs, and restores the
+    best weights. A NaN or infinite loss stops training with
+    :class:`~skl_lstm.exceptions.TrainingDivergedError` and leaves the
+    estimator unfitted.
+
+    Parameters
+    ----------
+    units : int or tuple of int, default=32
+        Units of the LSTM layer; a tuple such as ``(64, 32)`` stacks layers.
+    n_features : int or None, default=None
+        Number of series per time step in 2-D ``X`` (whose columns are
+        ``window * n_features`` time-major lags, as
+        :class:`~skl_lstm.WindowTransformer` outputs). None infers it from
+        ``<name>_lag<k>`` column names of a DataFrame, else uses 1. Ignored for
+        3-D ``X`` of shape ``(samples, timesteps, features)``.
+    activation : str, default="tanh"
+        Activation of the LSTM cell output.
+    dropout : float, default=0.0
+        Fraction of the inputs dropped at each step during training.
+    recurrent_dropout : float, default=0.0
+        Fraction of the recurrent state dropped during training.
+    l1 : float, default=0.0
+        L1 penalty on the LSTM kernels and output weights.
+    l2 : float, default=0.0
+        L2 penalty on the LSTM kernels and output weights.
+    loss : {"mse", "mae", "huber"} or keras.losses.Loss, default="mse"
+        Training loss. ``"huber"`` resists outliers; set its threshold with
+        ``loss__delta``.
+    optimizer : {"adam", "adamw", "rmsprop", "sgd"} or keras.optimizers.Optimizer, default="adam"
+        Optimizer; other arguments are routed with ``optimizer__<name>``
+        (e.g. ``optimizer__clipnorm=1.0``).
+    learning_rate : float, default=0.001
+        Learning rate of a named optimizer.
+    epochs : int, default=100
+        Maximum number of passes over the training samples.
+    batch_size : int, default=32
+        Samples per gradient step (capped at the number of training samples).
+    validation_fraction : float, default=0.1
+        Fraction of the most recent samples held out to monitor validation
+        loss. 0 disables it (early stopping then watches the training loss).
+    early_stopping : bool, default=True
+        Stop when the monitored loss has not improved for ``patience`` epochs,
+        and restore the weights of the best epoch.
+    patience : int, default=10
+        Epochs without improvement before stopping.
+    random_state : int, RandomState instance or None, default=None
+        Seed for weight initialisation, dropout and shuffling. An int gives
+        identical predictions on every fit (on the same machine and backend).
+        The global Python, NumPy and TensorFlow seeds are restored after ``fit``.
+    verbose : int, default=0
+        Keras progress output: 0 silent, 1 progress bar, 2 one line per epoch.
+    warm_start : bool, default=False
+        If True, ``fit`` continues from the current weights.
+    callbacks : list of keras.callbacks.Callback or None, default=None
+        Extra Keras callbacks for ``fit``.
+    **kwargs : dict
+        Routed parameters, as in scikeras: ``optimizer__*`` (e.g.
+        ``optimizer__clipnorm=1.0``), ``loss__*`` (e.g. ``loss__delta=0.5``),
+        ``compile__*`` (``keras.Model.compile``) and ``model__*`` (passed to
+        :func:`skl_lstm._network.build_lstm`, e.g. ``model__unroll=True``).
+
+    Attributes
+    ----------
+    model_ : keras.Model
+        The trained network.
+    history_ : dict of list
+        Per-epoch ``"loss"`` and, with a validation tail, ``"val_loss"``.
+    best_epoch_ : int
+        Epoch (1-based) whose weights were kept.
+    n_epochs_ : int
+        Epochs actually run.
+    n_timesteps_ : int
+        Time steps per sample.
+    n_features_per_step_ : int
+        Series per time step.
+    n_features_in_ : int
+        Columns of 2-D ``X`` (or time steps of 3-D ``X``).
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when ``X`` has string column names.
+    n_outputs_ : int
+        Number of targets.
+
+    See Also
+    --------
+    skl_lstm.WindowTransformer : Builds the windows this model reads.
+    skl_lstm.recommended_pipeline : The complete leak-free forecasting pipeline.
+
+    Notes
+    -----
+    Samples whose window has no observed step at all are left out of
+    training. At prediction they get the forecast of an empty history, with
+    a warning.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skl_lstm import LSTMRegressor, WindowTransformer
+    >>> t = np.arange(120.0)
+    >>> X = WindowTransformer(window=8).fit_transform(np.sin(t / 4)[:, None])
+    >>> model = LSTMRegressor(units=8, epochs=5, random_state=0).fit(X, np.sin((t + 1) / 4))
+    >>> model.predict(X[-2:]).shape
+    (2,)
+    """
+
+    _parameter_constraints: dict = {
+        "units": [Interval(Integral, 1, None, closed="left"), tuple, list],
+        "n_features": [Interval(Integral, 1, None, closed="left"), None],
+        "activation": [str],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "recurrent_dropout": [Interval(Real, 0, 1, closed="left")],
+        "l1": [Interval(Real, 0, None, closed="left")],
+        "l2": [Interval(Real, 0, None, closed="left")],
+        "loss": [StrOptions(set(_LOSSES)), keras.losses.Loss],
+        "optimizer": [StrOptions(set(_OPTIMIZERS)), keras.optimizers.Optimizer],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "early_stopping": ["boolean"],
+        "patience": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "callbacks": [list, None],
+    }
+
+    def __init__(
+        self,
+        units=32,
+        *,
+        n_features=None,
+        activation="tanh",
+        dropout=0.0,
+        recurrent_dropout=0.0,
+        l1=0.0,
+        l2=0.0,
+        loss="mse",
+        optimizer="adam",
+        learning_rate=0.001,
+        epochs=100,
+        batch_size=32,
+        validation_fraction=0.1,
+        early_stopping=True,
+        patience=10,
+        random_state=None,
+        verbose=0,
+        warm_start=False,
+        callbacks=None,
+        **kwargs,
+    ):
+        self.units = units
+        self.n_features = n_features
+        self.activation = activation
+        self.dropout = dropout
+        self.recurrent_dropout = recurrent_dropout
+        self.l1 = l1
+        self.l2 = l2
+        self.loss = loss
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.validation_fraction = validation_fraction
+        self.early_stopping = early_stopping
+        self.patience = patience
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.callbacks = callbacks
+        vars(self).update(kwargs)
+        if kwargs:
+            self._user_params = set(kwargs)
+
+    # scikeras reads these; LSTMRegressor always builds its own network.
+    model = None
+    build_fn = None
+    _routing_prefixes = {"model", "optimizer", "loss", "compile"}
+
+    __repr__ = BaseEstimator.__repr__
+
+    # ------------------------------------------------------------------ params
+    @classmethod
+    def _constructor_params(cls):
+        import inspect
+
+        return {
+            name
+            for name, p in inspect.signature(cls.__init__).parameters.items()
+            if name != "self" and p.kind != p.VAR_KEYWORD
+        }
+
+    def _check_param_names(self, names):
+        valid = self._constructor_params()
+        for name in names:
+            if name in valid or ("__" in name and name.split("__", 1)[0] in self._routing_prefixes):
+                continue
+            import difflib
+
+            choices = sorted(valid | {p + "__" for p in self._routing_prefixes})
+            close = difflib.get_close_matches(name, choices, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise ValueError(
+                f"Invalid parameter {name!r} for LSTMRegressor.{hint} Valid parameters are "
+                f"{sorted(valid)}, plus routed ones starting with "
+                f"{sorted(p + '__' for p in self._routing_prefixes)}."
+            )
+
+    def set_params(self, **params):
+        """Set parameters, including routed ``optimizer__*``-style ones.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : LSTMRegressor
+            This estimator.
+        """
+        known = set(self.get_params(deep=False))
+        self._check_param_names([name for name in params if name not in known])
+        return super().set_params(**params)
+
+    # --------------------------------------------------------------- validation
+    def _validate_data(self, X=None, y=None, reset=False, y_numeric=True):
+        if reset and y is None:
+            raise ValueError("LSTMRegressor requires y to be passed, but the target y is None.")
+        if X is None:  # scikeras' score() path: y only
+            y = np.asarray(y)
+            return None, y
+        check_numeric_columns(X, "LSTMRegressor")
+        if reset:
+            self._n_features_guess = self._infer_n_features(X)
+        kwargs = dict(
+            reset=reset,
+            dtype=np.float32,
+            allow_nd=True,
+            ensure_all_finite="allow-nan",
+            accept_sparse=False,
+        )
+        if y is not None:
+            X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, **kwargs)
+            check_finite_target(y, "LSTMRegressor")
+        else:
+            X = validate_data(self, X, **kwargs)
+        if X.ndim not in (2, 3):
+            raise ValueError(
+                f"LSTMRegressor needs 2-D windows (samples, window * n_features) or 3-D "
+                f"sequences (samples, timesteps, features), got X with shape {X.shape}."
+            )
+        if reset:
+            self.X_shape_ = X.shape
+        elif X.shape[1:] != self.X_shape_[1:]:
+            raise ValueError(
+                f"X has shape {X.shape[1:]} per sample, but LSTMRegressor was fitted on "
+                f"{self.X_shape_[1:]}; pass the same window and features as in fit."
+            )
+        return X, y
+
+    def _infer_n_features(self, X):
+        if self.n_features is not None:
+            return int(self.n_features)
+        columns = getattr(X, "columns", None)
+        if columns is not None:
+            parsed = split_lag_names(columns)
+            if parsed is not None:
+                return len(parsed[0])
+        return 1
+
+    @property
+    def target_encoder(self):
+        """Transformer that records the target's shape (scikeras' regressor encoder)."""
+        return RegressorTargetEncoder()
+
+    @property
+    def feature_encoder(self):
+        """Transformer that turns ``X`` into the network's 3-D input."""
+        return _SequenceEncoder(n_features=getattr(self, "_n_features_guess", 1))
+
+    # ------------------------------------------------------------------ model
+    def _get_compile_kwargs(self):
+        params = self.get_params(deep=False)
+        routed = {k.split("__", 1)[1]: v for k, v in params.items() if k.startswith("optimizer__")}
+        if isinstance(self.optimizer, str):
+            optimizer = _OPTIMIZERS[self.optimizer](learning_rate=self.learning_rate, **routed)
+        else:
+            optimizer = self.optimizer.__class__.from_config(self.optimizer.get_config())
+        loss_args = {k.split("__", 1)[1]: v for k, v in params.items() if k.startswith("loss__")}
+        loss = _LOSSES[self.loss](**loss_args) if isinstance(self.loss, str) else self.loss
+        compile_kwargs = {k.split("__", 1)[1]: v for k, v in params.items() if k.startswith("compile__")}
+        return {"optimizer": optimizer, "loss": loss, **compile_kwargs}
+
+    def _keras_build_fn(self, meta, compile_kwargs, params=None, **model_params):
+        model = build_lstm(
+            meta["n_timesteps_"],
+            meta["n_features_per_step_"],
+            meta["n_outputs_"],
+            units=self.units,
+            activation=self.activation,
+            dropout=self.dropout,
+            recurrent_dropout=self.recurrent_dropout,
+            l1=self.l1,
+            l2=self.l2,
+            **model_params,
+        )
+        model.compile(**compile_kwargs)
+        return model
+
+    def _initialize(self, X, y=None):
+        # Same steps as scikeras' BaseWrapper._initialize, but the metadata is
+        # read from the *fitted* encoders (scikeras reads a fresh, unfitted
+        # one) and seeding is done once around the whole fit.
+        self._random_state = None
+        X, y = self._validate_data(X, y, reset=True)
+        self.target_encoder_ = self.target_encoder.fit(y)
+        vars(self).update(self.target_encoder_.get_metadata())
+        self.feature_encoder_ = self.feature_encoder.fit(X)
+        vars(self).update(self.feature_encoder_.get_metadata())
+        self.model_ = self._build_keras_model()
+        self._initialize_callbacks()
+        return X, y
+
+    def _check_model_param(self):
+        return self._keras_build_fn
+
+    def _check_model_compatibility(self, y):
+        return None
+
+    # -------------------------------------------------------------------- fit
+    def fit(self, X, y, sample_weight=None, **kwargs):
+        """Train the network on windows ``X`` and targets ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, window * n_features) or (n_samples, timesteps, features)
+            Windows, oldest step first. NaN may mark missing leading steps.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets (several columns for several horizons).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples in the loss.
+        **kwargs : dict
+            Passed to ``keras.Model.fit`` (prefer ``fit__*`` parameters).
+
+        Returns
+        -------
+        self : LSTMRegressor
+            The fitted estimator.
+        """
+        self._validate_params()
+        self._check_units()
+        self._check_routed_params()
+        unknown = set(kwargs) - {"epochs", "initial_epoch"}
+        if unknown:
+            raise TypeError(
+                f"LSTMRegressor.fit got unexpected keyword argument(s) {sorted(unknown)}; set "
+                "hyperparameters in the constructor or with set_params instead."
+            )
+        fitted_before = set(vars(self))
+        seed = None if self.random_state is None else int(check_random_state(self.random_state).randint(2**31 - 1))
+        try:
+            if seed is None:
+                self._fit_seeded(X, y, sample_weight, kwargs)
+            else:
+                with tensorflow_random_state(seed):
+                    self._fit_seeded(X, y, sample_weight, kwargs)
+        except BaseException:
+            if not self.warm_start:
+                for name in set(vars(self)) - fitted_before:
+                    delattr(self, name)
+                for name in ("model_", "history_"):
+                    vars(self).pop(name, None)
+            raise
+        return self
+
+    def _fit_seeded(self, X, y, sample_weight, kwargs):
+        self._fit(
+            X=X,
+            y=y,
+            sample_weight=sample_weight,
+            warm_start=self.warm_start,
+            epochs=kwargs.pop("epochs", self.epochs),
+            initial_epoch=kwargs.pop("initial_epoch", 0),
+            **kwargs,
+        )
+
+    def _check_routed_params(self):
+        self._check_param_names(getattr(self, "_user_params", ()))
+
+    def _check_units(self):
+        units = self.units if isinstance(self.units, (tuple, list)) else (self.units,)
+        if not units or not all(isinstance(u, Integral) and not isinstance(u, bool) and u >= 1 for u in units):
+            raise ValueError(
+                f"units={self.units!r} must be a positive int or a non-empty tuple of positive "
+                "ints (one per stacked LSTM layer), e.g. units=32 or units=(64, 32)."
+            )
+
+    def _n_validation(self, n_samples):
+        if self.validation_fraction <= 0:
+            return 0
+        n_val = math.ceil(self.validation_fraction * n_samples)
+        return n_val if n_samples - n_val >= 2 else 0
+
+    def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
+        observed = ~np.isnan(X).all(axis=(1, 2))
+        if not observed.any():
+            raise ValueError(
+                "LSTMRegressor: no training sample has an observed time step (every window is "
+                "all NaN); pass a series longer than the window."
+            )
+        n_gaps = _count_interior_gaps(X)
+        if n_gaps:
+            warnings.warn(
+                f"LSTMRegressor: {n_gaps} of {X.shape[0]} training windows have missing values "
+                "after observed steps; those steps are masked (skipped by the LSTM), not zero. "
+                "Fill gaps in the series (e.g. series.interpolate()) if they are not meant to be missing.",
+                UserWarning,
+                stacklevel=4,
+            )
+        if not observed.all():
+            X, y = X[observed], y[observed]
+            sample_weight = None if sample_weight is None else sample_weight[observed]
+        n_val = self._n_validation(X.shape[0])
+        validation_data = None
+        if n_val:
+            cut = X.shape[0] - n_val
+            val_w = None if sample_weight is None else sample_weight[cut:]
+            validation_data = (X[cut:], y[cut:]) if val_w is None else (X[cut:], y[cut:], val_w)
+            X, y = X[:cut], y[:cut]
+            sample_weight = None if sample_weight is None else sample_weight[:cut]
+        monitor = "val_loss" if n_val else "loss"
+        callbacks = list(self._fit_callbacks)
+        if self.early_stopping:
+            callbacks.append(
+                keras.callbacks.EarlyStopping(monitor=monitor, patience=self.patience, restore_best_weights=True)
+            )
+        history = train(
+            self.model_,
+            X,
+            y,
+            sample_weight=sample_weight,
+            validation_data=validation_data,
+            epochs=epochs,
+            initial_epoch=initial_epoch,
+            batch_size=min(self.batch_size, X.shape[0]),
+            callbacks=callbacks,
+            verbose=self.verbose,
+        )
+        losses = np.asarray(history.get("loss", []), dtype=float)
+        if losses.size == 0 or not np.all(np.isfinite(losses)):
+            epoch = int(np.argmax(~np.isfinite(losses))) + 1 if losses.size else 1
+            raise TrainingDivergedError(
+                f"LSTMRegressor: the training loss became NaN/inf at epoch {epoch} "
+                f"(learning_rate={self.learning_rate!r}, loss={self.loss!r}). Lower learning_rate "
+                "(e.g. 1e-3), scale the inputs and target (StandardScaler, "
+                "TransformedTargetRegressor), or use loss='huber'."
+            )
+        if not warm_start or not hasattr(self, "history_") or initial_epoch == 0:
+            self.history_ = defaultdict(list)
+        for key, values in history.items():
+            self.history_[key] += list(values)
+        self.history_ = dict(self.history_)
+        monitored = np.asarray(self.history_.get(monitor, self.history_["loss"]), dtype=float)
+        self.n_epochs_ = len(monitored)
+        self.best_epoch_ = int(np.argmin(monitored)) + 1 if self.early_stopping else self.n_epochs_
+
+    # ---------------------------------------------------------------- predict
+    def predict(self, X, **kwargs):
+        """Predict the targets of windows ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, window * n_features) or (n_samples, timesteps, features)
+            Windows in the layout seen in ``fit``.
+        **kwargs : dict
+            Ignored; accepted for scikeras compatibility.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Predictions, float64 (the network computes in float32).
+        """
+        if not self.initialized_:
+            raise NotFittedError(
+                "This LSTMRegressor instance is not fitted yet. Call 'fit' with appropriate "
+                "arguments before using this estimator."
+            )
+        X, _ = self._validate_data(X=X, y=None)
+        X = self.feature_encoder_.transform(X)
+        empty = np.isnan(X).all(axis=(1, 2))
+        if empty.any():
+            warnings.warn(
+                f"LSTMRegressor: {int(empty.sum())} of {X.shape[0]} samples have no observed time "
+                "step and get the forecast of an empty history. Pass a pandas object whose index "
+                "continues the training data (WindowTransformer carries history over), or drop "
+                "the first rows.",
+                UserWarning,
+                stacklevel=2,
+            )
+        outputs = [
+            np.asarray(self.model_.predict_on_batch(X[i : i + _PREDICT_CHUNK]))
+            for i in range(0, X.shape[0], _PREDICT_CHUNK)
+        ]
+        y_pred = np.concatenate(outputs).astype(np.float64) if outputs else np.empty((0, self.n_outputs_))
+        if not np.all(np.isfinite(y_pred)):
+            raise ValueError(
+                "LSTMRegressor produced NaN/inf predictions; the inputs are probably far outside "
+                "the training range. Scale X (StandardScaler) and check for extreme values."
+            )
+        return self.target_encoder_.inverse_transform(y_pred)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.sparse = False
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = True
+        # A small network trained for a few epochs cannot promise R^2 > 0.5 on
+        # arbitrary regression data, which check_regressors_train asks for.
+        tags.regressor_tags.poor_score = True
+        return tags
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "model_")
+
+
+__all__ = ["LSTMRegressor"]

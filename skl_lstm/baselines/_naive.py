@@ -1,0 +1,251 @@
+"""Naive and seasonal-naive forecasts as scikit-learn regressors."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..utils._history import continues, index_of, next_label
+from ..utils._validation import check_numeric_columns, column_position
+
+
+class _ReferenceForecaster(RegressorMixin, BaseEstimator):
+    """Shared fit/predict plumbing: read the target's last level from ``X``."""
+
+    def _reference(self, X, reset):
+        name = type(self).__name__
+        check_numeric_columns(X, name)
+        if reset:
+            arr = validate_data(self, X, dtype=np.float64)
+            self.reference_index_ = column_position(X, self.reference, "reference", name)
+        else:
+            arr = validate_data(self, X, dtype=np.float64, reset=False)
+        return arr[:, self.reference_index_]
+
+    def _fit_target(self, X, y):
+        name = type(self).__name__
+        ref = self._reference(X, reset=True)
+        _, y_arr = validate_data(self, X, y, multi_output=True, y_numeric=True, reset=False)
+        self._y_ndim = y_arr.ndim
+        self.n_outputs_ = 1 if y_arr.ndim == 1 else y_arr.shape[1]
+        if y_arr.shape[0] != ref.shape[0]:  # pragma: no cover - validate_data checks lengths
+            raise ValueError(f"{name}: X and y have different lengths.")
+        return ref, y_arr
+
+    def _shape_output(self, pred):
+        return pred[:, 0] if self._y_ndim == 1 else pred
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        # A forecast that ignores most of X cannot fit arbitrary regression data.
+        tags.regressor_tags.poor_score = True
+        return tags
+
+
+class NaiveForecaster(_ReferenceForecaster):
+    """Forecast the last observed value: ``y_hat(t + h) = x(t)``.
+
+    The benchmark every forecaster must beat. It reads the target's current
+    level from a column of ``X`` (the layout of
+    :func:`skl_lstm.datasets.make_supervised`), so it runs in the same
+    :class:`~sklearn.pipeline.Pipeline` and cross-validation loop as the LSTM.
+
+    Parameters
+    ----------
+    reference : int or str, default=0
+        Column of ``X`` holding the target's value at time ``t``: a position,
+        or a name when ``X`` is a DataFrame.
+
+    Attributes
+    ----------
+    reference_index_ : int
+        Position of the reference column.
+    n_outputs_ : int
+        Number of targets (horizons) seen in ``fit``; each gets the same forecast.
+    n_features_in_ : int
+        Number of columns of ``X``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when ``X`` has string column names.
+
+    See Also
+    --------
+    SeasonalNaiveForecaster : Repeats the value one season ago.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skl_lstm.baselines import NaiveForecaster
+    >>> X = np.array([[1.0], [2.0], [3.0]]); y = np.array([2.0, 3.0, 4.0])
+    >>> NaiveForecaster().fit(X, y).predict(X)
+    array([1., 2., 3.])
+    """
+
+    _parameter_constraints: dict = {"reference": [Integral, str]}
+
+    def __init__(self, reference=0):
+        self.reference = reference
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Check the data and record the reference column.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Observed values at ``t``.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets; only their shape is used.
+
+        Returns
+        -------
+        self : NaiveForecaster
+            The fitted forecaster.
+        """
+        self._fit_target(X, y)
+        return self
+
+    def predict(self, X):
+        """Repeat the reference column for every output.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Observed values at ``t``.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The last observed value.
+        """
+        check_is_fitted(self)
+        ref = self._reference(X, reset=False)
+        return self._shape_output(np.repeat(ref[:, None], self.n_outputs_, axis=1))
+
+
+class SeasonalNaiveForecaster(_ReferenceForecaster):
+    """Forecast the value one season earlier: ``y_hat(t + h) = x(t + h - k m)``.
+
+    ``k = ceil(h / m)`` is the smallest number of whole seasons that reaches
+    back to an observed value. Rows whose season-ago value lies before the
+    data (and before the carried-over history) get the naive forecast
+    instead, with a warning that says how many.
+
+    Parameters
+    ----------
+    seasonal_period : int, default=12
+        Season length ``m`` (12 for monthly data with a yearly cycle).
+    reference : int or str, default=0
+        Column of ``X`` holding the target's value at ``t``.
+    horizon : int or None, default=None
+        Steps ahead of a single-output ``y``. None means 1 for a 1-D ``y``,
+        and ``1 .. n_outputs`` for a multi-output ``y`` (the layout of
+        ``make_supervised(..., all_horizons=True)``).
+    carry_over : bool, default=True
+        If True and ``X`` is a pandas object whose index continues the one seen
+        in ``fit``, the last season seen in ``fit`` supplies the history.
+
+    Attributes
+    ----------
+    horizons_ : ndarray of int
+        Horizon of each output.
+    lags_ : ndarray of int
+        How many rows back each output reads: ``k m - h``.
+    last_values_ : ndarray
+        The last ``max(lags_)`` reference values seen in ``fit``.
+    reference_index_, n_outputs_, n_features_in_, feature_names_in_
+        As in :class:`NaiveForecaster`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skl_lstm.baselines import SeasonalNaiveForecaster
+    >>> X = np.arange(8.0).reshape(-1, 1) % 4; y = np.roll(X[:, 0], -1)
+    >>> SeasonalNaiveForecaster(seasonal_period=4).fit(X, y).predict(X[4:])
+    array([1., 2., 3., 0.])
+    """
+
+    _parameter_constraints: dict = {
+        "seasonal_period": [Interval(Integral, 1, None, closed="left")],
+        "reference": [Integral, str],
+        "horizon": [Interval(Integral, 1, None, closed="left"), None],
+        "carry_over": ["boolean"],
+    }
+
+    def __init__(self, seasonal_period=12, *, reference=0, horizon=None, carry_over=True):
+        self.seasonal_period = seasonal_period
+        self.reference = reference
+        self.horizon = horizon
+        self.carry_over = carry_over
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Record the horizons and the last season of the reference column.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Observed values at ``t``.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets; only their shape is used.
+
+        Returns
+        -------
+        self : SeasonalNaiveForecaster
+            The fitted forecaster.
+        """
+        ref, _ = self._fit_target(X, y)
+        if self.n_outputs_ > 1 and self.horizon is not None:
+            raise ValueError(
+                f"horizon={self.horizon!r} is for a single-output y, but y has {self.n_outputs_} "
+                "outputs; leave horizon=None to use horizons 1..n_outputs."
+            )
+        self.horizons_ = (
+            np.arange(1, self.n_outputs_ + 1) if self.horizon is None and self.n_outputs_ > 1 else np.array([self.horizon or 1])
+        )
+        m = self.seasonal_period
+        self.lags_ = np.array([m * math.ceil(h / m) - h for h in self.horizons_])
+        self.last_values_ = ref[ref.shape[0] - min(int(self.lags_.max()), ref.shape[0]) :].copy()
+        index = index_of(X)
+        self._next_label = next_label(index) if index is not None else None
+        return self
+
+    def predict(self, X):
+        """Repeat the value one season before each target time.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Observed values at ``t``, consecutive rows.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The seasonal-naive forecast.
+        """
+        check_is_fitted(self)
+        ref = self._reference(X, reset=False)
+        prefix = self.last_values_ if self.carry_over and continues(self._next_label, X) else ref[:0]
+        full = np.concatenate([prefix, ref])
+        rows = np.arange(ref.shape[0])[:, None] + prefix.shape[0] - self.lags_[None, :]
+        known = rows >= 0
+        pred = np.where(known, full[np.clip(rows, 0, None)], ref[:, None])
+        n_missing = int((~known).any(axis=1).sum())
+        if n_missing:
+            warnings.warn(
+                f"SeasonalNaiveForecaster: {n_missing} of {ref.shape[0]} rows have no value one "
+                "season back and got the naive (last value) forecast. Pass a pandas object whose "
+                "index continues the training data to use the fitted history.",
+                UserWarning,
+                stacklevel=2,
+            )
+        return self._shape_output(pred)
+
+
+__all__ = ["NaiveForecaster", "SeasonalNaiveForecaster"]

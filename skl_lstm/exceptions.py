@@ -1,0 +1,38 @@
+"""Exceptions and warnings raised by skl_lstm.
+
+Every error the library raises on bad input is a ``ValueError`` or
+``TypeError`` (or a subclass of one), so that ``GridSearchCV(error_score=...)``
+and ordinary ``except ValueError`` blocks handle them.
+"""
+
+from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
+
+__all__ = ["NotFittedError", "TrainingDivergedError", "TimeOrderWarning", "UnsafeModelFileError"]
+
+
+class NotFittedError(_SklearnNotFittedError):
+    """Raised when an estimator is used before ``fit``.
+
+    Subclass of :class:`sklearn.exceptions.NotFittedError`, so scikit-learn's
+    tools recognise it.
+    """
+
+
+class TrainingDivergedError(ValueError):
+    """Raised when the training loss becomes NaN or infinite.
+
+    The estimator is left unfitted. Inside a search, scikit-learn records the
+    fit as failed with this message (see ``error_score``).
+    """
+
+
+class UnsafeModelFileError(ValueError):
+    """Raised when a saved model file is not one skl_lstm wrote, or was altered."""
+
+
+class TimeOrderWarning(UserWarning):
+    """Warned when a setup can leak future information into training.
+
+    For example a cross-validation splitter that shuffles time. Silence it with
+    ``warnings.filterwarnings("ignore", category=TimeOrderWarning)``.
+    """

@@ -1,0 +1,33 @@
+"""Forecast metrics (MAPE, sMAPE, MASE, R²) and scorers for model selection.
+
+Error scorers are negated so that higher is always better, as in scikit-learn.
+
+>>> from sklearn.model_selection import GridSearchCV
+>>> from skl_lstm.metrics import FORECAST_SCORING
+>>> sorted(FORECAST_SCORING)
+['mape', 'r2']
+"""
+
+from ._regression import (
+    FORECAST_SCORING,
+    mape_scorer,
+    mase_scorer,
+    mean_absolute_percentage_error,
+    mean_absolute_scaled_error,
+    r2_score,
+    r2_scorer,
+    smape_scorer,
+    symmetric_mean_absolute_percentage_error,
+)
+
+__all__ = [
+    "FORECAST_SCORING",
+    "mape_scorer",
+    "mase_scorer",
+    "mean_absolute_percentage_error",
+    "mean_absolute_scaled_error",
+    "r2_score",
+    "r2_scorer",
+    "smape_scorer",
+    "symmetric_mean_absolute_percentage_error",
+]

@@ -1,0 +1,271 @@
+"""WindowTransformer: lag windows and differencing that keep every row."""
+
+from __future__ import annotations
+
+from numbers import Integral
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
+
+from ..utils._history import continues, index_of, next_label
+from ..utils._validation import check_numeric_columns
+
+
+def difference(X: np.ndarray, diff: int = 0, seasonal_period: int | None = None, seasonal_diff: int = 0) -> np.ndarray:
+    """Difference the rows of ``X``; rows without enough history become NaN.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        The series, oldest row first.
+    diff : int, default=0
+        Order of ordinary differencing, ``x[t] - x[t-1]`` applied ``diff`` times.
+    seasonal_period : int or None, default=None
+        Lag of the seasonal difference ``x[t] - x[t-m]``.
+    seasonal_diff : int, default=0
+        How many seasonal differences to apply.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_features)
+        The differenced series, with its first
+        ``diff + seasonal_diff * seasonal_period`` rows set to NaN.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> difference(np.array([[1.0], [4.0], [9.0], [16.0]]), diff=1).ravel()
+    array([nan,  3.,  5.,  7.])
+    """
+    out = np.asarray(X)
+    lags = [1] * diff + [seasonal_period] * (seasonal_diff if seasonal_period else 0)
+    for lag in lags:
+        shifted = np.full_like(out, np.nan)
+        shifted[lag:] = out[lag:] - out[:-lag]
+        out = shifted
+    return out
+
+
+def lag_matrix(Z: np.ndarray, window: int) -> np.ndarray:
+    """Row ``t`` = rows ``t-window+1 .. t`` of ``Z``, oldest first, time-major.
+
+    The result has ``window * n_features`` columns ordered
+    ``[z0(t-w+1), z1(t-w+1), ..., z0(t), z1(t)]`` so that
+    ``out.reshape(n, window, n_features)`` recovers the sequence without a copy.
+    Rows without full history are NaN where history is missing.
+    """
+    n, k = Z.shape
+    padded = np.empty((n + window - 1, k), dtype=Z.dtype)
+    padded[: window - 1] = np.nan
+    padded[window - 1 :] = Z
+    # (n, k, window) strided view -> (n, window, k) -> one contiguous copy
+    view = sliding_window_view(padded, window, axis=0)
+    return np.ascontiguousarray(view.transpose(0, 2, 1)).reshape(n, window * k)
+
+
+class WindowTransformer(TransformerMixin, BaseEstimator):
+    """Turn a series into lag windows, one output row per input row.
+
+    Row ``t`` of the output holds the values of every input column over the
+    last ``window`` time steps ending at ``t``, oldest to newest, optionally
+    differenced first. No row is dropped, so the transformer works inside
+    :class:`~sklearn.pipeline.Pipeline`, :func:`~sklearn.model_selection.cross_val_score`
+    and :class:`~sklearn.model_selection.GridSearchCV`. Entries without enough
+    history are NaN, never zero: :class:`~skl_lstm.LSTMRegressor` masks them.
+    A NaN in ``X`` (a gap) stays NaN in every window and difference that uses
+    it, and is masked the same way; infinite values are refused.
+
+    Parameters
+    ----------
+    window : int, default=12
+        Number of time steps in each window (the LSTM's sequence length).
+    diff : int, default=0
+        Order of ordinary differencing applied before windowing: 1 turns levels
+        into changes ``x[t] - x[t-1]``, which removes a trend.
+    seasonal_period : int or None, default=None
+        Season length for seasonal differencing (12 for monthly data with a
+        yearly cycle). Required when ``seasonal_diff > 0``.
+    seasonal_diff : int, default=0
+        Number of seasonal differences ``x[t] - x[t - seasonal_period]``.
+    carry_over : bool, default=True
+        If True and ``X`` is a pandas object whose index continues the index
+        seen in ``fit`` (the next integer, date or period), the rows seen in
+        ``fit`` serve as history for the first windows of ``X``. The test fold
+        of a :class:`~sklearn.model_selection.TimeSeriesSplit` then has full
+        windows. Only past rows are used, so nothing leaks from the future.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of input columns.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Input column names, when ``X`` has string column names.
+    n_warmup_ : int
+        Number of leading output rows with incomplete history:
+        ``window - 1 + diff + seasonal_diff * seasonal_period``.
+    last_window_ : ndarray of shape (n_warmup_, n_features_in_)
+        The last rows seen in ``fit``, carried over when ``X`` continues them.
+
+    See Also
+    --------
+    skl_lstm.LSTMRegressor : Reads the windows as ``(samples, window, features)``.
+    skl_lstm.DifferencedTargetRegressor : Differences the target, with exact inversion.
+
+    Notes
+    -----
+    Output columns are named ``<column>_lag<k>`` (``k`` steps back) in
+    time-major order, with ``_d<diff>`` / ``_sd<period>`` added to the column
+    name when differenced. The transform is one strided view and one copy;
+    there is no Python loop over rows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skl_lstm import WindowTransformer
+    >>> WindowTransformer(window=2).fit_transform(np.arange(4.0).reshape(-1, 1))
+    array([[nan,  0.],
+           [ 0.,  1.],
+           [ 1.,  2.],
+           [ 2.,  3.]])
+    >>> WindowTransformer(window=2, diff=1).fit_transform(np.array([[1.0], [4.0], [9.0], [16.0]]))
+    array([[nan, nan],
+           [nan,  3.],
+           [ 3.,  5.],
+           [ 5.,  7.]])
+    """
+
+    _parameter_constraints: dict = {
+        "window": [Interval(Integral, 1, None, closed="left")],
+        "diff": [Interval(Integral, 0, None, closed="left")],
+        "seasonal_period": [Interval(Integral, 2, None, closed="left"), None],
+        "seasonal_diff": [Interval(Integral, 0, None, closed="left")],
+        "carry_over": ["boolean"],
+    }
+
+    def __init__(self, window=12, *, diff=0, seasonal_period=None, seasonal_diff=0, carry_over=True):
+        self.window = window
+        self.diff = diff
+        self.seasonal_period = seasonal_period
+        self.seasonal_diff = seasonal_diff
+        self.carry_over = carry_over
+
+    def _validate(self, X, reset):
+        check_numeric_columns(X, type(self).__name__)
+        return validate_data(
+            self, X, reset=reset, dtype=[np.float64, np.float32], ensure_all_finite="allow-nan"
+        )
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Check ``X`` and remember its last rows for carry-over.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The observed series, oldest row first, one column per variable.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : WindowTransformer
+            The fitted transformer.
+        """
+        if self.seasonal_diff and self.seasonal_period is None:
+            raise ValueError(
+                f"seasonal_diff={self.seasonal_diff!r} needs a seasonal_period; "
+                "set seasonal_period (e.g. 12 for monthly data) or seasonal_diff=0."
+            )
+        arr = self._validate(X, reset=True)
+        n_diff = self.diff + self.seasonal_diff * (self.seasonal_period or 0)
+        need = self.window + n_diff
+        if arr.shape[0] < need:
+            n = arr.shape[0]
+            raise ValueError(
+                f"WindowTransformer needs at least {need} samples for window={self.window}"
+                + (f" after {n_diff} differenced step(s)" if n_diff else "")
+                + f", got {n} sample{'s' if n != 1 else ''}; use a smaller window or "
+                "diff, or pass a longer series."
+            )
+        self.n_warmup_ = need - 1
+        self.last_window_ = arr[arr.shape[0] - self.n_warmup_ :].copy()
+        index = index_of(X)
+        self._next_label = next_label(index) if index is not None else None
+        return self
+
+    def transform(self, X):
+        """Return the lag windows of ``X``, one row per input row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The series. If it is a pandas object continuing the index seen in
+            ``fit`` and ``carry_over=True``, the fitted rows fill its first windows.
+
+        Returns
+        -------
+        X_windows : ndarray of shape (n_samples, window * n_features)
+            Time-major lag windows; NaN where history is missing.
+        """
+        check_is_fitted(self)
+        arr = self._validate(X, reset=False)
+        n_prev = 0
+        if self.carry_over and self.n_warmup_ and continues(self._next_label, X):
+            arr = np.concatenate([self.last_window_.astype(arr.dtype), arr])
+            n_prev = self.n_warmup_
+        Z = difference(arr, self.diff, self.seasonal_period, self.seasonal_diff)
+        return lag_matrix(Z, self.window)[n_prev:]
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output columns, ``<column>_lag<k>`` in time-major order.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Input column names; defaults to ``feature_names_in_`` or ``x0, x1, ...``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            ``window * n_features_in_`` names.
+        """
+        check_is_fitted(self)
+        names = _check_feature_names_in(self, input_features)
+        suffix = (f"_d{self.diff}" if self.diff else "") + (
+            f"_sd{self.seasonal_period}" if self.seasonal_diff and self.seasonal_period else ""
+        )
+        lags = range(self.window - 1, -1, -1)
+        return np.asarray([f"{n}{suffix}_lag{k}" for k in lags for n in names], dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.input_tags.allow_nan = True
+        return tags
+
+
+def split_lag_names(names) -> tuple[list[str], int] | None:
+    """Recover ``(series names, window)`` from time-major ``*_lag<k>`` names.
+
+    Returns None when the names do not follow WindowTransformer's layout.
+    """
+    names = [str(n) for n in names]
+    parsed = []
+    for n in names:
+        base, sep, lag = n.rpartition("_lag")
+        if not sep or not lag.isdigit():
+            return None
+        parsed.append((base, int(lag)))
+    series = list(dict.fromkeys(b for b, _ in parsed))
+    k = len(series)
+    if len(names) % k:
+        return None
+    window = len(names) // k
+    expected = [(s, lag) for lag in range(window - 1, -1, -1) for s in series]
+    return (series, window) if parsed == expected else None
+
+
+__all__ = ["WindowTransformer", "difference", "lag_matrix", "split_lag_names"]

@@ -1,0 +1,1 @@
+"""Internal helpers: validation, optional dependencies, pandas index arithmetic."""

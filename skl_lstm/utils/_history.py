@@ -1,0 +1,55 @@
+"""Carry the tail of the fitted series over to the rows that follow it.
+
+A transformer that looks back in time (windows, seasonal lags) has no history
+for the first rows of a test fold. When the rows passed to ``transform`` or
+``predict`` continue the pandas index seen in ``fit``, the last rows seen in
+``fit`` are the true history of those rows: they come strictly before them, so
+using them leaks nothing from the future.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def next_label(index: pd.Index):
+    """Return the label that would follow ``index`` in a regular series, or None.
+
+    Integer indexes must have a constant positive step; datetime indexes need a
+    frequency (set, or inferable from at least three labels); period indexes
+    always have one.
+    """
+    if len(index) == 0:
+        return None
+    if isinstance(index, pd.PeriodIndex):
+        return index[-1] + 1
+    if isinstance(index, pd.DatetimeIndex):
+        freq = index.freq
+        if freq is None and len(index) >= 3:
+            inferred = pd.infer_freq(index)
+            freq = pd.tseries.frequencies.to_offset(inferred) if inferred else None
+        return index[-1] + freq if freq is not None else None
+    if pd.api.types.is_integer_dtype(index.dtype):
+        values = index.to_numpy()
+        if len(values) == 1:
+            return values[-1] + 1
+        steps = np.diff(values)
+        if steps[0] > 0 and np.all(steps == steps[0]):
+            return values[-1] + steps[0]
+    return None
+
+
+def continues(fitted_next, X) -> bool:
+    """True if pandas ``X`` starts right where the fitted series ended."""
+    if fitted_next is None or not isinstance(X, (pd.Series, pd.DataFrame)) or len(X) == 0:
+        return False
+    try:
+        return bool(X.index[0] == fitted_next)
+    except (TypeError, ValueError):
+        return False
+
+
+def index_of(X):
+    """The pandas index of ``X``, or None for arrays."""
+    return X.index if isinstance(X, (pd.Series, pd.DataFrame)) else None
