@@ -164,10 +164,11 @@ class SeasonalNaiveForecaster(_ReferenceForecaster):
 
     Examples
     --------
-    >>> import numpy as np
+    >>> import numpy as np, pandas as pd
     >>> from skl_lstm.baselines import SeasonalNaiveForecaster
-    >>> X = np.arange(8.0).reshape(-1, 1) % 4; y = np.roll(X[:, 0], -1)
-    >>> SeasonalNaiveForecaster(seasonal_period=4).fit(X, y).predict(X[4:])
+    >>> X = pd.DataFrame({"x": np.arange(8.0) % 4}); y = np.roll(X["x"], -1)
+    >>> model = SeasonalNaiveForecaster(seasonal_period=4).fit(X[:4], y[:4])
+    >>> model.predict(X[4:])  # rows 4.. continue the fitted index: full history
     array([1., 2., 3., 0.])
     """
 

@@ -25,7 +25,7 @@ def reference_values(X, position: int, caller: str) -> np.ndarray:
     bad = np.flatnonzero(~np.isfinite(values))
     if bad.size:
         raise ValueError(
-            f"{caller}: the reference column (position {position}) is {values[bad[0]]!r} at row "
+            f"{caller}: the reference column (position {position}) is {float(values[bad[0]])!r} at row "
             f"{int(bad[0])}; the last observed level must be finite. Fill gaps first (e.g. "
             "series.interpolate())."
         )

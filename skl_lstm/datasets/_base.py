@@ -26,7 +26,7 @@ def load_airline() -> pd.Series:
     --------
     >>> from skl_lstm.datasets import load_airline
     >>> y = load_airline()
-    >>> y.shape, y.index[0].strftime("%Y-%m"), y.iloc[-1]
+    >>> y.shape, y.index[0].strftime("%Y-%m"), float(y.iloc[-1])
     ((144,), '1949-01', 432.0)
     """
     with resources.files("skl_lstm.datasets").joinpath("data/airline.csv").open("r") as fh:

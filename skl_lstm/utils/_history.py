@@ -9,6 +9,8 @@ using them leaks nothing from the future.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -27,7 +29,9 @@ def next_label(index: pd.Index):
     if isinstance(index, pd.DatetimeIndex):
         freq = index.freq
         if freq is None and len(index) >= 3:
-            inferred = pd.infer_freq(index)
+            with warnings.catch_warnings():  # pandas 3 announces a return-type change
+                warnings.simplefilter("ignore")
+                inferred = pd.infer_freq(index)
             freq = pd.tseries.frequencies.to_offset(inferred) if inferred else None
         return index[-1] + freq if freq is not None else None
     if pd.api.types.is_integer_dtype(index.dtype):

@@ -40,7 +40,7 @@ def check_finite_target(y: np.ndarray, caller: str) -> None:
     """Refuse NaN or infinite targets, naming the first bad row."""
     pos = first_nonfinite(np.asarray(y, dtype=np.float64))
     if pos is not None:
-        value = np.asarray(y)[pos]
+        value = float(np.asarray(y, dtype=np.float64)[pos])
         raise ValueError(
             f"{caller}: y contains {value!r} at row {pos[0]}. Targets must be finite: "
             "drop those rows, or fill gaps in the series before building targets "

@@ -1,0 +1,109 @@
+"""recommended_pipeline: the leak-free forecasting recipe as one estimator."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
+from .compose import DifferencedTargetRegressor
+from .preprocessing import WindowTransformer
+
+#: LSTMRegressor settings of the recipe (see docs/recipe.md for how they were chosen).
+RECIPE_DEFAULTS = {
+    "units": 32,
+    "epochs": 200,
+    "batch_size": 32,
+    "learning_rate": 0.003,
+    "validation_fraction": 0.15,
+    "patience": 25,
+}
+
+
+def recommended_pipeline(window=None, seasonal_period=None, *, reference=0, diff=1, log=False, **overrides):
+    """Build the recommended leak-free LSTM forecasting pipeline (unfitted).
+
+    For ``X`` = the observed columns at time ``t`` and ``y`` = the target at
+    ``t + h`` (see :func:`skl_lstm.datasets.make_supervised`), it:
+
+    1. learns the *change* ``y - x_last`` (:class:`~skl_lstm.DifferencedTargetRegressor`),
+       so a trend never leaves the range the network was trained on;
+    2. standardises that change (:class:`~sklearn.compose.TransformedTargetRegressor`);
+    3. cuts differenced lag windows (:class:`~skl_lstm.WindowTransformer`) and
+       standardises them (:class:`~sklearn.preprocessing.StandardScaler`), fitted
+       on the training fold only;
+    4. trains :class:`~skl_lstm.LSTMRegressor` with early stopping on the most
+       recent 15 % of the training windows.
+
+    With ``log=True`` the whole model works on ``log(X)`` and ``log(y)`` (a
+    multiplicative series such as airline passengers) and predicts on the
+    original scale.
+
+    Parameters
+    ----------
+    window : int or None, default=None
+        Lag window length. None means ``2 * seasonal_period`` when a season
+        is given, else 12.
+    seasonal_period : int or None, default=None
+        Season length (12 for monthly data). Only sets the default window.
+    reference : int or str, default=0
+        Column of ``X`` holding the target's current value.
+    diff : int, default=1
+        Differencing order of the input windows.
+    log : bool, default=False
+        Model ``log(X)`` and ``log(y)``; needs positive data.
+    **overrides : dict
+        :class:`~skl_lstm.LSTMRegressor` parameters replacing the recipe's
+        (e.g. ``units=64``, ``random_state=0``).
+
+    Returns
+    -------
+    estimator : sklearn estimator
+        The composed, unfitted estimator.
+
+    Notes
+    -----
+    A grid worth searching with ``GridSearchCV(..., cv=TimeSeriesSplit(3))``
+    (names for ``log=False``; prefix ``regressor__model__`` instead of
+    ``regressor__`` when ``log=True``)::
+
+        {
+            "regressor__regressor__window__window": [12, 24],
+            "regressor__regressor__lstm__units": [16, 32, 64],
+            "regressor__regressor__lstm__dropout": [0.0, 0.2],
+            "regressor__regressor__lstm__learning_rate": [1e-3, 3e-3],
+        }
+
+    Examples
+    --------
+    >>> from skl_lstm import recommended_pipeline
+    >>> model = recommended_pipeline(window=24, seasonal_period=12, random_state=0)
+    >>> sorted(model.regressor.regressor.named_steps)
+    ['lstm', 'scale', 'window']
+    """
+    from ._regressor import LSTMRegressor
+
+    if window is None:
+        window = 2 * seasonal_period if seasonal_period else 12
+    params = {**RECIPE_DEFAULTS, **overrides}
+    network = Pipeline(
+        [
+            ("window", WindowTransformer(window, diff=diff)),
+            ("scale", StandardScaler()),
+            ("lstm", LSTMRegressor(**params)),
+        ]
+    )
+    model = DifferencedTargetRegressor(
+        TransformedTargetRegressor(network, transformer=StandardScaler()),
+        reference=reference,
+    )
+    if not log:
+        return model
+    log_inputs = FunctionTransformer(np.log, inverse_func=np.exp, feature_names_out="one-to-one")
+    return TransformedTargetRegressor(
+        Pipeline([("log", log_inputs), ("model", model)]), func=np.log, inverse_func=np.exp, check_inverse=False
+    )
+
+
+__all__ = ["recommended_pipeline", "RECIPE_DEFAULTS"]

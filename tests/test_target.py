@@ -1,0 +1,71 @@
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.linear_model import Ridge
+from sklearn.model_selection import TimeSeriesSplit, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from skl_lstm import DifferencedTargetRegressor
+from skl_lstm.datasets import load_airline, make_supervised
+
+
+class _Recorder(Ridge):
+    """Ridge that remembers the target it was fitted on."""
+
+    def fit(self, X, y, sample_weight=None):
+        self.seen_y_ = np.asarray(y).copy()
+        return super().fit(X, y, sample_weight)
+
+
+def test_learns_change_and_inverts_exactly():
+    X, y = make_supervised(load_airline())
+    model = DifferencedTargetRegressor(_Recorder(alpha=1e9)).fit(X, y)
+    np.testing.assert_array_equal(model.regressor_.seen_y_, y.to_numpy() - X["passengers"].to_numpy())
+    # inversion: predicted change + last level, exactly (integer-valued data)
+    change = model.regressor_.predict(X)
+    np.testing.assert_array_equal(model.predict(X), change + X["passengers"].to_numpy())
+
+
+def test_multi_output_subtracts_reference_from_each_horizon():
+    X, Y = make_supervised(load_airline(), horizon=3, all_horizons=True)
+    model = DifferencedTargetRegressor(_Recorder(), reference="passengers").fit(X, Y)
+    np.testing.assert_array_equal(model.regressor_.seen_y_, Y.to_numpy() - X[["passengers"]].to_numpy())
+    assert model.predict(X).shape == (len(X), 3)
+
+
+def test_extrapolates_a_trend_a_plain_model_cannot():
+    t = np.arange(100.0)
+    X, y = t[:, None] * 2.0, t * 2.0 + 2.0
+    from sklearn.tree import DecisionTreeRegressor
+
+    tree = DecisionTreeRegressor().fit(X[:80], y[:80])
+    diffed = DifferencedTargetRegressor(DecisionTreeRegressor()).fit(X[:80], y[:80])
+    assert tree.predict(X[80:]).max() <= y[:80].max()  # stuck in the training range
+    np.testing.assert_allclose(diffed.predict(X[80:]), y[80:])
+
+
+def test_composes_with_log_transform_and_cross_val_score():
+    X, y = make_supervised(load_airline())
+    model = TransformedTargetRegressor(
+        make_pipeline(FunctionTransformer(np.log), DifferencedTargetRegressor(Ridge())),
+        func=np.log,
+        inverse_func=np.exp,
+    )
+    scores = cross_val_score(model, X, y, cv=TimeSeriesSplit(3), scoring="neg_mean_absolute_percentage_error")
+    assert scores.shape == (3,) and (scores > -0.2).all()
+
+
+def test_errors_name_the_problem():
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    X = pd.DataFrame({"a": [1.0, np.nan, 3.0]})
+    with pytest.raises(ValueError, match=r"the reference column \(position 0\) is nan at row 1"):
+        DifferencedTargetRegressor(HistGradientBoostingRegressor()).fit(X, [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="Input X contains NaN"):  # a regressor that refuses NaN
+        DifferencedTargetRegressor(Ridge()).fit(X, [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="y contains nan at row 2"):
+        DifferencedTargetRegressor(Ridge()).fit(np.ones((3, 1)), [1.0, 2.0, np.nan])
+    with pytest.raises(ValueError, match="requires y to be passed, but the target y is None"):
+        DifferencedTargetRegressor().fit(np.ones((3, 1)), None)

@@ -1,0 +1,130 @@
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.model_selection import TimeSeriesSplit
+
+from skl_lstm import WindowTransformer
+from skl_lstm.preprocessing import difference
+
+
+def test_rows_hold_last_window_oldest_first_time_major():
+    X = np.column_stack([np.arange(5.0), 10 + np.arange(5.0)])
+    out = WindowTransformer(window=3).fit_transform(X)
+    assert out.shape == (5, 6)  # same rows, window * n_features columns
+    # row 4: steps 2, 3, 4 of both columns, time-major
+    np.testing.assert_array_equal(out[4], [2, 12, 3, 13, 4, 14])
+    np.testing.assert_array_equal(out[2], [0, 10, 1, 11, 2, 12])
+    # warm-up rows are marked NaN, never zero
+    assert np.isnan(out[0, :4]).all() and np.array_equal(out[0, 4:], [0, 10])
+    assert np.isnan(out[1, :2]).all()
+    # reshape to (samples, window, features) without a copy gives the sequence
+    np.testing.assert_array_equal(out.reshape(5, 3, 2)[4, :, 1], [12, 13, 14])
+
+
+def test_differencing_regular_and_seasonal():
+    x = np.array([1.0, 4, 9, 16, 25, 36, 49])[:, None]
+    np.testing.assert_array_equal(difference(x, diff=2)[2:, 0], [2, 2, 2, 2, 2])
+    seasonal = difference(x, seasonal_period=3, seasonal_diff=1)
+    np.testing.assert_array_equal(seasonal[3:, 0], [15, 21, 27, 33])
+    assert np.isnan(seasonal[:3]).all()
+    out = WindowTransformer(window=2, diff=1, seasonal_period=3, seasonal_diff=1).fit_transform(x)
+    # diffs of the seasonal diff: 6, 6, 6 starting at row 4
+    np.testing.assert_array_equal(out[5], [6, 6])
+    assert np.isnan(out[4, 0]) and out[4, 1] == 6
+
+
+def test_pandas_in_pandas_out_with_feature_names():
+    idx = pd.date_range("2020-01-01", periods=6, freq="D")
+    X = pd.DataFrame({"a": np.arange(6.0), "b": np.arange(6.0) * 2}, index=idx)
+    wt = WindowTransformer(window=2, diff=1).set_output(transform="pandas")
+    out = wt.fit_transform(X)
+    assert list(out.columns) == ["a_d1_lag1", "b_d1_lag1", "a_d1_lag0", "b_d1_lag0"]
+    assert out.index.equals(idx)
+    np.testing.assert_array_equal(wt.get_feature_names_out(), out.columns)
+
+
+def test_carry_over_gives_test_fold_full_history_from_the_past_only():
+    s = pd.Series(np.arange(20.0) ** 2, name="y").to_frame()
+    wt = WindowTransformer(window=4, diff=1).fit(s.iloc[:12])
+    test = wt.transform(s.iloc[12:])
+    full = WindowTransformer(window=4, diff=1).fit_transform(s)
+    np.testing.assert_array_equal(test, full[12:])
+    assert not np.isnan(test).any()
+    # not continuing (a gap, or numpy input) -> no carried history
+    assert np.isnan(wt.transform(s.iloc[13:])[0]).any()
+    with pytest.warns(UserWarning, match="X does not have valid feature names"):
+        assert np.isnan(wt.transform(s.iloc[12:].to_numpy())[0]).any()
+
+
+def test_carry_over_with_monthly_datetime_index():
+    s = pd.Series(np.arange(30.0), index=pd.date_range("2001-01-01", periods=30, freq="MS")).to_frame()
+    train = s.iloc[:20].copy()
+    train.index = pd.DatetimeIndex(list(train.index))  # frequency lost, as after indexing
+    wt = WindowTransformer(window=3).fit(train)
+    np.testing.assert_array_equal(wt.transform(s.iloc[20:22])[0], [18, 19, 20])
+
+
+def test_transformed_test_fold_depends_on_nothing_after_it():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"y": rng.normal(size=60).cumsum()})
+    for train, test in TimeSeriesSplit(n_splits=3).split(X):
+        wt = WindowTransformer(window=5, diff=1).fit(X.iloc[train])
+        before = wt.transform(X.iloc[test])
+        changed = X.copy()
+        changed.iloc[test[10]:] += 1000.0  # alter the future of row test[9]
+        after = wt.transform(changed.iloc[test])
+        np.testing.assert_array_equal(before[:10], after[:10])
+        # and the windows never read the test fold itself beyond the row they belong to
+        assert not np.array_equal(before[10:], after[10:])
+
+
+def test_nan_in_input_stays_nan_never_zero():
+    X = np.array([1.0, 2.0, np.nan, 4.0, 5.0])[:, None]
+    out = WindowTransformer(window=2).fit_transform(X)
+    assert np.isnan(out[2, 1]) and np.isnan(out[3, 0]) and out[4].tolist() == [4.0, 5.0]
+
+
+def test_float32_preserved():
+    X = np.arange(6, dtype=np.float32)[:, None]
+    assert WindowTransformer(window=2).fit_transform(X).dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"window": 0}, "The 'window' parameter of WindowTransformer must be an int in the range [1, inf). Got 0 instead."),
+        ({"window": 2.5}, "The 'window' parameter of WindowTransformer must be an int in the range [1, inf). Got 2.5 instead."),
+        ({"diff": -1}, "The 'diff' parameter of WindowTransformer must be an int in the range [0, inf). Got -1 instead."),
+        (
+            {"seasonal_diff": 1},
+            "seasonal_diff=1 needs a seasonal_period; set seasonal_period (e.g. 12 for monthly data) or seasonal_diff=0.",
+        ),
+    ],
+)
+def test_bad_parameters_name_the_parameter(params, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        WindowTransformer(**params).fit(np.arange(30.0)[:, None])
+
+
+def test_series_shorter_than_window():
+    with pytest.raises(ValueError, match=re.escape("WindowTransformer needs at least 13 samples for window=12 after 1 differenced step(s), got 10 samples; use a smaller window or diff, or pass a longer series.")):
+        WindowTransformer(window=12, diff=1).fit(np.arange(10.0)[:, None])
+
+
+def test_non_numeric_columns_are_named():
+    X = pd.DataFrame({"sales": [1.0, 2, 3, 4], "region": list("abcd")})
+    with pytest.raises(TypeError, match=re.escape("WindowTransformer needs numeric columns, but column(s) ['region'] are not numeric")):
+        WindowTransformer(window=2).fit(X)
+
+
+def test_one_dimensional_input_is_refused_with_a_fix():
+    with pytest.raises(ValueError, match="Reshape your data"):
+        WindowTransformer(window=2).fit(np.arange(10.0))
+
+
+def test_feature_count_must_match_fit():
+    wt = WindowTransformer(window=2).fit(np.ones((5, 2)))
+    with pytest.raises(ValueError, match="X has 3 features, but WindowTransformer is expecting 2 features"):
+        wt.transform(np.ones((5, 3)))
