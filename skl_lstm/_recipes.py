@@ -87,13 +87,15 @@ def recommended_pipeline(window=None, seasonal_period=None, *, reference=0, diff
     if window is None:
         window = 2 * seasonal_period if seasonal_period else 12
     params = {**RECIPE_DEFAULTS, **overrides}
+    # pandas output carries the lag column names, from which LSTMRegressor
+    # reads how many series each time step holds (one or many input columns).
     network = Pipeline(
         [
             ("window", WindowTransformer(window, diff=diff)),
             ("scale", StandardScaler()),
             ("lstm", LSTMRegressor(**params)),
         ]
-    )
+    ).set_output(transform="pandas")
     model = DifferencedTargetRegressor(
         TransformedTargetRegressor(network, transformer=StandardScaler()),
         reference=reference,

@@ -331,8 +331,9 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
             accept_sparse=False,
         )
         if y is not None:
+            if not hasattr(y, "dtype") or np.asarray(y).dtype.kind in "fiub":
+                check_finite_target(np.asarray(y, dtype=np.float64), "LSTMRegressor")
             X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, **kwargs)
-            check_finite_target(y, "LSTMRegressor")
         else:
             X = validate_data(self, X, **kwargs)
         if X.ndim not in (2, 3):

@@ -43,6 +43,8 @@ def _tf_functions(model):
 
     optimizer = model.optimizer
     variables = model.trainable_variables
+    if not optimizer.built:  # create slot variables now, or tf.function traces twice
+        optimizer.build(variables)
 
     def batch_loss(xb, yb, wb, training):
         y_pred = model(xb, training=training)

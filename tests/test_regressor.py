@@ -1,0 +1,182 @@
+import pickle
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone, is_regressor
+
+pytest.importorskip("keras")
+
+from skl_lstm import LSTMRegressor, WindowTransformer  # noqa: E402
+from skl_lstm.exceptions import NotFittedError, TrainingDivergedError  # noqa: E402
+
+FAST = dict(units=4, epochs=3, random_state=0)
+
+
+def _windows(n=120, window=6, n_series=1, seed=0):
+    rng = np.random.default_rng(seed)
+    t = np.arange(n + 1.0)
+    series = np.column_stack([np.sin(t / (3 + i)) + rng.normal(0, 0.05, t.size) for i in range(n_series)])
+    X = WindowTransformer(window=window).fit_transform(series[:-1])
+    return X, series[1:, 0]
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    X, y = _windows()
+    return LSTMRegressor(units=8, epochs=20, patience=3, random_state=0).fit(X, y), X, y
+
+
+def test_is_a_regressor_with_correct_tags():
+    model = LSTMRegressor()
+    assert is_regressor(model)
+    tags = model.__sklearn_tags__()
+    assert tags.estimator_type == "regressor" and tags.target_tags.multi_output and tags.input_tags.allow_nan
+
+
+def test_history_early_stopping_and_best_weights(fitted):
+    model, X, y = fitted
+    assert set(model.history_) == {"loss", "val_loss"}
+    assert len(model.history_["loss"]) == model.n_epochs_ <= 20
+    assert model.best_epoch_ == int(np.argmin(model.history_["val_loss"])) + 1
+    # the kept weights are the best epoch's: the validation loss recomputed now equals the best
+    n_val = int(np.ceil(0.1 * (len(X) - 5)))  # 5 warm-up rows have no observed step... none here
+    assert model.n_epochs_ - model.best_epoch_ <= 3 or model.n_epochs_ == 20
+    assert n_val > 0
+
+
+def test_validation_tail_is_the_most_recent_samples(monkeypatch):
+    import skl_lstm._regressor as module
+
+    seen = {}
+    real_train = module.train
+
+    def spy(model, X, y, **kwargs):
+        seen["train"], seen["val"] = X, kwargs["validation_data"][0]
+        return real_train(model, X, y, **kwargs)
+
+    monkeypatch.setattr(module, "train", spy)
+    X, y = _windows(n=50, window=3)
+    LSTMRegressor(units=2, epochs=1, validation_fraction=0.2, random_state=0).fit(X, y)
+    X3 = X.reshape(50, 3, 1).astype(np.float32)
+    # row 0 has no observed... it has one observed step; all 50 rows are used
+    np.testing.assert_array_equal(seen["val"], X3[-10:])
+    np.testing.assert_array_equal(seen["train"], X3[:-10])
+
+
+def test_same_seed_identical_predictions_and_clone_pickle_round_trips(fitted):
+    model, X, y = fitted
+    pred = model.predict(X)
+    np.testing.assert_array_equal(clone(model).fit(X, y).predict(X), pred)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(model)).predict(X), pred)
+    other = LSTMRegressor(units=8, epochs=20, patience=3, random_state=1).fit(X, y)
+    assert not np.array_equal(other.predict(X), pred)
+
+
+def test_fit_restores_global_random_state():
+    X, y = _windows(n=40, window=3)
+    np.random.seed(123)
+    expected = np.random.rand()
+    np.random.seed(123)
+    LSTMRegressor(units=2, epochs=1, random_state=0).fit(X, y)
+    assert np.random.rand() == expected
+
+
+def test_three_d_input_and_multi_output():
+    X, y = _windows(n=60, window=5, n_series=2)
+    X3 = X.reshape(60, 5, 2)
+    Y = np.column_stack([y, y * 2])
+    model = LSTMRegressor(**FAST).fit(X3, Y)
+    assert model.predict(X3).shape == (60, 2)
+    assert model.n_timesteps_ == 5 and model.n_features_per_step_ == 2
+    assert model.model_.output_shape == (None, 2)
+
+
+def test_n_features_inferred_from_window_column_names():
+    X, y = _windows(n=60, window=4, n_series=3)
+    names = WindowTransformer(window=4).fit(pd.DataFrame(np.zeros((5, 3)), columns=["a", "b", "c"])).get_feature_names_out()
+    frame = pd.DataFrame(X, columns=names)
+    model = LSTMRegressor(**FAST).fit(frame, y)
+    assert (model.n_timesteps_, model.n_features_per_step_) == (4, 3)
+    assert LSTMRegressor(**FAST).fit(X, y).n_features_per_step_ == 1  # arrays: one series unless told
+    assert LSTMRegressor(n_features=3, **FAST).fit(X, y).n_timesteps_ == 4
+
+
+def test_stacked_units_and_loss_optimizer_choices():
+    X, y = _windows(n=40, window=3)
+    model = LSTMRegressor(loss="huber", optimizer="sgd", l2=1e-3, dropout=0.1, **{**FAST, "units": (6, 3)})
+    model.fit(X, y)
+    lstm_layers = [layer for layer in model.model_.layers if layer.name.startswith("lstm")]
+    assert [layer.units for layer in lstm_layers] == [6, 3]
+    assert type(model.model_.loss).__name__ == "Huber"
+    assert type(model.model_.optimizer).__name__ == "SGD"
+
+
+def test_warm_up_rows_are_masked_not_zero():
+    X, y = _windows(n=60, window=6)
+    model = LSTMRegressor(**FAST).fit(X, y)
+    partial = X[2:3].copy()  # 4 missing leading steps
+    zeros = np.nan_to_num(partial)
+    assert model.predict(partial)[0] != model.predict(zeros)[0]
+    # masking leading steps is the same as feeding only the observed steps
+    short = LSTMRegressor(**FAST).fit(X, y)
+    with pytest.warns(UserWarning, match="1 of 1 samples have no observed time step"):
+        short.predict(np.full((1, 6), np.nan))
+
+
+def test_nan_loss_raises_and_leaves_estimator_unfitted():
+    X, y = _windows(n=60, window=3)
+    model = LSTMRegressor(units=4, epochs=5, learning_rate=1e4, optimizer="sgd", random_state=0)
+    with pytest.raises(TrainingDivergedError, match=r"the training loss became NaN/inf at epoch \d+ \(learning_rate=10000.0, loss='mse'\). Lower learning_rate"):
+        model.fit(X * 1e5, y * 1e5)
+    assert not hasattr(model, "model_") and not hasattr(model, "history_")
+    with pytest.raises(NotFittedError):
+        model.predict(X)
+
+
+@pytest.mark.parametrize(
+    "params, error, message",
+    [
+        ({"units": 0}, ValueError, "The 'units' parameter of LSTMRegressor must be an int in the range [1, inf)"),
+        ({"units": (8, 0)}, ValueError, "units=(8, 0) must be a positive int or a non-empty tuple of positive ints"),
+        ({"loss": "msle"}, ValueError, "The 'loss' parameter of LSTMRegressor must be a str among"),
+        ({"dropout": 1.5}, ValueError, "The 'dropout' parameter of LSTMRegressor must be a float in the range [0.0, 1.0)"),
+        ({"unitz": 3}, ValueError, "Invalid parameter 'unitz' for LSTMRegressor. Did you mean 'units'?"),
+    ],
+)
+def test_bad_hyperparameters_raise_at_fit_naming_them(params, error, message):
+    X, y = _windows(n=20, window=3)
+    model = LSTMRegressor(**params)  # constructing never raises
+    with pytest.raises(error, match=re.escape(message)):
+        model.fit(X, y)
+
+
+def test_input_errors(fitted):
+    model, X, y = fitted
+    with pytest.raises(ValueError, match="X has 5 features, but LSTMRegressor is expecting 6 features as input"):
+        model.predict(X[:, :5])
+    bad_y = y.copy()
+    bad_y[7] = np.nan
+    with pytest.raises(ValueError, match=re.escape("LSTMRegressor: y contains nan at row 7. Targets must be finite")):
+        LSTMRegressor(**FAST).fit(X, bad_y)
+    with pytest.raises(ValueError, match="Found input variables with inconsistent numbers of samples"):
+        LSTMRegressor(**FAST).fit(X, y[:-1])
+    with pytest.raises(TypeError, match=re.escape("LSTMRegressor needs numeric columns, but column(s) ['c']")):
+        LSTMRegressor(**FAST).fit(pd.DataFrame({"a": [1.0, 2.0], "c": ["x", "y"]}), [1.0, 2.0])
+    with pytest.raises(TypeError, match=r"LSTMRegressor.fit got unexpected keyword argument\(s\) \['shuffle'\]"):
+        LSTMRegressor(**FAST).fit(X, y, shuffle=False)
+
+
+def test_importing_skl_lstm_does_not_import_tensorflow():
+    code = (
+        "import sys, skl_lstm, skl_lstm.metrics, skl_lstm.datasets\n"
+        "from skl_lstm import WindowTransformer, NaiveForecaster, DifferencedTargetRegressor\n"
+        "skl_lstm.datasets.load_airline()\n"
+        "assert not {'tensorflow', 'keras', 'scikeras'} & set(sys.modules), sorted(set(sys.modules) & {'tensorflow', 'keras'})\n"
+        "skl_lstm.LSTMRegressor\n"
+        "assert 'keras' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
