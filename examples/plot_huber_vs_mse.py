@@ -25,9 +25,6 @@ example runs in well under a minute on a CPU.
 import os
 import time
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -39,6 +36,7 @@ from skl_lstm import LSTMRegressor, WindowTransformer
 from skl_lstm.datasets import make_supervised
 from skl_lstm.metrics import mean_absolute_percentage_error
 
+plt.switch_backend("Agg")  # write files, open no window
 output_dir = os.environ.get("SKL_LSTM_EXAMPLE_OUTPUT", "demo_output/")
 os.makedirs(output_dir, exist_ok=True)
 

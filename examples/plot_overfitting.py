@@ -24,9 +24,6 @@ networks train for at most 300 epochs.
 import os
 import time
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -38,6 +35,7 @@ from skl_lstm import LSTMRegressor, WindowTransformer
 from skl_lstm.datasets import make_supervised
 from skl_lstm.metrics import mean_absolute_percentage_error
 
+plt.switch_backend("Agg")  # write files, open no window
 output_dir = os.environ.get("SKL_LSTM_EXAMPLE_OUTPUT", "demo_output/")
 os.makedirs(output_dir, exist_ok=True)
 

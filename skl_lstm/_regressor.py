@@ -21,6 +21,7 @@ from sklearn.utils.validation import check_random_state, validate_data
 
 from . import _scikeras_compat  # noqa: F401  (adds BaseWrapper.__sklearn_tags__)
 from ._network import build_lstm
+from ._training import predict as predict_fast
 from ._training import train
 from .exceptions import NotFittedError, TrainingDivergedError
 from .preprocessing._windows import split_lag_names
@@ -37,7 +38,7 @@ _LOSSES = {
     "mae": keras.losses.MeanAbsoluteError,
     "huber": keras.losses.Huber,
 }
-#: Rows per call of the compiled predict function (bounded memory, no tf.data).
+#: Rows per call of the compiled predict function (bounded memory).
 _PREDICT_CHUNK = 8192
 
 
@@ -589,11 +590,7 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
                 UserWarning,
                 stacklevel=2,
             )
-        outputs = [
-            np.asarray(self.model_.predict_on_batch(X[i : i + _PREDICT_CHUNK]))
-            for i in range(0, X.shape[0], _PREDICT_CHUNK)
-        ]
-        y_pred = np.concatenate(outputs).astype(np.float64) if outputs else np.empty((0, self.n_outputs_))
+        y_pred = predict_fast(self.model_, X, chunk=_PREDICT_CHUNK).astype(np.float64)
         if not np.all(np.isfinite(y_pred)):
             raise ValueError(
                 "LSTMRegressor produced NaN/inf predictions; the inputs are probably far outside "

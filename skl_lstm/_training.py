@@ -14,8 +14,25 @@ On other backends it defers to ``keras.Model.fit``.
 
 from __future__ import annotations
 
+import logging
+
 import keras
 import numpy as np
+
+
+class _RetracingNoise(logging.Filter):
+    """Drop TensorFlow's warning that many functions were traced.
+
+    Every fit builds a new network, so a search traces one training and one
+    predict function per fit by design; TensorFlow's heuristic reads that as
+    an accidental loop and warns.
+    """
+
+    def filter(self, record):
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
+logging.getLogger("tensorflow").addFilter(_RetracingNoise())
 
 
 def _fit_with_keras(model, X, y, sample_weight, validation_data, epochs, initial_epoch, batch_size, callbacks, verbose):
@@ -155,3 +172,21 @@ def train(
             break
     cb.on_train_end()
     return history.history
+
+
+def predict(model, X, chunk: int = 8192) -> np.ndarray:
+    """Forward pass in inference mode, in chunks, through one cached compiled function.
+
+    ``keras.Model.predict`` builds a data pipeline per call (tens of
+    milliseconds for one row) and ``predict_on_batch`` retraces for every new
+    model; this traces once per model and accepts any batch size.
+    """
+    if keras.backend.backend() != "tensorflow":
+        return np.concatenate([np.asarray(model.predict_on_batch(X[i : i + chunk])) for i in range(0, len(X), chunk)])
+    fn = getattr(model, "_skl_lstm_predict", None)
+    if fn is None:
+        import tensorflow as tf
+
+        fn = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
+        model._skl_lstm_predict = fn
+    return np.concatenate([fn(X[i : i + chunk]).numpy() for i in range(0, len(X), chunk)])
