@@ -1,9 +1,8 @@
 """skl_lstm: scikit-learn compatible LSTM forecasting, leak-free by construction.
 
 Importing the package does not import TensorFlow or Keras: the transformers,
-baselines, metrics and datasets work without them. ``LSTMRegressor``,
-``recommended_pipeline`` and ``diagnose`` load Keras the first time they are
-used.
+baselines, metrics and datasets work without them. ``LSTMRegressor`` and
+``recommended_pipeline`` load Keras the first time they are used.
 """
 
 from . import datasets, metrics
@@ -20,7 +19,6 @@ __all__ = [
     "WindowTransformer",
     "__version__",
     "datasets",
-    "diagnose",
     "metrics",
     "recommended_pipeline",
 ]
@@ -28,7 +26,6 @@ __all__ = [
 _LAZY = {
     "LSTMRegressor": ("._regressor", "LSTMRegressor"),
     "recommended_pipeline": ("._recipes", "recommended_pipeline"),
-    "diagnose": (".diagnostics", "diagnose"),
 }
 
 

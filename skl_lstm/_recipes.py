@@ -10,7 +10,7 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from .compose import DifferencedTargetRegressor
 from .preprocessing import WindowTransformer
 
-#: LSTMRegressor settings of the recipe (see docs/recipe.md for how they were chosen).
+#: LSTMRegressor settings of the recipe (chosen on the airline demo; see README).
 RECIPE_DEFAULTS = {
     "units": 32,
     "epochs": 200,

@@ -7,7 +7,7 @@ and ordinary ``except ValueError`` blocks handle them.
 
 from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
 
-__all__ = ["NotFittedError", "TrainingDivergedError", "TimeOrderWarning", "UnsafeModelFileError"]
+__all__ = ["NotFittedError", "TrainingDivergedError"]
 
 
 class NotFittedError(_SklearnNotFittedError):
@@ -23,16 +23,4 @@ class TrainingDivergedError(ValueError):
 
     The estimator is left unfitted. Inside a search, scikit-learn records the
     fit as failed with this message (see ``error_score``).
-    """
-
-
-class UnsafeModelFileError(ValueError):
-    """Raised when a saved model file is not one skl_lstm wrote, or was altered."""
-
-
-class TimeOrderWarning(UserWarning):
-    """Warned when a setup can leak future information into training.
-
-    For example a cross-validation splitter that shuffles time. Silence it with
-    ``warnings.filterwarnings("ignore", category=TimeOrderWarning)``.
     """

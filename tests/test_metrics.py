@@ -30,6 +30,8 @@ def test_mase_errors():
         metrics.mean_absolute_scaled_error([1, 1], [1, 2], y_train=[3, 3, 3])
     with pytest.raises(ValueError, match=r"needs more than seasonal_period=12 points"):
         metrics.mean_absolute_scaled_error([1, 2], [1, 2], y_train=[1, 2, 3], seasonal_period=12)
+    with pytest.raises(ValueError, match="seasonal_period=0 must be a positive int"):
+        metrics.mean_absolute_scaled_error([1, 2], [1, 2], y_train=[1, 2, 3], seasonal_period=0)
 
 
 def test_scorers_match_sklearn_names():

@@ -102,7 +102,9 @@ class DifferencedTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimat
             accept_sparse=False,
             allow_nd=True,
             dtype=None,
-            ensure_all_finite="allow-nan" if self._inner_tags().input_tags.allow_nan else True,
+            # NaN policy belongs to the inner model (a Pipeline does not report
+            # its steps' tags); only the reference column must be finite.
+            ensure_all_finite="allow-nan",
         )
         if reset:
             self.reference_index_ = column_position(

@@ -115,7 +115,9 @@ def mean_absolute_scaled_error(y_true, y_pred, *, y_train=None, seasonal_period=
     y_true, y_pred = _as_float_arrays(y_true, y_pred)
     scale_series = y_true if y_train is None else np.asarray(y_train, dtype=np.float64)
     m = int(seasonal_period)
-    if m < 1 or scale_series.shape[0] <= m:
+    if m < 1:
+        raise ValueError(f"seasonal_period={seasonal_period!r} must be a positive int (1 = naive, 12 = monthly seasonal naive).")
+    if scale_series.shape[0] <= m:
         raise ValueError(
             f"mean_absolute_scaled_error needs more than seasonal_period={seasonal_period!r} "
             f"points to compute its scale, got {scale_series.shape[0]}; pass a longer y_train "

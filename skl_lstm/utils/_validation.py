@@ -69,25 +69,3 @@ def column_position(X, column, param: str, caller: str) -> int:
         f"{caller}: {param} must be a column position (int) or a column name (str), "
         f"got {column!r} of type {type(column).__name__}."
     )
-
-
-def warn_if_shuffled_cv(cv, stacklevel: int = 3) -> None:
-    """Warn when a splitter shuffles time (KFold(shuffle=True), ShuffleSplit, ...)."""
-    import warnings
-
-    from ..exceptions import TimeOrderWarning
-
-    name = type(cv).__name__
-    shuffles = bool(getattr(cv, "shuffle", False)) or name in {
-        "ShuffleSplit",
-        "StratifiedShuffleSplit",
-        "GroupShuffleSplit",
-    }
-    if shuffles:
-        warnings.warn(
-            f"cv={cv!r} shuffles samples, so models are trained on the future and "
-            "tested on the past. Use sklearn.model_selection.TimeSeriesSplit. "
-            "Silence with warnings.filterwarnings('ignore', category=TimeOrderWarning).",
-            TimeOrderWarning,
-            stacklevel=stacklevel,
-        )
