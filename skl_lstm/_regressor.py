@@ -337,6 +337,14 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
             X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, **kwargs)
         else:
             X = validate_data(self, X, **kwargs)
+        self._check_magnitudes(X, y)
+        if reset and y is not None and y.shape[0] > 1 and np.ptp(np.asarray(y, dtype=np.float64), axis=0).max() == 0:
+            warnings.warn(
+                "LSTMRegressor: y is constant; there is nothing to learn and every forecast will be "
+                "that constant. Check the target column, or use NaiveForecaster.",
+                UserWarning,
+                stacklevel=4,
+            )
         if X.ndim not in (2, 3):
             raise ValueError(
                 f"LSTMRegressor needs 2-D windows (samples, window * n_features) or 3-D "
@@ -350,6 +358,29 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
                 f"{self.X_shape_[1:]}; pass the same window and features as in fit."
             )
         return X, y
+
+    @staticmethod
+    def _check_magnitudes(X, y):
+        """Refuse values a float32 network cannot represent; warn about unscaled data."""
+        for name, arr in (("X", X), ("y", y)):
+            if arr is None or arr.size == 0:
+                continue
+            peak = float(np.nanmax(np.abs(np.asarray(arr, dtype=np.float64)))) if not np.isnan(arr).all() else 0.0
+            if not np.isfinite(peak) or peak > 1e30:
+                raise ValueError(
+                    f"LSTMRegressor: {name} holds values up to {peak:.3g}, beyond what the network's "
+                    "float32 arithmetic can train on. Rescale it (StandardScaler, or "
+                    "TransformedTargetRegressor for y)."
+                )
+            if peak > 1e4:
+                warnings.warn(
+                    f"LSTMRegressor: {name} holds values up to {peak:.3g}; an LSTM trains poorly on "
+                    "unscaled data. Put StandardScaler before it"
+                    + (" and wrap it in TransformedTargetRegressor(transformer=StandardScaler())" if name == "y" else "")
+                    + ".",
+                    UserWarning,
+                    stacklevel=5,
+                )
 
     def _infer_n_features(self, X):
         if self.n_features is not None:
@@ -608,6 +639,49 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
         # arbitrary regression data, which check_regressors_train asks for.
         tags.regressor_tags.poor_score = True
         return tags
+
+    def save(self, path):
+        """Save the fitted estimator to ``path`` without pickle.
+
+        The file is a zip archive holding the network in Keras' native format
+        and JSON metadata (parameters, fitted attributes, the skl_lstm and Keras
+        versions, a SHA-256 of the network). :meth:`load` refuses any file that
+        was altered or carries code. Pipelines around the estimator are not
+        included; persist those with joblib from a trusted source.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Where to write; ``.skl-lstm`` is the conventional suffix.
+        """
+        from ._persistence import save
+
+        save(self, path)
+
+    @classmethod
+    def load(cls, path):
+        """Load an estimator written by :meth:`save`.
+
+        Parameters
+        ----------
+        path : str or path-like
+            A file written by :meth:`save`.
+
+        Returns
+        -------
+        estimator : LSTMRegressor
+            The fitted estimator; it predicts exactly as the saved one did.
+
+        Raises
+        ------
+        skl_lstm.exceptions.UnsafeModelFileError
+            If the file is not an archive written by :meth:`save`, was altered,
+            was written by a newer format, or holds a network Keras refuses to
+            load in safe mode (e.g. a ``Lambda`` layer).
+        """
+        from ._persistence import load
+
+        return load(cls, path)
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "model_")

@@ -7,7 +7,7 @@ and ordinary ``except ValueError`` blocks handle them.
 
 from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
 
-__all__ = ["NotFittedError", "TrainingDivergedError"]
+__all__ = ["NotFittedError", "TrainingDivergedError", "UnsafeModelFileError"]
 
 
 class NotFittedError(_SklearnNotFittedError):
@@ -23,4 +23,12 @@ class TrainingDivergedError(ValueError):
 
     The estimator is left unfitted. Inside a search, scikit-learn records the
     fit as failed with this message (see ``error_score``).
+    """
+
+
+class UnsafeModelFileError(ValueError):
+    """Raised when a file passed to ``LSTMRegressor.load`` is not a model skl_lstm wrote.
+
+    For example a pickle, an archive with extra entries, a model whose checksum
+    does not match (it was altered), or a network Keras refuses in safe mode.
     """

@@ -160,7 +160,7 @@ def test_input_errors(fitted):
         model.predict(X[:, :5])
     bad_y = y.copy()
     bad_y[7] = np.nan
-    with pytest.raises(ValueError, match=re.escape("LSTMRegressor: y contains nan at row 7. Targets must be finite")):
+    with pytest.raises(ValueError, match=re.escape("LSTMRegressor: y contains NaN at row 7. Targets must be finite")):
         LSTMRegressor(**FAST).fit(X, bad_y)
     with pytest.raises(ValueError, match="Found input variables with inconsistent numbers of samples"):
         LSTMRegressor(**FAST).fit(X, y[:-1])

@@ -61,11 +61,11 @@ def test_errors_name_the_problem():
     from sklearn.ensemble import HistGradientBoostingRegressor
 
     X = pd.DataFrame({"a": [1.0, np.nan, 3.0]})
-    with pytest.raises(ValueError, match=r"the reference column \(position 0\) is nan at row 1"):
+    with pytest.raises(ValueError, match=r"the reference column \(position 0\) is NaN at row 1"):
         DifferencedTargetRegressor(HistGradientBoostingRegressor()).fit(X, [1.0, 2.0, 3.0])
     with pytest.raises(ValueError, match="Input X contains NaN"):  # the inner model's own NaN policy
         DifferencedTargetRegressor(Ridge(), reference=1).fit(X.assign(b=1.0), [1.0, 2.0, 3.0])
-    with pytest.raises(ValueError, match="y contains nan at row 2"):
+    with pytest.raises(ValueError, match="y contains NaN at row 2"):
         DifferencedTargetRegressor(Ridge()).fit(np.ones((3, 1)), [1.0, 2.0, np.nan])
     with pytest.raises(ValueError, match="requires y to be passed, but the target y is None"):
         DifferencedTargetRegressor().fit(np.ones((3, 1)), None)

@@ -13,6 +13,10 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..utils._validation import check_finite_target, column_position
 
 
+def _name_nonfinite(value) -> str:
+    return "NaN" if np.isnan(value) else ("inf" if value > 0 else "-inf")
+
+
 def reference_values(X, position: int, caller: str) -> np.ndarray:
     """The reference column of 2-D ``X`` (or last time step of 3-D ``X``) as float64."""
     arr = np.asarray(X)
@@ -25,8 +29,8 @@ def reference_values(X, position: int, caller: str) -> np.ndarray:
     bad = np.flatnonzero(~np.isfinite(values))
     if bad.size:
         raise ValueError(
-            f"{caller}: the reference column (position {position}) is {float(values[bad[0]])!r} at row "
-            f"{int(bad[0])}; the last observed level must be finite. Fill gaps first (e.g. "
+            f"{caller}: the reference column (position {position}) is {_name_nonfinite(values[bad[0]])} "
+            f"at row {int(bad[0])}; the last observed level must be finite. Fill gaps first (e.g. "
             "series.interpolate())."
         )
     return values

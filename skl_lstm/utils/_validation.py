@@ -41,8 +41,9 @@ def check_finite_target(y: np.ndarray, caller: str) -> None:
     pos = first_nonfinite(np.asarray(y, dtype=np.float64))
     if pos is not None:
         value = float(np.asarray(y, dtype=np.float64)[pos])
+        shown = "NaN" if np.isnan(value) else repr(value)
         raise ValueError(
-            f"{caller}: y contains {value!r} at row {pos[0]}. Targets must be finite: "
+            f"{caller}: y contains {shown} at row {pos[0]}. Targets must be finite: "
             "drop those rows, or fill gaps in the series before building targets "
             "(e.g. series.interpolate())."
         )
