@@ -13,6 +13,7 @@ help:
 	@echo "make test         the test suite (fast tests, under 10 minutes on 2 cores)"
 	@echo "make test-slow    the slow tests (longer training)"
 	@echo "make test-oldest  the suite against the oldest supported scikit-learn"
+	@echo "make test-long    property-based tests, 2000 examples per property"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "skl_lstm needs Python >= 3.11, found " + sys.version.split()[0]'
@@ -31,6 +32,10 @@ test: $(STAMP)
 
 test-slow: $(STAMP)
 	$(PY) -m pytest -n 2 -m slow
+
+# Property-based tests with at least 2000 examples per property.
+test-long: $(STAMP)
+	HYPOTHESIS_PROFILE=long $(PY) -m pytest -n 2 -W "ignore::UserWarning" --hypothesis-show-statistics tests/test_properties.py
 
 # The lower end of the supported scikit-learn range, in its own environment.
 OLDEST_VENV := .venv-oldest
