@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONHASHSEED := 0
 
-.PHONY: help venv demo test test-slow test-oldest test-long lint clean
+.PHONY: help venv demo test test-slow test-oldest test-long bench-perf clean
 
 help:
 	@echo "make demo         tune and evaluate an LSTM on the bundled airline series"
@@ -47,6 +47,9 @@ $(OLDEST_VENV)/.installed: pyproject.toml
 
 test-oldest: $(OLDEST_VENV)/.installed
 	$(OLDEST_VENV)/bin/python -m pytest -n 2 -p no:randomly tests/test_common.py tests/test_pipeline.py
+
+bench-perf: $(STAMP)
+	$(PY) benchmarks/perf.py
 
 clean:
 	rm -rf $(VENV) $(OLDEST_VENV) build *.egg-info .pytest_cache demo_output

@@ -51,6 +51,15 @@ def test_committed_model_from_format_1_still_loads_and_predicts():
     np.testing.assert_allclose(model.predict(np.asarray(expected["X"])), expected["predictions"], rtol=1e-6)
 
 
+@pytest.fixture
+def saved(fitted, tmp_path):
+    """A freshly saved model file and its metadata."""
+    path = tmp_path / "good.skl-lstm"
+    fitted[0].save(path)
+    with zipfile.ZipFile(path) as archive:
+        return path, json.loads(archive.read("metadata.json"))
+
+
 def _rewrite(src, dst, **replace):
     with zipfile.ZipFile(src) as archive:
         entries = {name: archive.read(name) for name in archive.namelist()}
@@ -86,20 +95,16 @@ def test_extra_entries_and_tampering_are_refused(fitted, tmp_path):
         LSTMRegressor.load(tampered)
 
 
-def test_network_with_code_is_refused_by_safe_mode(fitted, tmp_path):
+def test_network_with_code_is_refused_by_safe_mode(saved, tmp_path):
     import hashlib
 
     import keras
 
-    model, _ = fitted
-    good = tmp_path / "good.skl-lstm"
-    model.save(good)
+    good, meta = saved
     inputs = keras.Input((4, 1))
     outputs = keras.layers.Dense(2)(keras.layers.Lambda(lambda x: x[:, -1, :] * 2)(inputs))
     keras.saving.save_model(keras.Model(inputs, outputs), tmp_path / "lambda.keras")
     code_bytes = (tmp_path / "lambda.keras").read_bytes()
-    with zipfile.ZipFile(good) as archive:
-        meta = json.loads(archive.read("metadata.json"))
     meta["model_sha256"] = hashlib.sha256(code_bytes).hexdigest()  # a forger can fix the checksum
     forged = tmp_path / "forged.skl-lstm"
     _rewrite(good, forged, **{"model.keras": code_bytes, "metadata.json": json.dumps(meta).encode()})
@@ -107,12 +112,8 @@ def test_network_with_code_is_refused_by_safe_mode(fitted, tmp_path):
         LSTMRegressor.load(forged)
 
 
-def test_newer_format_and_bad_metadata_are_refused(fitted, tmp_path):
-    model, _ = fitted
-    good = tmp_path / "good.skl-lstm"
-    model.save(good)
-    with zipfile.ZipFile(good) as archive:
-        meta = json.loads(archive.read("metadata.json"))
+def test_newer_format_and_bad_metadata_are_refused(saved, tmp_path):
+    good, meta = saved
     newer = tmp_path / "newer.skl-lstm"
     _rewrite(good, newer, **{"metadata.json": json.dumps({**meta, "format_version": 99}).encode()})
     with pytest.raises(UnsafeModelFileError, match="reads up to 1. Upgrade skl_lstm"):
