@@ -40,7 +40,7 @@ def step(message):
 X, y = make_supervised(load_airline(), horizon=1)
 n_test = round(0.2 * len(X))
 X_train, X_test, y_train, y_test = X.iloc[:-n_test], X.iloc[-n_test:], y.iloc[:-n_test], y.iloc[-n_test:]
-step(f"airline: {len(X_train)} training months, {n_test} held-out months ({X_test.index[0]:%Y-%m} .. {X_test.index[-1]:%Y-%m})")
+step(f"airline: {len(X_train)} training months, forecasts of {n_test} held-out months ({y_test.index[0] + pd.offsets.MonthBegin(1):%Y-%m} .. {y_test.index[-1] + pd.offsets.MonthBegin(1):%Y-%m})")
 
 # %%
 # Tune on the training part only. Every fold refits the windows, the scalers
@@ -92,11 +92,14 @@ print(table.to_string(formatters={"MAPE": "{:.2%}".format, "R2": "{:.3f}".format
 # %%
 # Forecast versus actual.
 os.makedirs(OUTPUT, exist_ok=True)
+# y is indexed by the month t it is forecast from; plot each value at its own month t + 1.
+target_month = y.index + pd.offsets.MonthBegin(1)
+test_month = target_month[-n_test:]
 fig, ax = plt.subplots(figsize=(9, 4))
-ax.plot(y.index, y.to_numpy(), color="black", lw=1, label="actual")
+ax.plot(target_month, y.to_numpy(), color="black", lw=1, label="actual")
 for name in ("seasonal naive (12)", "LSTM, tuned"):
-    ax.plot(y_test.index, predictions[name], lw=1.5, label=f"{name} (MAPE {table.loc[name, 'MAPE']:.1%})")
-ax.axvline(y_test.index[0], color="grey", ls="--", lw=0.8)
+    ax.plot(test_month, predictions[name], lw=1.5, label=f"{name} (MAPE {table.loc[name, 'MAPE']:.1%})")
+ax.axvline(test_month[0], color="grey", ls="--", lw=0.8)
 ax.set(title="Airline passengers: one-step-ahead forecasts on held-out months", ylabel="passengers (thousands)")
 ax.legend(loc="upper left")
 fig.tight_layout()
