@@ -7,7 +7,7 @@ and ordinary ``except ValueError`` blocks handle them.
 
 from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
 
-__all__ = ["NotFittedError", "TrainingDivergedError", "UnsafeModelFileError"]
+__all__ = ["NotFittedError", "TimeOrderWarning", "TrainingDivergedError", "UnsafeModelFileError"]
 
 
 class NotFittedError(_SklearnNotFittedError):
@@ -31,4 +31,15 @@ class UnsafeModelFileError(ValueError):
 
     For example a pickle, an archive with extra entries, a model whose checksum
     does not match (it was altered), or a network Keras refuses in safe mode.
+    """
+
+
+class TimeOrderWarning(UserWarning):
+    """Warned when the rows of a series are not in time order, or skip rows.
+
+    That is what a shuffled split (``train_test_split(shuffle=True)``,
+    ``ShuffleSplit``, ``KFold(shuffle=True)``) hands to a fold: windows then
+    join time steps that are not adjacent, and the model trains on the future.
+    Silence it with
+    ``warnings.filterwarnings("ignore", category=TimeOrderWarning)``.
     """

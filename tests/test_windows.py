@@ -1,4 +1,5 @@
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -128,3 +129,21 @@ def test_feature_count_must_match_fit():
     wt = WindowTransformer(window=2).fit(np.ones((5, 2)))
     with pytest.raises(ValueError, match="X has 3 features, but WindowTransformer is expecting 2 features"):
         wt.transform(np.ones((5, 3)))
+
+
+def test_shuffled_split_is_flagged_by_the_index():
+    from sklearn.model_selection import KFold, train_test_split
+
+    from skl_lstm.exceptions import TimeOrderWarning
+
+    X = pd.DataFrame({"y": np.arange(40.0)})
+    X_train, _ = train_test_split(X, shuffle=True, random_state=0)
+    with pytest.warns(TimeOrderWarning, match=r"the rows of X are not consecutive time steps: its index decreases at row"):
+        WindowTransformer(3).fit(X_train)
+    train, _ = next(KFold(5, shuffle=True, random_state=0).split(X))
+    with pytest.warns(TimeOrderWarning, match="its integer index skips labels at row"):
+        WindowTransformer(3).fit(X.iloc[train])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for tr, te in TimeSeriesSplit(3).split(X):  # time-ordered folds: silent
+            WindowTransformer(3).fit(X.iloc[tr]).transform(X.iloc[te])

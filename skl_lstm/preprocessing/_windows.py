@@ -10,7 +10,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
-from ..utils._history import continues, index_of, next_label
+from ..utils._history import continues, index_of, next_label, warn_if_not_time_ordered
 from ..utils._validation import check_numeric_columns
 
 
@@ -154,6 +154,7 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
 
     def _validate(self, X, reset):
         check_numeric_columns(X, type(self).__name__)
+        warn_if_not_time_ordered(X, type(self).__name__, stacklevel=4)
         return validate_data(
             self, X, reset=reset, dtype=[np.float64, np.float32], ensure_all_finite="allow-nan"
         )
