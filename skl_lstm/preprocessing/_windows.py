@@ -5,7 +5,7 @@ from __future__ import annotations
 from numbers import Integral
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
@@ -61,9 +61,11 @@ def lag_matrix(Z: np.ndarray, window: int) -> np.ndarray:
     padded = np.empty((n + window - 1, k), dtype=Z.dtype)
     padded[: window - 1] = np.nan
     padded[window - 1 :] = Z
-    # (n, k, window) strided view -> (n, window, k) -> one contiguous copy
-    view = sliding_window_view(padded, window, axis=0)
-    return np.ascontiguousarray(view.transpose(0, 2, 1)).reshape(n, window * k)
+    # In a C-contiguous (time, feature) array, the window ending at t is one
+    # contiguous run of window * k values starting at row t: a strided view
+    # with a row stride of one time step, then a single copy.
+    view = as_strided(padded, shape=(n, window * k), strides=(padded.strides[0], padded.strides[1]), writeable=False)
+    return view.copy()
 
 
 class WindowTransformer(TransformerMixin, BaseEstimator):
