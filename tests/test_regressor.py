@@ -42,10 +42,14 @@ def test_history_early_stopping_and_best_weights(fitted):
     assert set(model.history_) == {"loss", "val_loss"}
     assert len(model.history_["loss"]) == model.n_epochs_ <= 20
     assert model.best_epoch_ == int(np.argmin(model.history_["val_loss"])) + 1
-    # the kept weights are the best epoch's: the validation loss recomputed now equals the best
-    n_val = int(np.ceil(0.1 * (len(X) - 5)))  # 5 warm-up rows have no observed step... none here
-    assert model.n_epochs_ - model.best_epoch_ <= 3 or model.n_epochs_ == 20
-    assert n_val > 0
+    # early stopping with patience=3 stops exactly 3 epochs after the best one
+    if model.n_epochs_ < 20:
+        assert model.n_epochs_ - model.best_epoch_ == 3
+    # the kept weights are the best epoch's: validation loss recomputed on the tail equals the best
+    n_val = int(np.ceil(0.1 * len(X)))
+    X3 = X[-n_val:].reshape(n_val, 6, 1).astype(np.float32)
+    val_loss = float(np.mean((np.asarray(model.model_.predict_on_batch(X3))[:, 0] - y[-n_val:]) ** 2))
+    assert val_loss == pytest.approx(min(model.history_["val_loss"]), rel=1e-4)
 
 
 def test_validation_tail_is_the_most_recent_samples(monkeypatch):
