@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONHASHSEED := 0
 
-.PHONY: help venv demo test test-slow test-oldest test-long bench-perf clean
+.PHONY: help venv demo test test-slow test-oldest test-long bench-perf bench-accuracy clean
 
 help:
 	@echo "make demo         tune and evaluate an LSTM on the bundled airline series"
@@ -14,6 +14,8 @@ help:
 	@echo "make test-slow    the slow tests (longer training)"
 	@echo "make test-oldest  the suite against the oldest supported scikit-learn"
 	@echo "make test-long    property-based tests, 2000 examples per property"
+	@echo "make bench-perf   speed and memory against raw Keras (docs/performance.md)"
+	@echo "make bench-accuracy  accuracy against naive, ridge, SARIMA (docs/accuracy.md)"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "skl_lstm needs Python >= 3.11, found " + sys.version.split()[0]'
@@ -50,6 +52,11 @@ test-oldest: $(OLDEST_VENV)/.installed
 
 bench-perf: $(STAMP)
 	$(PY) benchmarks/perf.py
+
+# Accuracy on 8 series (7 real, bundled or inside statsmodels) plus the darts
+# six-month airline protocol; writes docs/accuracy.{md,json,png}.
+bench-accuracy: $(STAMP)
+	$(PY) benchmarks/accuracy.py
 
 clean:
 	rm -rf $(VENV) $(OLDEST_VENV) build *.egg-info .pytest_cache demo_output

@@ -20,12 +20,14 @@ __all__ = [
     "__version__",
     "datasets",
     "metrics",
+    "recipe_grid",
     "recommended_pipeline",
 ]
 
 _LAZY = {
     "LSTMRegressor": ("._regressor", "LSTMRegressor"),
     "recommended_pipeline": ("._recipes", "recommended_pipeline"),
+    "recipe_grid": ("._recipes", "recipe_grid"),
 }
 
 

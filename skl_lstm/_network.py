@@ -18,18 +18,25 @@ class MaskMissingSteps(keras.layers.Layer):
 
     Recurrent layers skip masked steps (they carry their state over them), so
     the warm-up steps of :class:`~skl_lstm.WindowTransformer` are treated as
-    absent history, never as real zeros.
+    absent history, never as real zeros. With ``mask=False`` the layer only
+    fills (for branches, such as the linear skip, that read every step).
     """
 
-    def __init__(self, **kwargs):
+    def __init__(self, mask=True, **kwargs):
         super().__init__(**kwargs)
+        self.mask = bool(mask)
         self.supports_masking = True
 
     def call(self, inputs):
         return ops.where(ops.isnan(inputs), ops.zeros_like(inputs), inputs)
 
     def compute_mask(self, inputs, mask=None):
+        if not self.mask:
+            return None
         return ops.logical_not(ops.any(ops.isnan(inputs), axis=-1))
+
+    def get_config(self):
+        return {**super().get_config(), "mask": self.mask}
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -52,6 +59,7 @@ def build_lstm(
     l2: float = 0.0,
     mask_missing: bool = True,
     unroll: bool = False,
+    linear_skip: bool = False,
 ) -> keras.Model:
     """Build an (uncompiled) stacked-LSTM regression network.
 
@@ -73,6 +81,11 @@ def build_lstm(
         Put a :class:`MaskMissingSteps` layer first so NaN steps are skipped.
     unroll : bool, default=False
         Unroll the recurrence (faster for short sequences, more memory).
+    linear_skip : bool, default=False
+        Add ``Dense(n_outputs)`` of the flattened window (NaN read as 0) to
+        the LSTM head's output: a linear autoregressive branch in parallel
+        with the recurrence (LSTNet's highway). Its layer is named
+        ``"linear_skip"``; the LSTM head is ``"forecast"``.
 
     Returns
     -------
@@ -96,4 +109,9 @@ def build_lstm(
             name=f"lstm_{i}",
         )(x)
     outputs = keras.layers.Dense(n_outputs, kernel_regularizer=regularizer, name="forecast")(x)
+    if linear_skip:
+        steps = MaskMissingSteps(mask=False, name="skip_fill")(inputs)
+        flat = keras.layers.Flatten(name="skip_flatten")(steps)
+        skip = keras.layers.Dense(n_outputs, use_bias=False, kernel_regularizer=regularizer, name="linear_skip")(flat)
+        outputs = keras.layers.Add(name="forecast_plus_skip")([outputs, skip])
     return keras.Model(inputs, outputs, name="skl_lstm")

@@ -18,6 +18,7 @@ RECIPE_DEFAULTS = {
     "learning_rate": 0.003,
     "validation_fraction": 0.15,
     "patience": 25,
+    "linear_skip": True,
 }
 
 
@@ -108,4 +109,60 @@ def recommended_pipeline(window=None, seasonal_period=None, *, reference=0, diff
     )
 
 
-__all__ = ["recommended_pipeline", "RECIPE_DEFAULTS"]
+def recipe_grid(estimator, grid):
+    """Expand short parameter names into an estimator's full nested names.
+
+    The recipe nests its steps, so the LSTM's ``units`` is called
+    ``regressor__regressor__lstm__units`` (and longer with ``log=True``).
+    This maps each short name to the one nested parameter whose last part it
+    is, so a grid can be written once and used with any composition.
+
+    Parameters
+    ----------
+    estimator : sklearn estimator
+        The (unfitted) composed estimator, e.g. from :func:`recommended_pipeline`.
+    grid : dict or list of dict
+        Parameter grid with short names (``"window"``, ``"units"``, ...) or
+        full names, which are kept as they are.
+
+    Returns
+    -------
+    dict or list of dict
+        The same grid with full names, for
+        :class:`~sklearn.model_selection.GridSearchCV`.
+
+    Raises
+    ------
+    ValueError
+        If a short name matches no parameter or several.
+
+    Examples
+    --------
+    >>> from skl_lstm import recipe_grid, recommended_pipeline
+    >>> model = recommended_pipeline(seasonal_period=12, log=True)
+    >>> recipe_grid(model, {"window": [12, 24], "units": [16, 32]})
+    {'regressor__model__regressor__regressor__window__window': [12, 24], \
+'regressor__model__regressor__regressor__lstm__units': [16, 32]}
+    """
+    if isinstance(grid, list):
+        return [recipe_grid(estimator, g) for g in grid]
+    params = estimator.get_params(deep=True)
+    # Leaf hyperparameters only: a step named like a parameter ("window") is not one.
+    names = [name for name, value in params.items() if not hasattr(value, "get_params")]
+    expanded = {}
+    for short, values in grid.items():
+        if short in names:
+            expanded[short] = values
+            continue
+        matches = [name for name in names if name.endswith("__" + short)]
+        if len(matches) != 1:
+            found = "no parameter" if not matches else f"{len(matches)} parameters ({', '.join(matches)})"
+            raise ValueError(
+                f"recipe_grid: {short!r} matches {found} of {type(estimator).__name__}; "
+                "write the full nested name (see estimator.get_params().keys())."
+            )
+        expanded[matches[0]] = values
+    return expanded
+
+
+__all__ = ["recommended_pipeline", "recipe_grid", "RECIPE_DEFAULTS"]

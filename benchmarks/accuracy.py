@@ -1,0 +1,682 @@
+"""Accuracy benchmark: skl_lstm against naive, ridge, SARIMA and the tutorial LSTM.
+
+Run ``make bench-accuracy`` (or ``python benchmarks/accuracy.py --help``).
+
+Protocol, identical for every series and method:
+
+* ``X`` = the series' observed columns at month/quarter/year ``t``,
+  ``y`` = the target at ``t + 1`` (:func:`skl_lstm.datasets.make_supervised`);
+* the last 20 % of rows are held out; every forecast is one step ahead from
+  the actual history (the test rows continue the training index, so windows
+  read the true past);
+* every choice of a tunable method (window, input differencing, LSTM size,
+  learning rate; ridge's window, differencing and penalty) is tuned with
+  ``GridSearchCV(cv=TimeSeriesSplit(3))`` on the training rows only, refit by
+  MAPE;
+* LSTM rows are mean ± standard deviation over ``--seeds`` seeds;
+* MASE is scaled by the in-sample (seasonal) naive error of the training part.
+
+A second part runs the darts RNN example protocol on airline passengers:
+train on targets before 1959-01, then from every month forecast the value six
+months ahead from the actual history, scored on the targets 1959-06 .. 1960-12.
+
+Outputs: a table on stdout, ``docs/accuracy.md``, ``docs/accuracy.json`` and
+``docs/accuracy.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+import warnings
+from dataclasses import dataclass, field
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import Ridge
+from sklearn.metrics import r2_score
+from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
+from skl_lstm import (
+    DifferencedTargetRegressor,
+    NaiveForecaster,
+    SeasonalNaiveForecaster,
+    WindowTransformer,
+    recipe_grid,
+    recommended_pipeline,
+)
+from skl_lstm.datasets import load_airline, make_supervised
+from skl_lstm.metrics import FORECAST_SCORING, mean_absolute_scaled_error, symmetric_mean_absolute_percentage_error
+from sklearn.metrics import mean_absolute_percentage_error
+
+START = time.perf_counter()
+
+
+def log(message: str) -> None:
+    print(f"[{time.perf_counter() - START:7.1f}s] {message}", flush=True)
+
+
+# --------------------------------------------------------------------- series
+@dataclass
+class Series:
+    """One benchmark series and the standard choices a forecaster would make for it."""
+
+    name: str
+    description: str
+    frame: pd.DataFrame  # observed columns, time-indexed; the target is one of them
+    target: str
+    seasonal_period: int | None
+    log: bool  # multiplicative series: model logs (the recipe's ``log=True``, SARIMA on logs)
+    sarima: dict = field(default_factory=dict)  # statsmodels SARIMAX arguments (standard specification)
+
+    @property
+    def windows(self) -> list[int]:
+        m = self.seasonal_period
+        return [m, 2 * m] if m and m >= 6 else ([4, 8] if m else [6, 12])
+
+    @property
+    def default_window(self) -> int:
+        return 2 * self.seasonal_period if self.seasonal_period else 12
+
+
+def _yearly(values, first_year) -> pd.DataFrame:
+    index = pd.date_range(f"{int(first_year)}-01-01", periods=len(values), freq="YS", name="year")
+    return index, np.asarray(values, dtype=float)
+
+
+def load_series() -> list[Series]:
+    """The benchmark series: all offline (bundled or inside statsmodels)."""
+    from statsmodels import datasets as smd
+    from statsmodels.datasets import elec_equip
+
+    series = []
+    airline = load_airline()
+    series.append(
+        Series(
+            "airline",
+            "monthly air passengers 1949-1960: trend, multiplicative seasonality",
+            airline.to_frame("passengers"),
+            "passengers",
+            12,
+            True,
+            {"order": (1, 1, 1), "seasonal_order": (0, 1, 1, 12)},
+        )
+    )
+    co2 = smd.co2.load_pandas().data["co2"].resample("MS").mean().rename_axis("month")
+    series.append(
+        Series(
+            "co2",
+            "Mauna Loa CO2, monthly means 1958-2001: trend, seasonality, 5 missing months",
+            co2.to_frame("co2"),
+            "co2",
+            12,
+            False,
+            {"order": (1, 1, 1), "seasonal_order": (0, 1, 1, 12)},
+        )
+    )
+    equip = elec_equip.load().data.iloc[:, 0].rename("orders").asfreq("MS").rename_axis("month")
+    series.append(
+        Series(
+            "elec_equip",
+            "euro-area electrical equipment orders 1995-2016: seasonality, business cycle",
+            equip.to_frame(),
+            "orders",
+            12,
+            True,
+            {"order": (1, 1, 1), "seasonal_order": (0, 1, 1, 12)},
+        )
+    )
+    sun = smd.sunspots.load_pandas().data
+    index, values = _yearly(sun["SUNACTIVITY"], sun["YEAR"].iloc[0])
+    series.append(
+        Series(
+            "sunspots",
+            "yearly sunspot numbers 1700-2008: ~11-year cycles of varying length",
+            pd.DataFrame({"sunspots": values}, index=index),
+            "sunspots",
+            None,
+            False,
+            {"order": (9, 0, 0), "trend": "c"},
+        )
+    )
+    nino = smd.elnino.load_pandas().data
+    months = nino.drop(columns="YEAR").to_numpy().ravel()
+    index = pd.date_range(f"{int(nino['YEAR'].iloc[0])}-01-01", periods=months.size, freq="MS", name="month")
+    series.append(
+        Series(
+            "elnino",
+            "Pacific sea-surface temperature 1950-2010, monthly: seasonality, ENSO cycles",
+            pd.DataFrame({"sst": months}, index=index),
+            "sst",
+            12,
+            False,
+            {"order": (1, 0, 1), "seasonal_order": (0, 1, 1, 12)},
+        )
+    )
+    macro = smd.macrodata.load_pandas().data
+    index = pd.date_range("1959-01-01", periods=len(macro), freq="QS", name="quarter")
+    frame = pd.DataFrame(
+        {"unemp": macro["unemp"].to_numpy(), "infl": macro["infl"].to_numpy(), "realint": macro["realint"].to_numpy()},
+        index=index,
+    )
+    series.append(
+        Series(
+            "unemployment",
+            "US unemployment rate 1959-2009, quarterly, with inflation and real interest rate as inputs",
+            frame,
+            "unemp",
+            None,
+            False,
+            {"order": (2, 1, 0)},
+        )
+    )
+    nile = smd.nile.load_pandas().data
+    index, values = _yearly(nile["volume"], nile["year"].iloc[0])
+    series.append(
+        Series(
+            "nile",
+            "Nile flow at Aswan 1871-1970, yearly: a level shift, otherwise little signal",
+            pd.DataFrame({"flow": values}, index=index),
+            "flow",
+            None,
+            False,
+            {"order": (0, 1, 1)},
+        )
+    )
+    noise = np.random.default_rng(20261121).normal(100.0, 10.0, 300)
+    index = pd.date_range("2000-01-03", periods=noise.size, freq="W-MON", name="week")
+    series.append(
+        Series(
+            "white_noise",
+            "synthetic control: Gaussian white noise around 100 (no signal at all)",
+            pd.DataFrame({"value": noise}, index=index),
+            "value",
+            None,
+            False,
+            {"order": (0, 0, 0), "trend": "c"},
+        )
+    )
+    return series
+
+
+# ------------------------------------------------------------------- metrics
+def score(y_true, y_pred, y_train, seasonal_period) -> dict:
+    m = seasonal_period or 1
+    return {
+        "MAPE": 100 * mean_absolute_percentage_error(y_true, y_pred),
+        "sMAPE": 100 * symmetric_mean_absolute_percentage_error(y_true, y_pred),
+        "MASE": mean_absolute_scaled_error(y_true, y_pred, y_train=y_train, seasonal_period=m),
+        "R2": r2_score(y_true, y_pred),
+    }
+
+
+# ------------------------------------------------------------------- methods
+def _cv():
+    return TimeSeriesSplit(n_splits=3)
+
+
+def ridge_search(s: Series, n_jobs: int) -> GridSearchCV:
+    """Ridge on the same windows as the LSTM (same differencing and log), tuned the same way."""
+    windows = Pipeline(
+        [
+            ("window", WindowTransformer(s.default_window, diff=1)),
+            ("scale", StandardScaler()),
+            # warm-up steps of the first windows are missing: read them as the mean
+            ("fill", SimpleImputer(strategy="constant", fill_value=0.0, keep_empty_features=True)),
+            ("ridge", Ridge()),
+        ]
+    )
+    model = DifferencedTargetRegressor(windows, reference=s.target)
+    if s.log:
+        logs = FunctionTransformer(np.log, inverse_func=np.exp, feature_names_out="one-to-one")
+        model = TransformedTargetRegressor(
+            Pipeline([("log", logs), ("model", model)]), func=np.log, inverse_func=np.exp, check_inverse=False
+        )
+    grid = recipe_grid(model, {"window": s.windows, "diff": [0, 1], "alpha": list(np.logspace(-2, 3, 6))})
+    return GridSearchCV(model, grid, cv=_cv(), scoring=FORECAST_SCORING, refit="mape", n_jobs=n_jobs)
+
+
+def lstm_grid(s: Series, quick: bool) -> dict:
+    if quick:
+        return {"window": s.windows[:1], "units": [16, 32]}
+    return {"window": s.windows, "diff": [0, 1], "units": [32, 64], "learning_rate": [1e-3, 3e-3]}
+
+
+def recipe(s: Series, seed: int, **overrides):
+    return recommended_pipeline(
+        window=s.default_window,
+        seasonal_period=s.seasonal_period,
+        reference=s.target,
+        log=s.log,
+        random_state=seed,
+        **overrides,
+    )
+
+
+def sarima_one_step(s: Series, y_all: np.ndarray, n_train_targets: int, n_test: int) -> np.ndarray:
+    """One-step forecasts of the test targets from actual history, parameters fitted on training data."""
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    series = s.frame[s.target].to_numpy(dtype=float)
+    values = np.log(series) if s.log else series
+    known = series.size - n_test  # observations up to and including the last training target
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted = SARIMAX(values[:known], **s.sarima).fit(disp=False)
+        pred = fitted.apply(values).get_prediction(start=known).predicted_mean
+    return np.exp(pred) if s.log else pred
+
+
+def tutorial_lstm(s: Series, seed: int, window: int, n_test: int, epochs: int) -> np.ndarray:
+    """The recipe of most online tutorials, written the way they write it.
+
+    MinMaxScaler fitted on the whole series (test part included), windows cut
+    with a Python loop, ``LSTM(50) + Dropout(0.2) + Dense(1)`` on raw levels,
+    100 epochs of ``model.fit`` with its default shuffling. Gaps are
+    interpolated first (the tutorial's ``df.interpolate()``).
+    """
+    import keras
+    from sklearn.preprocessing import MinMaxScaler
+
+    keras.utils.set_random_seed(seed)
+    data = s.frame.interpolate(limit_direction="both").to_numpy(dtype=float)
+    target = list(s.frame.columns).index(s.target)
+    scaler = MinMaxScaler()
+    scaled = scaler.fit_transform(data)  # leakage: fitted on all data
+    inputs, outputs = [], []
+    for i in range(window, len(scaled)):
+        inputs.append(scaled[i - window : i])
+        outputs.append(scaled[i, target])
+    inputs, outputs = np.array(inputs), np.array(outputs)
+    n_train = len(inputs) - n_test
+    model = keras.Sequential(
+        [
+            keras.Input((window, data.shape[1])),
+            keras.layers.LSTM(50),
+            keras.layers.Dropout(0.2),
+            keras.layers.Dense(1),
+        ]
+    )
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(inputs[:n_train], outputs[:n_train], epochs=epochs, batch_size=32, verbose=0)
+    pred = model.predict(inputs[n_train:], verbose=0)[:, 0]
+    lo, hi = scaler.data_min_[target], scaler.data_max_[target]
+    keras.backend.clear_session()
+    return pred * (hi - lo) + lo
+
+
+# ---------------------------------------------------------------- one series
+def run_series(s: Series, seeds: list[int], quick: bool, n_jobs: int) -> dict:
+    X, y = make_supervised(s.frame, horizon=1, target=s.target)
+    n_test = round(0.2 * len(X))
+    # Missing months (CO2): the target's current level must be known to
+    # forecast its change, so its gaps are interpolated in X (what the
+    # recipe's error message asks for) and in the training targets; scoring
+    # uses observed months only. Gaps in other input columns would stay NaN
+    # (the LSTM masks them).
+    X = X.assign(**{s.target: X[s.target].interpolate(limit_direction="both")})
+    X_train, X_test = X.iloc[:-n_test], X.iloc[-n_test:]
+    y_train_raw, y_test = y.iloc[:-n_test], y.iloc[-n_test:]
+    y_train = y_train_raw.interpolate(limit_direction="both")
+    observed = y_test.notna().to_numpy()
+    y_eval = y_test.to_numpy()[observed]
+    y_scale = y_train_raw.dropna().to_numpy()
+    m = s.seasonal_period
+    log(f"{s.name}: {len(X_train)} training rows, {n_test} held out; {s.description}")
+
+    results: dict[str, dict] = {}
+
+    def record(method, preds, extra=None):
+        rows = [score(y_eval, np.asarray(p)[observed], y_scale, m) for p in preds]
+        entry = {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
+        entry.update({k + "_std": float(np.std([r[k] for r in rows])) for k in rows[0]})
+        entry["runs"] = len(rows)
+        entry.update(extra or {})
+        results[method] = entry
+        log(f"  {method:<22} MAPE {entry['MAPE']:6.2f}%  MASE {entry['MASE']:.3f}  R2 {entry['R2']:7.3f}")
+
+    X_filled = X_train.interpolate(limit_direction="both")  # the baselines refuse missing inputs
+    record("naive", [NaiveForecaster(reference=s.target).fit(X_filled, y_train).predict(X_test)])
+    if m:
+        snaive = SeasonalNaiveForecaster(seasonal_period=m, reference=s.target).fit(X_filled, y_train)
+        record("seasonal naive", [snaive.predict(X_test)])
+
+    t = time.perf_counter()
+    ridge = ridge_search(s, n_jobs).fit(X_train, y_train)
+    record("ridge (tuned)", [ridge.predict(X_test)], {"params": _short(ridge.best_params_), "seconds": time.perf_counter() - t})
+
+    t = time.perf_counter()
+    record("SARIMA", [sarima_one_step(s, y.to_numpy(), len(X_train), n_test)], {"spec": _spec(s.sarima, s.log), "seconds": time.perf_counter() - t})
+
+    t = time.perf_counter()
+    tutorial_window = m or 12
+    record(
+        "tutorial LSTM",
+        [tutorial_lstm(s, seed, tutorial_window, n_test, 10 if quick else 100) for seed in seeds],
+        {"seconds": (time.perf_counter() - t) / len(seeds)},
+    )
+
+    quick_overrides = {"epochs": 20} if quick else {}
+    t = time.perf_counter()
+    default_preds = [recipe(s, seed, **quick_overrides).fit(X_train, y_train).predict(X_test) for seed in seeds]
+    record("LSTM default", default_preds, {"seconds": (time.perf_counter() - t) / len(seeds)})
+
+    t = time.perf_counter()
+    base = recipe(s, seeds[0], **quick_overrides)
+    search = GridSearchCV(
+        base, recipe_grid(base, lstm_grid(s, quick)), cv=_cv(), scoring=FORECAST_SCORING, refit="mape", n_jobs=n_jobs
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        search.fit(X_train, y_train)
+    search_seconds = time.perf_counter() - t
+    tuned_preds = [search.best_estimator_.predict(X_test)]
+    for seed in seeds[1:]:
+        model = clone(search.best_estimator_)
+        model.set_params(**recipe_grid(model, {"random_state": seed}))
+        tuned_preds.append(model.fit(X_train, y_train).predict(X_test))
+    record(
+        "LSTM tuned",
+        tuned_preds,
+        {
+            "params": _short(search.best_params_),
+            "cv_mape": -100 * float(search.best_score_),
+            "candidates": len(search.cv_results_["params"]),
+            "search_seconds": search_seconds,
+        },
+    )
+    return {
+        "description": s.description,
+        "n_train": len(X_train),
+        "n_test": n_test,
+        "seasonal_period": m,
+        "log": s.log,
+        "methods": results,
+        "test_index": [str(i) for i in y_test.index[observed]],
+        "y_test": y_eval.tolist(),
+        "tuned_prediction": np.mean(tuned_preds, axis=0)[observed].tolist(),
+    }
+
+
+def _short(params: dict) -> dict:
+    return {k.rsplit("__", 1)[-1]: (float(v) if isinstance(v, np.floating) else v) for k, v in params.items()}
+
+
+def _spec(sarima: dict, logged: bool) -> str:
+    text = f"SARIMA{sarima.get('order')}"
+    if "seasonal_order" in sarima:
+        text += f"{sarima['seasonal_order'][:3]}{sarima['seasonal_order'][3]}"
+    if sarima.get("trend"):
+        text += f" trend={sarima['trend']}"
+    return text + (" on logs" if logged else "")
+
+
+# ------------------------------------------------------ darts 6-month protocol
+def run_darts_protocol(seeds: list[int], quick: bool, n_jobs: int) -> dict:
+    """Airline, six months ahead from every month, targets 1959-06 .. 1960-12 (darts RNN example)."""
+    series = load_airline()
+    s = Series("airline", "", series.to_frame("passengers"), "passengers", 12, True, {"order": (1, 1, 1), "seasonal_order": (0, 1, 1, 12)})
+    X, y = make_supervised(series, horizon=6)
+    target_time = X.index + pd.DateOffset(months=6)
+    train = np.asarray(target_time < pd.Timestamp("1959-01-01"))
+    test = np.asarray(target_time >= pd.Timestamp("1959-06-01"))
+    X_train, y_train = X[train], y[train]
+    y_test = y[test].to_numpy()
+    y_scale = series[series.index < "1959-01-01"].to_numpy()
+    log(f"darts protocol: {train.sum()} training rows (targets before 1959-01), {test.sum()} six-month-ahead forecasts")
+    results = {}
+
+    def record(method, preds, extra=None):
+        rows = [score(y_test, p, y_scale, 12) for p in preds]
+        entry = {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
+        entry.update({k + "_std": float(np.std([r[k] for r in rows])) for k in rows[0]})
+        entry.update(extra or {})
+        results[method] = entry
+        log(f"  {method:<22} MAPE {entry['MAPE']:6.2f}%  MASE {entry['MASE']:.3f}")
+
+    # Fitted models predict every row (so windows read the true history) and are scored on the test rows.
+    record("naive", [NaiveForecaster().fit(X_train, y_train).predict(X)[test]])
+    record("seasonal naive", [SeasonalNaiveForecaster(12, horizon=6).fit(X_train, y_train).predict(X)[test]])
+    ridge = ridge_search(s, n_jobs).fit(X_train, y_train)
+    record("ridge (tuned)", [ridge.predict(X)[test]], {"params": _short(ridge.best_params_)})
+
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    logs = np.log(series.to_numpy(dtype=float))
+    known = int((series.index < "1959-01-01").sum())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted = SARIMAX(logs[:known], **s.sarima).fit(disp=False)
+        origins = np.flatnonzero(test)  # row t forecasts month t + 6
+        sarima = [np.exp(fitted.apply(logs[: t + 1]).forecast(6)[-1]) for t in origins]
+    record("SARIMA", [np.asarray(sarima)], {"spec": _spec(s.sarima, True)})
+
+    overrides = {"epochs": 20} if quick else {}
+    record("LSTM default", [recipe(s, seed, **overrides).fit(X_train, y_train).predict(X)[test] for seed in seeds])
+    base = recipe(s, seeds[0], **overrides)
+    search = GridSearchCV(
+        base, recipe_grid(base, lstm_grid(s, quick)), cv=_cv(), scoring=FORECAST_SCORING, refit="mape", n_jobs=n_jobs
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        search.fit(X_train, y_train)
+    preds = [search.best_estimator_.predict(X)[test]]
+    for seed in seeds[1:]:
+        model = clone(search.best_estimator_)
+        model.set_params(**recipe_grid(model, {"random_state": seed}))
+        preds.append(model.fit(X_train, y_train).predict(X)[test])
+    record("LSTM tuned", preds, {"params": _short(search.best_params_), "cv_mape": -100 * float(search.best_score_)})
+    return {"methods": results, "published_darts_lstm_mape": 2.71, "n_test": int(test.sum())}
+
+
+# ---------------------------------------------------------------- reporting
+ORDER = ["naive", "seasonal naive", "ridge (tuned)", "SARIMA", "tutorial LSTM", "LSTM default", "LSTM tuned"]
+
+
+def _cell(entry, key, digits):
+    if entry is None:
+        return "—"
+    text = f"{entry[key]:.{digits}f}"
+    if entry.get("runs", 1) > 1 or entry.get(key + "_std", 0):
+        text += f" ± {entry[key + '_std']:.{digits}f}"
+    return text
+
+
+def goals(results: dict) -> list[tuple[str, bool, str]]:
+    """The issue's goals, checked on the measured figures."""
+    out = []
+    series = results["series"]
+    beats = []
+    for name, r in series.items():
+        t = r["methods"]["LSTM tuned"]
+        for base in ("naive", "seasonal naive"):
+            b = r["methods"].get(base)
+            if b is not None:
+                beats.append((name, base, t["MASE"] < b["MASE"] and t["MAPE"] < b["MAPE"]))
+    failed = [f"{n} vs {b}" for n, b, ok in beats if not ok]
+    out.append(("tuned beats naive and seasonal naive on every series (MASE and MAPE)", not failed, ", ".join(failed) or "all"))
+    if "airline" in series:
+        a = series["airline"]["methods"]
+        out.append(
+            (
+                "airline: tuned one-step MAPE <= SARIMA's",
+                a["LSTM tuned"]["MAPE"] <= a["SARIMA"]["MAPE"],
+                f"{a['LSTM tuned']['MAPE']:.2f}% vs {a['SARIMA']['MAPE']:.2f}% (tutorial {a['tutorial LSTM']['MAPE']:.2f}%)",
+            )
+        )
+    ratios = {}
+    for name, r in series.items():
+        best = min(r["methods"]["ridge (tuned)"]["MASE"], r["methods"]["SARIMA"]["MASE"])
+        ratios[name] = r["methods"]["LSTM tuned"]["MASE"] / best
+    at_or_below = [n for n, q in ratios.items() if q <= 1.0]
+    out.append(
+        (
+            "tuned at or below the better of ridge and SARIMA (MASE) on >= 3 series",
+            len(at_or_below) >= 3,
+            f"{len(at_or_below)}: {', '.join(at_or_below)}",
+        )
+    )
+    worst = max(ratios, key=ratios.get)
+    out.append(
+        (
+            "tuned never more than 10 % worse than the better of ridge and SARIMA",
+            ratios[worst] <= 1.10,
+            f"worst {worst}: {ratios[worst]:.3f}x",
+        )
+    )
+    failed = [n for n, r in series.items() if not (r["methods"]["LSTM default"]["MASE"] < r["methods"]["naive"]["MASE"])]
+    out.append(("untuned default beats naive on every series (MASE)", not failed, ", ".join(failed) or "all"))
+    if "darts" in results:
+        d = results["darts"]["methods"]["LSTM tuned"]["MAPE"]
+        out.append(("darts 6-month airline protocol: tuned MAPE < 2.71 %", d < 2.71, f"{d:.2f}%"))
+    return out
+
+
+def markdown(results: dict) -> str:
+    lines = [
+        "# Accuracy benchmark",
+        "",
+        "Produced by `benchmarks/accuracy.py` (`make bench-accuracy`); do not edit by hand.",
+        f"Machine: {results['machine']}; {results['seeds']} seed(s) per LSTM row (mean ± std); "
+        f"wall time {results['seconds'] / 60:.1f} min.",
+        "",
+        "Protocol: `X` = the observed columns at *t*, `y` = the target at *t + 1*; last 20 % of rows held out; "
+        "one-step-ahead forecasts from the actual history; every tunable choice tuned with "
+        "`GridSearchCV(cv=TimeSeriesSplit(3))` on the training rows only (refit on MAPE). "
+        "MASE is scaled by the in-sample seasonal-naive error (naive for non-seasonal series).",
+        "",
+        "## Goals",
+        "",
+        "| goal | met | figures |",
+        "| --- | :---: | --- |",
+    ]
+    for text, ok, detail in goals(results):
+        lines.append(f"| {text} | {'yes' if ok else '**no**'} | {detail} |")
+    for name, r in results["series"].items():
+        lines += [
+            "",
+            f"## {name}",
+            "",
+            f"{r['description']}. {r['n_train']} training rows, {r['n_test']} held out"
+            + (", modelled on logs" if r["log"] else "")
+            + ".",
+            "",
+            "| method | MAPE % | sMAPE % | MASE | R² | chosen by the search |",
+            "| --- | ---: | ---: | ---: | ---: | --- |",
+        ]
+        for method in ORDER:
+            e = r["methods"].get(method)
+            if e is None:
+                continue
+            chosen = e.get("spec") or (", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in e.get("params", {}).items()))
+            lines.append(
+                f"| {method} | {_cell(e, 'MAPE', 2)} | {_cell(e, 'sMAPE', 2)} | {_cell(e, 'MASE', 3)} | {_cell(e, 'R2', 3)} | {chosen} |"
+            )
+    if "darts" in results:
+        d = results["darts"]
+        lines += [
+            "",
+            "## Six months ahead: the darts RNN example protocol on airline",
+            "",
+            f"Trained on targets before 1959-01; from every month, the forecast six months ahead from the "
+            f"actual history, scored on the {d['n_test']} targets 1959-06 .. 1960-12. darts publishes "
+            f"{d['published_darts_lstm_mape']} % MAPE for its LSTM on this protocol.",
+            "",
+            "| method | MAPE % | sMAPE % | MASE |",
+            "| --- | ---: | ---: | ---: |",
+        ]
+        for method in ORDER:
+            e = d["methods"].get(method)
+            if e is not None:
+                lines.append(f"| {method} | {_cell(e, 'MAPE', 2)} | {_cell(e, 'sMAPE', 2)} | {_cell(e, 'MASE', 3)} |")
+    lines += ["", "![MASE by series and method](accuracy.png)", ""]
+    return "\n".join(lines)
+
+
+def plot(results: dict, path: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(results["series"])
+    methods = [m for m in ORDER if any(m in results["series"][n]["methods"] for n in names)]
+    fig, (ax, ax2) = plt.subplots(2, 1, figsize=(11, 8), gridspec_kw={"height_ratios": [3, 2]})
+    width = 0.8 / len(methods)
+    for i, method in enumerate(methods):
+        values = [results["series"][n]["methods"].get(method, {}).get("MASE", np.nan) for n in names]
+        errors = [results["series"][n]["methods"].get(method, {}).get("MASE_std", 0.0) for n in names]
+        ax.bar(np.arange(len(names)) + i * width, values, width, yerr=errors, label=method)
+    ax.set_xticks(np.arange(len(names)) + 0.4 - width / 2, names)
+    ax.set_yscale("log")
+    ax.set_ylabel("MASE on the held-out 20 % (lower is better)")
+    ax.legend(ncol=4, fontsize=8)
+    ax.set_title("One-step-ahead accuracy by series and method")
+    if "airline" in results["series"]:
+        a = results["series"]["airline"]
+        index = pd.to_datetime(a["test_index"]) + pd.offsets.MonthBegin(1)
+        ax2.plot(index, a["y_test"], "k.-", label="actual")
+        ax2.plot(index, a["tuned_prediction"], "C6.-", label="LSTM tuned (mean of seeds)")
+        ax2.set_title("airline: held-out months, one step ahead")
+        ax2.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--series", nargs="*", help="series to run (default: all)")
+    parser.add_argument("--seeds", type=int, default=3, help="seeds per LSTM row (default: 3)")
+    parser.add_argument("--quick", action="store_true", help="smoke run: tiny grids, few epochs")
+    parser.add_argument("--no-darts", action="store_true", help="skip the six-month darts protocol")
+    parser.add_argument("--n-jobs", type=int, default=1, help="GridSearchCV workers (default: 1)")
+    parser.add_argument("--output", default="docs", help="folder for accuracy.md/.json/.png ('' to skip)")
+    args = parser.parse_args(argv)
+
+    import keras
+
+    keras.config.disable_interactive_logging()
+    seeds = list(range(args.seeds))
+    available = {s.name: s for s in load_series()}
+    chosen = args.series or list(available)
+    unknown = sorted(set(chosen) - set(available))
+    if unknown:
+        parser.error(f"unknown series {unknown}; choose from {sorted(available)}")
+    results = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}",
+        "seeds": len(seeds),
+        "quick": args.quick,
+        "series": {},
+    }
+    for name in chosen:
+        results["series"][name] = run_series(available[name], seeds, args.quick, args.n_jobs)
+    if not args.no_darts:
+        results["darts"] = run_darts_protocol(seeds, args.quick, args.n_jobs)
+    results["seconds"] = time.perf_counter() - START
+    print()
+    print(markdown(results))
+    if args.output:
+        os.makedirs(args.output, exist_ok=True)
+        with open(os.path.join(args.output, "accuracy.md"), "w") as fh:
+            fh.write(markdown(results))
+        with open(os.path.join(args.output, "accuracy.json"), "w") as fh:
+            json.dump(results, fh, indent=1, default=str)
+        plot(results, os.path.join(args.output, "accuracy.png"))
+        log(f"wrote {args.output}/accuracy.md, accuracy.json, accuracy.png")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
