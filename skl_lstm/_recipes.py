@@ -65,16 +65,25 @@ def recommended_pipeline(window=None, seasonal_period=None, *, reference=0, diff
 
     Notes
     -----
-    A grid worth searching with ``GridSearchCV(..., cv=TimeSeriesSplit(3))``
-    (names for ``log=False``; prefix ``regressor__model__`` instead of
-    ``regressor__`` when ``log=True``)::
+    The defaults (:data:`RECIPE_DEFAULTS`) come from ``benchmarks/accuracy.py``
+    (table in ``docs/accuracy.md``): on every benchmark series the untuned
+    recipe beats the naive forecast. The linear skip branch (``linear_skip``,
+    started at the ridge fit of the windows) is what makes it at least as
+    good as a linear autoregression on short series; the target change, the
+    input differencing and the scaling keep trends inside the range the
+    network was trained on.
 
-        {
-            "regressor__regressor__window__window": [12, 24],
-            "regressor__regressor__lstm__units": [16, 32, 64],
-            "regressor__regressor__lstm__dropout": [0.0, 0.2],
-            "regressor__regressor__lstm__learning_rate": [1e-3, 3e-3],
-        }
+    The grid worth searching, with ``GridSearchCV(model, grid,
+    cv=TimeSeriesSplit(3), scoring=FORECAST_SCORING, refit="mape")``, written
+    with short names and expanded by :func:`recipe_grid` (``m`` is the
+    seasonal period, or 6 for a series without one)::
+
+        grid = recipe_grid(model, {
+            "window": [m, 2 * m],
+            "diff": [0, 1],                # input differencing; 0 suits stationary series
+            "units": [32, 64],
+            "learning_rate": [1e-3, 3e-3],
+        })
 
     Examples
     --------
