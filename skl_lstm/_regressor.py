@@ -139,9 +139,10 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
     linear_skip : bool, default=False
         Add a linear (autoregressive) branch from the whole window to the
         output, in parallel with the LSTM, as in LSTNet. Before training it is
-        set to the ridge least-squares fit of the training windows
-        (:class:`~sklearn.linear_model.RidgeCV`) and the LSTM's output weights
-        to zero, so the network starts as the best linear model of the windows
+        set to the ridge least-squares fit of all training windows, the
+        validation tail included (:class:`~sklearn.linear_model.RidgeCV`, whose
+        closed form needs no early stopping), and the LSTM's output weights to
+        zero, so the network starts as the best linear model of the windows
         and the LSTM learns only what that model misses; with early stopping
         it rarely ends worse than the linear fit. Missing steps count as 0 (the
         mean, after scaling) in the linear branch.
@@ -578,6 +579,8 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
         if not observed.all():
             X, y = X[observed], y[observed]
             sample_weight = None if sample_weight is None else sample_weight[observed]
+        if not (warm_start and initial_epoch):
+            _start_from_linear_fit(self.model_, X, y, sample_weight)
         n_val = self._n_validation(X.shape[0])
         validation_data = None
         if n_val:
@@ -586,8 +589,6 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
             validation_data = (X[cut:], y[cut:]) if val_w is None else (X[cut:], y[cut:], val_w)
             X, y = X[:cut], y[:cut]
             sample_weight = None if sample_weight is None else sample_weight[:cut]
-        if not (warm_start and initial_epoch):
-            _start_from_linear_fit(self.model_, X, y, sample_weight)
         monitor = "val_loss" if n_val else "loss"
         callbacks = list(self._fit_callbacks)
         if self.early_stopping:
