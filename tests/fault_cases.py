@@ -90,7 +90,8 @@ def good(log, size, **overrides):
     """The healthy recipe: learn the change, difference and standardise the windows, early stopping."""
     from skl_lstm import recommended_pipeline
 
-    params = dict(units=size["units"], epochs=size["epochs"], patience=size["patience"], random_state=0)
+    params = dict(units=size["units"], epochs=size["epochs"], patience=size["patience"], random_state=0,
+                  learning_rate=size["learning_rate"], batch_size=size["batch_size"])
     params.update(overrides)
     window = overrides.pop("window", None) or size["window"]
     params.pop("window", None)
@@ -101,7 +102,8 @@ def raw_levels(size):
     """Trend fed raw: standardised level windows and target, no differencing."""
     net = Pipeline([("window", WindowTransformer(size["window"])), ("scale", StandardScaler()),
                     ("lstm", lstm(units=size["units"], epochs=size["epochs"], patience=size["patience"],
-                                  learning_rate=0.003, validation_fraction=0.15, random_state=0))])
+                                  learning_rate=size["learning_rate"], batch_size=size["batch_size"],
+                                  validation_fraction=0.15, random_state=0))])
     return TransformedTargetRegressor(net, transformer=StandardScaler())
 
 
@@ -109,27 +111,33 @@ def unscaled(size):
     """Differenced, but neither the windows nor the target are standardised."""
     net = Pipeline([("window", WindowTransformer(size["window"], diff=1)),
                     ("lstm", lstm(units=size["units"], epochs=size["epochs"], patience=size["patience"],
-                                  learning_rate=0.003, validation_fraction=0.15, random_state=0))])
+                                  learning_rate=size["learning_rate"], batch_size=size["batch_size"],
+                                  validation_fraction=0.15, random_state=0))])
     return DifferencedTargetRegressor(net)
 
 
-FULL = {"units": 16, "epochs": 150, "patience": 20, "window": 24, "big_units": 64, "big_epochs": 250}
-FAST = {"units": 8, "epochs": 80, "patience": 15, "window": 12, "big_units": 64, "big_epochs": 200}
+#: Sizes of the cases. FULL: the slow suite; FAST: the default test run (smaller series, fewer epochs, 2 folds).
+FULL = {"n": 180, "units": 16, "epochs": 150, "patience": 20, "window": 24, "learning_rate": 0.003, "batch_size": 32,
+        "big_n": 96, "big_units": 64, "big_epochs": 250, "cv": None}
+FAST = {"n": 120, "units": 8, "epochs": 40, "patience": 8, "window": 12, "learning_rate": 0.01, "batch_size": 64,
+        "big_n": 72, "big_units": 48, "big_epochs": 150, "cv": 2}
 
 
 def build_cases(size=FULL, series=("synthetic", "airline")):
     cases = []
     for label in series:
+        n = size["n"]
         if label == "synthetic":
-            data, log = synthetic(), False
-            data_big, data_outliers = synthetic(n=96, seed=1), synthetic(outliers=6)
-            data_scaled = synthetic(scale=1000.0)
+            data, log = synthetic(n), False
+            data_big, data_outliers = synthetic(n=size["big_n"], seed=1), synthetic(n, outliers=max(3, n // 30))
+            data_scaled = synthetic(n, scale=1000.0)
         else:
             data, log = airline(), True
             data_big, data_outliers, data_scaled = airline(), airline(outliers=5), airline()
         X, y = make_supervised(data)
 
         def plain(est, X=X, y=y, **kw):
+            kw = {"cv": size["cv"], **kw}
             return lambda: (est(), X, y, kw)
 
         Xb, yb = make_supervised(data_big)

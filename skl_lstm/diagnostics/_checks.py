@@ -481,13 +481,14 @@ def check_underfitting(ev: Evidence) -> Finding | None:
     skill = _skill(ev)
     epochs = ev.lstm_value("epochs")
     lr = ev.lstm_value("learning_rate")
-    if drop >= 0.02 or (epochs or 0) <= 10 or (skill > 0.95 and drop >= 0.01):
+    few_epochs = (epochs or 0) <= 10
+    if (share == 1.0 and (drop >= 0.02 or few_epochs or (skill > 0.95 and drop >= 0.01))) or (few_epochs and drop > 0.01):
         severity = "high"
     elif drop >= 0.005:
         severity = "medium"
     else:
         severity = "low"
-    score = min(1.0, 0.55 + 0.45 * min(1.0, drop / 0.05) + (0.1 if (epochs or 0) <= 10 else 0.0))
+    score = min(1.0, (0.55 + 0.45 * min(1.0, drop / 0.05)) * (0.5 + 0.5 * share) + (0.1 if few_epochs else 0.0))
     evidence = {
         "folds_still_improving": still,
         "n_folds": len(folds),
@@ -681,9 +682,10 @@ def check_residual_autocorrelation(ev: Evidence) -> Finding | None:
     acf_1 = float(acf[1]) if acf.size > 1 else float("nan")
     window = ev.setup.window_length or ev.lstm_value("n_timesteps")
     seasonal_diff = bool(ev.setup.window is not None and ev.setup.window.seasonal_diff)
-    evidence = {"ljung_box_pvalue": p, "lags": tests["lags"], "acf_lag1": acf_1, "acf_seasonal_lag": acf_m,
-                "significance_bound": bound, "window": window, "seasonal_period": m}
     short_window = bool(m and window and window < m and not seasonal_diff)
+    evidence = {"ljung_box_pvalue": p, "lags": tests["lags"], "acf_lag1": acf_1, "acf_seasonal_lag": acf_m,
+                "significance_bound": bound, "window": window, "seasonal_period": m,
+                "window_shorter_than_season": short_window}
     if p >= ALPHA:
         return None
     if short_window and abs(acf_m) > 1.25 * bound and p < 0.01:
@@ -913,12 +915,20 @@ EXPLAINS = {
 }
 
 
+def _structural(finding: Finding) -> bool:
+    """A finding whose own evidence names a cause no other finding explains (a window shorter than the season)."""
+    return finding.code == "residual_autocorrelation" and bool(finding.evidence.get("window_shorter_than_season"))
+
+
 def link_causes(findings: list[Finding]) -> None:
     """Mark each finding that a present, at-least-as-severe cause explains (in place)."""
     from ._report import _RANK
 
     present = {f.code: f for f in findings}
     for f in findings:
+        if _structural(f):
+            f.explained_by = []
+            continue
         f.explained_by = [
             code
             for code, consequences in EXPLAINS.items()
