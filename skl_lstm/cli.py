@@ -52,7 +52,7 @@ def _say(message: str) -> None:
 def _columns_hint(name: str, columns) -> str:
     columns = [str(c) for c in columns]
     close = difflib.get_close_matches(str(name), columns, n=1, cutoff=0.6)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
+    hint = f"; did you mean {close[0]!r}?" if close else "."
     return hint + " Available columns: " + ", ".join(repr(c) for c in columns) + "."
 
 
@@ -62,8 +62,13 @@ def check_column(frame, name: str, option: str, path: str) -> None:
         raise CLIError(f"{option} column {name!r} is not in {path}" + _columns_hint(name, frame.columns))
 
 
-def read_table(path: str, time=None):
-    """Read the CSV at ``path``; with ``time``, parse that column as dates and index the rows by it."""
+def read_table(path: str, time=None, columns=()):
+    """Read the CSV at ``path``; with ``time``, parse that column as dates and index the rows by it.
+
+    ``columns`` holds ``(name, option)`` pairs that must be in the file; they are
+    checked against the file's header (time column included) before anything
+    else, so a misspelt name is reported with every column the file has.
+    """
     import pandas as pd
 
     if not os.path.isfile(path):
@@ -80,9 +85,12 @@ def read_table(path: str, time=None):
     if frame.shape[1] < 1 or all(str(c).startswith("Unnamed") for c in frame.columns):
         raise CLIError(f"cannot parse {path!r} as CSV: no column names in the first line.")
     frame.columns = [str(c).strip() for c in frame.columns]
+    if time is not None:
+        check_column(frame, time, "--time", path)
+    for name, option in columns:
+        check_column(frame, name, option, path)
     if time is None:
         return frame
-    check_column(frame, time, "--time", path)
     raw = frame[time]
     if raw.isna().any():
         rows = list(raw.index[raw.isna()][:5])
@@ -137,7 +145,7 @@ def select_columns(frame, target: str, features, path: str) -> tuple[str, list[s
     if not pd.api.types.is_numeric_dtype(frame[target].dtype):
         raise CLIError(f"--target column {target!r} is not numeric (dtype {frame[target].dtype}); pick a column of "
                        "numbers.")
-    if features:
+    if features is not None:
         names = [n.strip() for item in features for n in item.split(",") if n.strip()]
         for name in names:
             check_column(frame, name, "--features", path)
@@ -237,8 +245,15 @@ def load_model(path: str) -> dict:
     return bundle
 
 
+def _requested(args) -> list:
+    names = [(args.target, "--target")]
+    for item in args.features or ():
+        names += [(n.strip(), "--features") for n in item.split(",") if n.strip()]
+    return names
+
+
 def _prepare(args):
-    frame = read_table(args.data, args.time)
+    frame = read_table(args.data, args.time, _requested(args))
     target, features = select_columns(frame, args.target, args.features, args.data)
     X, y = supervised(frame, target, features, args.horizon)
     m = _season(frame, args)
@@ -294,7 +309,6 @@ def cmd_tune(args) -> int:
     from .diagnostics._folds import default_splitter
     from .metrics import mape_scorer
 
-    frame, target, features, X, y, m, positive = _prepare(args)
     try:
         grid = dict(DEFAULT_GRID) if args.grid is None else json.loads(args.grid)
     except json.JSONDecodeError as exc:
@@ -302,6 +316,8 @@ def cmd_tune(args) -> int:
                        '\'{"units": [16, 32], "window": [12, 24]}\'.') from None
     if not isinstance(grid, dict) or not all(isinstance(v, list) or v is None for v in grid.values()):
         raise CLIError('--grid must be a JSON object of lists, like \'{"units": [16, 32]}\'.')
+    _expand_grid(build_model(args, None, True), grid, [12])  # check the keys before reading any data
+    frame, target, features, X, y, m, positive = _prepare(args)
     windows = [m, 2 * m] if m else [12, 24]
     model = build_model(args, m, positive)
     param_grid = _expand_grid(model, grid, windows)
@@ -309,8 +325,9 @@ def cmd_tune(args) -> int:
                    _window_of(args, m)])
     cv = default_splitter(len(X), args.horizon, m, args.cv_splits)
     _check_length(len(X) - cv.n_splits * cv.test_size, longest, args.diff)
-    scoring = mape_scorer if positive else "neg_mean_absolute_error"
-    metric = "MAPE" if positive else "MAE"
+    positive_target = bool(y.min() > 0)
+    scoring = mape_scorer if positive_target else "neg_mean_absolute_error"
+    metric = "MAPE" if positive_target else "MAE"
     n_candidates = 1
     for values in param_grid.values():
         n_candidates *= len(values)
@@ -346,28 +363,28 @@ def cmd_predict(args) -> int:
 
     bundle = load_model(args.model)
     time_col = args.time if args.time is not None else bundle.get("time")
-    frame = read_table(args.data, time_col)
     target, features, h = bundle["target"], bundle["features"], bundle["horizon"]
-    for name in [target, *features]:
-        check_column(frame, name, "--target" if name == target else "the model's input", args.data)
+    needed = [(target, "the model's target")] + [(name, "the model's input") for name in features]
+    frame = read_table(args.data, time_col, needed)
     X = frame[[target, *features]].astype(float)
-    warmup = (bundle.get("window") or 1) + (bundle.get("diff") or 0) - 1
-    usable = np.ones(len(X), dtype=bool)
-    usable[:warmup] = False
+    # As in training, rows without a current value of the target are left out (the model adds its forecast
+    # change to that value); the other rows keep their order, so each window reads the rows before it.
     missing = X[target].isna().to_numpy()
-    if missing[warmup:].any():
-        _say(f"{int(missing[warmup:].sum())} row(s) have no current value of {target!r} and are not forecast.")
-    usable &= ~missing
-    if not usable.any():
-        raise CLIError(f"{args.data} has no row with {warmup} rows of history before it and a value of {target!r}.")
+    if missing.any():
+        _say(f"{int(missing.sum())} row(s) have no current value of {target!r} and are not forecast.")
+    X = X.loc[~missing]
+    warmup = (bundle.get("window") or 1) + (bundle.get("diff") or 0) - 1
+    if len(X) <= warmup:
+        raise CLIError(f"{args.data} has {len(X)} row(s) with a value of {target!r}; forecasting needs more than "
+                       f"{warmup} (one full window of history).")
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        forecast = np.full(len(X), np.nan)
-        forecast[usable] = np.asarray(bundle["model"].predict(X.loc[usable]), dtype=float)
+        warnings.simplefilter("ignore", UserWarning)  # the warm-up rows' partial windows; they are not reported
+        forecast = np.asarray(bundle["model"].predict(X), dtype=float)
     out = pd.DataFrame({target: X[target].to_numpy(), f"{target}_forecast_t+{h}": forecast}, index=X.index)
-    if isinstance(X.index, pd.DatetimeIndex) and X.index.freq is not None:
-        out.insert(1, "forecast_time", X.index + h * X.index.freq)
-    out = out.loc[usable]
+    freq = getattr(frame.index, "freq", None)
+    if freq is not None:
+        out.insert(1, "forecast_time", out.index + h * freq)
+    out = out.iloc[warmup:]
     if warmup:
         _say(f"the first {warmup} row(s) have no full window of history and are not forecast.")
     if args.output:
@@ -388,7 +405,7 @@ def cmd_diagnose(args) -> int:
     if args.model:
         bundle = load_model(args.model)
         args.target = args.target or bundle["target"]
-        args.features = args.features or bundle["features"] or None
+        args.features = args.features if args.features is not None else list(bundle["features"])
         args.horizon = bundle["horizon"] if args.horizon_default else args.horizon
         args.time = args.time or bundle.get("time")
     if not args.target:
