@@ -696,7 +696,7 @@ def check_residual_autocorrelation(ev: Evidence) -> Finding | None:
             _set(ev, f"a window of two seasons lets the network see the same month last year; or add seasonal "
                  f"differencing (WindowTransformer(seasonal_period={m}, seasonal_diff=1)).", window__window=2 * m)
             if ev.setup.window_prefix
-            else Fix(step="the windows", parameter="window", value=2 * m,
+            else Fix(step="the windows", parameter="window", value=2 * m, action="manual",
                      note="pass windows of at least one season", code=f"WindowTransformer(window={2 * m})")
         )
     else:
@@ -710,7 +710,11 @@ def check_residual_autocorrelation(ev: Evidence) -> Finding | None:
             fix = _set(ev, "the forecasts miss structure the residuals still carry: give the network more history "
                        "or remove the season before it.", **params)
         else:
-            fix = Fix(step="the windows", parameter="window", value="longer", note="use a longer window")
+            lags = 2 * m if m else 12
+            fix = Fix(step="the inputs", parameter="lag window", value=lags, action="manual",
+                      note=f"give the model the last {lags} values (WindowTransformer(window={lags}) as the first "
+                      "step) or remove the season before it (seasonal differencing).",
+                      code=f"Pipeline([('window', WindowTransformer(window={lags})), ..., ('model', estimator)])")
     return Finding(
         code="residual_autocorrelation",
         title=title,
@@ -759,7 +763,7 @@ def check_worse_than_naive(ev: Evidence) -> Finding | None:
         < min(_mae(f.y_test, f.naive), _mae(f.y_test, f.snaive) if f.snaive is not None else float("inf"))
         for f in ev.ok_folds
     )
-    if r_naive > BASELINE_MARGIN or worst > 1.2 * BASELINE_MARGIN and best > BASELINE_MARGIN:
+    if r_naive > BASELINE_MARGIN or (math.isfinite(r_snaive) and r_snaive > 1.2 * BASELINE_MARGIN):
         severity = "high"
     elif worst > BASELINE_MARGIN:
         severity = "medium"
@@ -774,7 +778,8 @@ def check_worse_than_naive(ev: Evidence) -> Finding | None:
         message=f"Out of fold, the model's MAE is {mae:.4g}: {r_naive:.2f} times the naive forecast's"
         + (f" and {r_snaive:.2f} times the seasonal-naive's" if math.isfinite(r_snaive) else "")
         + f"; it beats the best baseline in {wins} of {len(ev.ok_folds)} folds. A forecaster that loses to "
-        "'repeat the last value' should not be used.",
+        + ("'repeat the last value'" if which == "naive" else "'repeat the value one season ago'")
+        + " should not be used.",
         evidence={"mae": mae, "mae_naive": mae_naive, "mae_seasonal_naive": mae_snaive, "mae_over_naive": r_naive,
                   "mae_over_seasonal_naive": r_snaive, "folds_beating_baselines": wins},
         fix=_recipe_fix(ev),

@@ -176,13 +176,17 @@ def diagnose(estimator, X, y, *, cv=None, seasonal_period=None, horizon=None, re
     >>> from skl_lstm import diagnose
     >>> from skl_lstm.datasets import make_supervised
     >>> t = np.arange(120)
-    >>> s = pd.Series(10 + np.sin(2 * np.pi * t / 12), index=pd.date_range("2000", periods=120, freq="MS"), name="y")
-    >>> X, y = make_supervised(s)
+    >>> noise = np.random.default_rng(0).normal(0, 0.3, 120)
+    >>> s = pd.Series(10 + 3 * np.sin(2 * np.pi * t / 12) + noise, name="y",
+    ...               index=pd.date_range("2000-01", periods=120, freq="MS"))
+    >>> X, y = make_supervised(s)  # X: the value at t, y: the value at t + 1
     >>> report = diagnose(LinearRegression(), X, y)
-    >>> report.top.code
-    'worse_than_naive'
     >>> report.settings["seasonal_period"], report.settings["n_folds"]
     (12, 3)
+    >>> report.top.code, report.top.severity  # a straight line through x(t) misses the season
+    ('worse_than_naive', 'high')
+    >>> round(report.top.evidence["mae_over_seasonal_naive"], 1)
+    2.9
     """
     import_optional("statsmodels", "skl_lstm.diagnose")
     if not (hasattr(estimator, "fit") and hasattr(estimator, "predict")):
