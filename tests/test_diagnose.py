@@ -191,18 +191,16 @@ def test_findings_rank_by_severity_then_cause_then_score():
         report["overfitting"]
 
 
-@pytest.fixture(scope="module")
-def lstm_report():
+def test_lstm_history_is_read_through_the_nesting_and_the_transforms_replayed():
     pytest.importorskip("keras")
+    from sklearn.base import clone
+
     from skl_lstm import recommended_pipeline
+    from skl_lstm.diagnostics._inspect import network_data
 
     X, y = make_supervised(_seasonal(n=100))
     model = recommended_pipeline(window=12, seasonal_period=12, units=4, epochs=4, random_state=0)
-    return diagnose_quiet(model, X, y, cv=2), model, X, y
-
-
-def test_lstm_history_is_read_through_the_nesting(lstm_report):
-    report, model, X, y = lstm_report
+    report = diagnose_quiet(model, X, y, cv=2)
     assert report.setup == ("DifferencedTargetRegressor(reference=0) > TransformedTargetRegressor(StandardScaler) > "
                             "Pipeline(window=WindowTransformer, scale=StandardScaler, lstm) > LSTMRegressor")
     histories = [f["history"] for f in report._data["folds"]]
@@ -212,19 +210,35 @@ def test_lstm_history_is_read_through_the_nesting(lstm_report):
     assert report["underfitting"].evidence["folds_still_improving"] == 2
     assert report["underfitting"].fix.params == {"regressor__regressor__lstm__epochs": 100}
 
+    # the replay recovers exactly what the network trained on: the standardised change, standardised windows
+    fitted = clone(model).fit(X.iloc[:80], y.iloc[:80])
+    X_net, y_net, lstm = network_data(fitted, X.iloc[:80], y.iloc[:80])
+    change = y.iloc[:80].to_numpy() - X["y"].iloc[:80].to_numpy()
+    np.testing.assert_allclose(y_net, (change - change.mean()) / change.std(), rtol=1e-9)
+    assert X_net.shape == (80, 12) and lstm.n_timesteps_ == 12
+    np.testing.assert_allclose(np.nanmean(X_net, axis=0), 0, atol=1e-9)
 
-def test_plots_and_save(lstm_report, tmp_path):
+
+def test_plots_and_save(linear_report, tmp_path):
     pytest.importorskip("matplotlib")
+    import copy
+
     import matplotlib.pyplot as plt
 
-    report = lstm_report[0]
+    report = copy.copy(linear_report)
+    report._data = {**linear_report._data}
+    report._data["folds"] = [  # the loss curves of two folds, as an LSTMRegressor records them
+        {**fold, "history": {"loss": [1.0, 0.5, 0.4], "val_loss": [1.2, 0.7, 0.8]}, "best_epoch": 2}
+        for fold in linear_report._data["folds"][:2]
+    ]
     figures = report.plot()
     assert set(figures) == {"loss", "forecast", "residuals"}
-    loss_ax = figures["loss"].axes[0]
-    curves = [line.get_label() for line in loss_ax.get_lines() if line.get_label().startswith("fold")]
+    curves = [line.get_label() for line in figures["loss"].axes[0].get_lines() if line.get_label()[0] != "_"]
     assert curves == ["fold 0 train", "fold 0 validation", "fold 1 train", "fold 1 validation"]
     labels = [line.get_label() for line in figures["forecast"].axes[0].get_lines()]
     assert [label for label in labels if not label.startswith("_")] == ["actual", "naive", "seasonal naive", "model"]
+    residual_ax, acf_ax = figures["residuals"].axes
+    assert acf_ax.get_title().startswith("Residual ACF (Ljung-Box p=")
     for fig in figures.values():
         plt.close(fig)
     with pytest.raises(ValueError, match=r"^kind='acf' is not a figure of the report; use one of"):
@@ -233,18 +247,6 @@ def test_plots_and_save(lstm_report, tmp_path):
     assert sorted(p.rsplit("/", 1)[-1] for p in written) == [
         "forecast.png", "loss.png", "report.html", "report.json", "report.txt", "residuals.png"]
     assert json.loads((tmp_path / "out" / "report.json").read_text())["setup"] == report.setup
-
-
-def test_network_data_replays_the_fitted_transforms(lstm_report):
-    from skl_lstm.diagnostics._inspect import network_data
-
-    _, model, X, y = lstm_report
-    fitted = __import__("sklearn").base.clone(model).fit(X.iloc[:80], y.iloc[:80])
-    X_net, y_net, lstm = network_data(fitted, X.iloc[:80], y.iloc[:80])
-    change = y.iloc[:80].to_numpy() - X["y"].iloc[:80].to_numpy()
-    np.testing.assert_allclose(y_net, (change - change.mean()) / change.std(), rtol=1e-9)
-    assert X_net.shape == (80, 12) and lstm.n_timesteps_ == 12
-    np.testing.assert_allclose(np.nanmean(X_net, axis=0), 0, atol=1e-9)
 
 
 # --------------------------------------------------------------------------- fixes
