@@ -215,17 +215,24 @@ def _loss_jumps(loss: np.ndarray) -> tuple[float, float]:
 
 
 def _constant_loss(y: np.ndarray, loss) -> float:
-    """The training loss of the best constant forecast: what a network that learned nothing reaches."""
+    """The larger training loss of two forecasts that learned nothing: the best constant, and zero.
+
+    An untrained network outputs about zero, so its first loss is the zero
+    forecast's; a loss far above both means the optimizer made things worse.
+    """
     y = np.ravel(y)
     y = y[np.isfinite(y)]
     if y.size == 0:
         return float("nan")
     if loss == "mae":
-        return float(np.mean(np.abs(y - np.median(y))))
+        return float(max(np.mean(np.abs(y - np.median(y))), np.mean(np.abs(y))))
     if loss == "huber":
-        r = np.abs(y - np.mean(y))
-        return float(np.mean(np.where(r <= 1.0, 0.5 * r**2, r - 0.5)))
-    return float(np.var(y)) if loss == "mse" else float("nan")
+        def huber(r):
+            r = np.abs(r)
+            return float(np.mean(np.where(r <= 1.0, 0.5 * r**2, r - 0.5)))
+
+        return max(huber(y - np.mean(y)), huber(y))
+    return float(max(np.var(y), np.mean(y**2))) if loss == "mse" else float("nan")
 
 
 def check_unstable_training(ev: Evidence) -> Finding | None:
@@ -343,21 +350,44 @@ def check_nonstationary(ev: Evidence) -> Finding | None:
     nonstat_both = adf_p > ALPHA and kpss_p < ALPHA
     nonstat_any = adf_p > ALPHA or kpss_p < ALPHA
     extrapolates = share >= EXTRAPOLATION_SHARE or (share >= 0.1 and excess >= 0.25)
-    if extrapolates and (nonstat_any or share >= 0.4):
+    differenced = ev.setup.differenced_target
+    if differenced:
+        # The network already learns the change. Changes that outgrow their training range are a level-dependent
+        # spread (model the log) unless both tests still find a trend in the change (difference once more).
+        if extrapolates and nonstat_both:
+            severity = "high"
+        elif extrapolates or nonstat_both:
+            severity = "medium"
+        else:
+            return None
+    elif extrapolates and (nonstat_any or share >= 0.4):
         severity = "high"
     elif nonstat_both or extrapolates:
         severity = "medium"
     else:
         return None
     score = min(1.0, 0.6 + 0.5 * min(share, 0.8) + (0.1 if nonstat_both else 0.0))
-    what = "the level itself" if not ev.setup.differenced_target else "the transformed target"
+    what = "the level itself" if not differenced else "the change from the last value"
+    tests = (
+        f"ADF p={adf_p:.3f} ({'a unit root is not rejected' if adf_p > ALPHA else 'a unit root is rejected'}), "
+        f"KPSS p={kpss_p:.3f} ({'stationarity is rejected' if kpss_p < ALPHA else 'stationarity is not rejected'})"
+    )
+    if differenced:
+        fix = _log_fix(ev) if ev.positive_inputs and not ev.setup.log_target and not nonstat_both else Fix(
+            step="the windows and target",
+            parameter="seasonal or second differencing",
+            value=f"WindowTransformer(seasonal_period={ev.layout.seasonal_period}, seasonal_diff=1)",
+            action="manual",
+            note="the change itself still trends: difference once more, or remove the season before the network.",
+        )
+    else:
+        fix = _difference_fix(ev)
     return Finding(
         code="nonstationary",
         title="Non-stationary target: the network would have to extrapolate",
         severity=severity,
         score=score,
-        message=f"The network learns {what}, which is not stationary (ADF p={adf_p:.3f}: a unit root is not "
-        f"rejected; KPSS p={kpss_p:.3f}: stationarity is rejected below {ALPHA}). {share:.0%} of the test targets lie "
+        message=f"The network learns {what}; {tests}. {share:.0%} of the test targets lie "
         f"outside the range seen in training (up to {excess:.0%} of that range beyond it); a tanh network cannot "
         "forecast values it never saw, so it flattens at the edge of the training range.",
         evidence={
@@ -368,7 +398,7 @@ def check_nonstationary(ev: Evidence) -> Finding | None:
             "target_differenced": ev.setup.differenced_target,
             "windows_differenced": ev.setup.input_differenced,
         },
-        fix=_difference_fix(ev),
+        fix=fix,
     )
 
 
