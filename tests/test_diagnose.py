@@ -154,6 +154,8 @@ def test_input_errors():
         diagnose(StandardScaler(), X, y)
     with pytest.raises(ValueError, match=r"^diagnose: reference='level' is not one of the columns of X: \['y'\]\.$"):
         diagnose(LinearRegression(), X, y, reference="level")
+    with pytest.raises(ValueError, match=r"^diagnose needs at least 20 samples to cut time-ordered folds, got 15; "):
+        diagnose(LinearRegression(), X.iloc[:15], y.iloc[:15])
 
 
 # --------------------------------------------------------------------------- report outputs

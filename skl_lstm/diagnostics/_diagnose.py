@@ -211,6 +211,9 @@ def diagnose(estimator, X, y, *, cv=None, seasonal_period=None, horizon=None, re
     shuffled = None if problem or hasattr(X, "index") else shuffled_without_index(ref, y_arr)
 
     n = len(y_arr)
+    if n < 20:
+        raise ValueError(f"diagnose needs at least 20 samples to cut time-ordered folds, got {n}; pass a longer "
+                         "series.")
     cv_issue = None
     if cv is None or isinstance(cv, Integral):
         splitter = default_splitter(n, layout.horizon, layout.seasonal_period, 3 if cv is None else int(cv))

@@ -80,6 +80,16 @@ class Fix:
         A Python snippet that makes the change.
     options : dict
         Extra settings of structural actions (e.g. ``{"reference": 0}``).
+
+    Examples
+    --------
+    >>> from sklearn.pipeline import Pipeline
+    >>> from sklearn.linear_model import Ridge
+    >>> fix = Fix("Ridge (ridge)", "alpha", 10.0, action="set_params", params={"ridge__alpha": 10.0})
+    >>> print(fix)
+    Ridge (ridge): alpha -> 10
+    >>> fix.apply(Pipeline([("ridge", Ridge())])).named_steps["ridge"].alpha
+    10.0
     """
 
     step: str
@@ -154,6 +164,15 @@ class Finding:
         What to change.
     explained_by : list of str
         Codes of other findings that are a likely cause of this one.
+
+    Examples
+    --------
+    >>> finding = Finding("underfitting", "Underfitting", "high", 0.8, "The loss was still falling.",
+    ...                   evidence={"epochs": 2})
+    >>> print(finding)
+    [HIGH] Underfitting (underfitting, score 0.80)
+      The loss was still falling.
+      evidence: epochs=2
     """
 
     code: str
@@ -226,6 +245,20 @@ class Report:
     notes : list of str
         Things the diagnosis did that a user should know (e.g. it replaced a
         shuffling splitter).
+
+    Examples
+    --------
+    Reports come from :func:`~skl_lstm.diagnose`; built by hand they rank the
+    same way:
+
+    >>> report = Report([Finding("worse_than_naive", "Worse than naive", "high", 0.9, "",
+    ...                          explained_by=["underfitting"]),
+    ...                  Finding("underfitting", "Underfitting", "high", 0.6, "")],
+    ...                 scores={}, folds=[], setup="LSTMRegressor", settings={})
+    >>> [f.code for f in report.findings], report.top.code, report.healthy
+    (['underfitting', 'worse_than_naive'], 'underfitting', False)
+    >>> report.to_dict()["top"]
+    'underfitting'
     """
 
     def __init__(self, findings, *, scores, folds, setup, settings, notes=(), data=None, estimator=None):
