@@ -175,7 +175,8 @@ def supervised(frame, target: str, features: list[str], horizon: int):
     if missing.any():
         labels = [str(label) for label in X.index[missing][:5]]
         _say(f"dropped {int(missing.sum())} of {len(X)} rows whose target (at t + {horizon}) or current value of "
-             f"{target!r} is missing (training needs both): {', '.join(labels)}" + (" ..." if missing.sum() > 5 else ""))
+             f"{target!r} is missing (training needs both): {', '.join(labels)}"
+             + (" ..." if missing.sum() > 5 else ""))
         X, y = X.loc[~missing], y.loc[~missing]
     n_nan = int(X[features].isna().sum().sum()) if features else 0
     if n_nan:
@@ -237,11 +238,14 @@ def load_model(path: str) -> dict:
     try:
         bundle = joblib.load(path)
     except Exception as exc:  # joblib/pickle raise many types for foreign files
-        raise CLIError(f"cannot load {path!r}: it is not a model written by `skl-lstm fit` ({type(exc).__name__}).")
+        raise CLIError(
+            f"cannot load {path!r}: it is not a model written by `skl-lstm fit` ({type(exc).__name__})."
+        ) from None
     if not isinstance(bundle, dict) or bundle.get("format") != MODEL_FORMAT:
         raise CLIError(f"cannot load {path!r}: it is not a model written by `skl-lstm fit`.")
     if bundle.get("format_version", 0) > MODEL_FORMAT_VERSION:
-        raise CLIError(f"{path!r} was written by a newer skl_lstm ({bundle.get('skl_lstm_version')}); upgrade skl_lstm.")
+        version = bundle.get("skl_lstm_version")
+        raise CLIError(f"{path!r} was written by a newer skl_lstm ({version}); upgrade skl_lstm.")
     return bundle
 
 

@@ -123,49 +123,49 @@ FAST = {"n": 120, "units": 8, "epochs": 40, "patience": 8, "window": 12, "learni
         "big_n": 72, "big_units": 48, "big_epochs": 150, "cv": 2}
 
 
+def series_cases(label, size):
+    """The nine cases of one series (``"synthetic"`` or ``"airline"``)."""
+    n = size["n"]
+    if label == "synthetic":
+        data, log = synthetic(n), False
+        data_big, data_outliers = synthetic(n=size["big_n"], seed=1), synthetic(n, outliers=max(3, n // 30))
+        data_scaled = synthetic(n, scale=1000.0)
+    else:
+        data, log = airline(), True
+        data_big, data_outliers, data_scaled = airline(), airline(outliers=5), airline()
+    X, y = make_supervised(data)
+    Xb, yb = make_supervised(data_big)
+    Xo, yo = make_supervised(data_outliers)
+    Xs, ys = make_supervised(data_scaled)
+    Xsh, _, ysh, _ = train_test_split(X, y, test_size=0.01, shuffle=True, random_state=0)
+    big = dict(units=size["big_units"], epochs=size["big_epochs"], early_stopping=False, dropout=0.0,
+               validation_fraction=0.2, window=12)
+
+    def case(fault, make_estimator, X=X, y=y, **kwargs):
+        kwargs = {"cv": size["cv"], **kwargs}
+        return Case(label, fault, lambda: (make_estimator(), X, y, kwargs))
+
+    # full size, synthetic: a shuffling splitter; otherwise rows shuffled by train_test_split
+    if label == "synthetic" and size["cv"] is None:
+        shuffled = case("shuffled split", lambda: good(log, size), cv=KFold(5, shuffle=True, random_state=0))
+    else:
+        shuffled = case("shuffled split", lambda: good(log, size), X=Xsh, y=ysh)
+    return [
+        case("healthy", lambda: good(log, size)),
+        case("trend fed raw", lambda: raw_levels(size)),
+        case("unscaled input", lambda: unscaled(size), X=Xs, y=ys),
+        case("learning rate far too high", lambda: good(log, size, learning_rate=2.0)),
+        case("far too few epochs", lambda: good(log, size, epochs=2)),
+        case("too big, no regularisation", lambda: good(log, size, **big), X=Xb, y=yb),
+        case("outliers under MSE", lambda: good(log, size), X=Xo, y=yo),
+        case("window shorter than season", lambda: good(log, size, window=3)),
+        shuffled,
+    ]
+
+
 def build_cases(size=FULL, series=("synthetic", "airline")):
-    cases = []
-    for label in series:
-        n = size["n"]
-        if label == "synthetic":
-            data, log = synthetic(n), False
-            data_big, data_outliers = synthetic(n=size["big_n"], seed=1), synthetic(n, outliers=max(3, n // 30))
-            data_scaled = synthetic(n, scale=1000.0)
-        else:
-            data, log = airline(), True
-            data_big, data_outliers, data_scaled = airline(), airline(outliers=5), airline()
-        X, y = make_supervised(data)
-
-        def plain(est, X=X, y=y, **kw):
-            kw = {"cv": size["cv"], **kw}
-            return lambda: (est(), X, y, kw)
-
-        Xb, yb = make_supervised(data_big)
-        Xo, yo = make_supervised(data_outliers)
-        Xs, ys = make_supervised(data_scaled)
-        Xsh, _, ysh, _ = train_test_split(X, y, test_size=0.01, shuffle=True, random_state=0)
-        s = size
-        big = dict(units=s["big_units"], epochs=s["big_epochs"], early_stopping=False, dropout=0.0,
-                   validation_fraction=0.2, window=12)
-        # default arguments bind this iteration's values (a closure would see the last series' ones)
-        # full size, synthetic: a shuffling splitter; otherwise rows shuffled by train_test_split
-        shuffled = (
-            plain(lambda log=log: good(log, s), cv=KFold(5, shuffle=True, random_state=0))
-            if label == "synthetic" and size["cv"] is None
-            else plain(lambda log=log: good(log, s), X=Xsh, y=ysh)
-        )
-        cases += [
-            Case(label, "healthy", plain(lambda log=log: good(log, s))),
-            Case(label, "trend fed raw", plain(lambda: raw_levels(s))),
-            Case(label, "unscaled input", plain(lambda: unscaled(s), X=Xs, y=ys)),
-            Case(label, "learning rate far too high", plain(lambda log=log: good(log, s, learning_rate=2.0))),
-            Case(label, "far too few epochs", plain(lambda log=log: good(log, s, epochs=2))),
-            Case(label, "too big, no regularisation", plain(lambda log=log, big=big: good(log, s, **big), X=Xb, y=yb)),
-            Case(label, "outliers under MSE", plain(lambda log=log: good(log, s), X=Xo, y=yo)),
-            Case(label, "window shorter than season", plain(lambda log=log: good(log, s, window=3))),
-            Case(label, "shuffled split", shuffled),
-        ]
-    return cases
+    """Every case of every series, healthy first within each series."""
+    return [c for label in series for c in series_cases(label, size)]
 
 
 def run_case(case, verbose=False):

@@ -149,7 +149,7 @@ def check_time_order(ev: Evidence) -> Finding | None:
             severity="high",
             score=1.0,
             message=f"{ev.layout.order_problem}, the fingerprint of a shuffled split (train_test_split(shuffle=True), "
-            "ShuffleSplit, KFold(shuffle=True)). Windows then join months that are not adjacent and the model trains on "
+            "ShuffleSplit, KFold(shuffle=True)). Windows then join steps that are not adjacent and the model trains on "
             "the future of its test rows, so its scores are optimistic. diagnose sorted the rows by the index for the "
             "checks below.",
             evidence={"rows_out_of_order": n, "share_out_of_order": share},
@@ -236,13 +236,13 @@ def _constant_loss(y: np.ndarray, loss) -> float:
 
 
 def check_unstable_training(ev: Evidence) -> Finding | None:
-    """Divergence (NaN loss), a loss that explodes above a constant forecast's, or jumps up and down: the learning rate."""
+    """Divergence (NaN loss), a loss exploding above a constant forecast's, or jumping up and down: learning rate."""
     lr = ev.lstm_value("learning_rate")
     optimizer = ev.lstm_value("optimizer")
     n_div = sum(f.diverged for f in ev.folds)
     if ev.setup.lstm is None and not n_div:
         return None
-    new_lr = _nice(lr / 10) if isinstance(lr, (int, float)) else 1e-3
+    new_lr = _nice(lr / 10) if isinstance(lr, int | float) else 1e-3
     note = "a smaller step keeps the loss falling; with a scaled input and target, Adam works well at 1e-3 to 3e-3."
     if n_div:
         messages = [f.error for f in ev.folds if f.diverged]
@@ -512,7 +512,8 @@ def check_underfitting(ev: Evidence) -> Finding | None:
     epochs = ev.lstm_value("epochs")
     lr = ev.lstm_value("learning_rate")
     few_epochs = (epochs or 0) <= 10
-    if (share == 1.0 and (drop >= 0.02 or few_epochs or (skill > 0.95 and drop >= 0.01))) or (few_epochs and drop > 0.01):
+    everywhere = share == 1.0 and (drop >= 0.02 or few_epochs or (skill > 0.95 and drop >= 0.01))
+    if everywhere or (few_epochs and drop > 0.01):
         severity = "high"
     elif drop >= 0.005:
         severity = "medium"
@@ -527,7 +528,7 @@ def check_underfitting(ev: Evidence) -> Finding | None:
         "learning_rate": lr,
         "mae_over_naive_mae": skill,
     }
-    if isinstance(lr, (int, float)) and lr < 1e-4:
+    if isinstance(lr, int | float) and lr < 1e-4:
         fix = _set(ev, "the step is so small that training barely moves; Adam works well at 1e-3.", learning_rate=1e-3)
     else:
         new_epochs = int(min(max(10 * (epochs or 10), 100), 1000))
@@ -594,7 +595,7 @@ def check_overfitting(ev: Evidence) -> Finding | None:
         params["dropout"] = 0.2
     units = ev.lstm_value("units")
     if per_window > 20 and units:
-        smaller = tuple(max(4, int(u) // 4) for u in (units if isinstance(units, (tuple, list)) else (units,)))
+        smaller = tuple(max(4, int(u) // 4) for u in (units if isinstance(units, tuple | list) else (units,)))
         params["units"] = smaller[0] if len(smaller) == 1 else smaller
     if not params:
         params["l2"] = 1e-4
@@ -652,8 +653,8 @@ def check_outliers(ev: Evidence) -> Finding | None:
             title="Outliers in the training targets (a robust loss is in use)",
             severity="info",
             score=0.2,
-            message=f"{int(out.sum())} training targets lie more than {OUTLIER_Z:g} robust standard deviations from the "
-            f"median; loss={loss!r} limits their pull.",
+            message=f"{int(out.sum())} training targets lie more than {OUTLIER_Z:g} robust standard deviations from "
+            f"the median; loss={loss!r} limits their pull.",
             evidence=evidence,
         )
     if share >= OUTLIER_SHARE[1] and out.mean() <= 0.1:
@@ -769,7 +770,8 @@ def _recipe_fix(ev: Evidence) -> Fix:
         value=f"recommended_pipeline(window={window}, seasonal_period={m}, log={log})",
         action="recipe",
         options={"window": window, "seasonal_period": m, "log": log},
-        note="the library's leak-free recipe: learn the change, difference and standardise the windows, early stopping.",
+        note="the library's leak-free recipe: learn the change, difference and standardise the windows, early "
+        "stopping.",
         code=f"from skl_lstm import recommended_pipeline; recommended_pipeline(window={window}, seasonal_period={m}, "
         f"log={log})",
     )
@@ -786,7 +788,6 @@ def check_worse_than_naive(ev: Evidence) -> Finding | None:
     mae_snaive = _mae(y, snaive) if snaive.size == y.size else float("nan")
     r_naive = mae / max(mae_naive, 1e-12)
     r_snaive = mae / max(mae_snaive, 1e-12) if math.isfinite(mae_snaive) else float("nan")
-    best = min(r_naive, r_snaive) if math.isfinite(r_snaive) else r_naive
     worst = max(r_naive, r_snaive) if math.isfinite(r_snaive) else r_naive
     wins = sum(
         _mae(f.y_test, f.y_pred)
@@ -887,9 +888,9 @@ def check_loss_metric(ev: Evidence) -> Finding | None:
                 title="MAPE is dominated by values near zero",
                 severity="medium",
                 score=0.5,
-                message=f"{int(near_zero.sum())} of {y.size} test values are below a tenth of the typical size and carry "
-                f"{share:.0%} of the MAPE, while the squared loss gives them almost no weight: a low MSE and a poor "
-                "MAPE. Judge the model with MAE, sMAPE or MASE, or train with loss='mae'.",
+                message=f"{int(near_zero.sum())} of {y.size} test values are below a tenth of the typical size and "
+                f"carry {share:.0%} of the MAPE, while the squared loss gives them almost no weight: a low MSE and a "
+                "poor MAPE. Judge the model with MAE, sMAPE or MASE, or train with loss='mae'.",
                 evidence={"share_of_mape_near_zero": share, "n_near_zero": int(near_zero.sum())},
                 fix=_set(ev, "an absolute loss weighs small values relatively more than a squared one.", loss="mae"),
             )

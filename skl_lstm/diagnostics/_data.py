@@ -32,7 +32,7 @@ class Layout:
 
 def take(data, idx):
     """Rows ``idx`` of a pandas object or an array."""
-    return data.iloc[idx] if isinstance(data, (pd.Series, pd.DataFrame)) else np.asarray(data)[idx]
+    return data.iloc[idx] if isinstance(data, pd.Series | pd.DataFrame) else np.asarray(data)[idx]
 
 
 def reference_series(X, position: int) -> np.ndarray:
@@ -83,7 +83,7 @@ def infer_horizon(ref: np.ndarray, y: np.ndarray, y_name=None, max_h: int = 48) 
 
 def infer_seasonal_period(values: np.ndarray, index=None) -> tuple[int | None, str]:
     """Season length from the index frequency, else the autocorrelation of the differenced series."""
-    if isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)) and len(index) >= 3:
+    if isinstance(index, pd.DatetimeIndex | pd.PeriodIndex) and len(index) >= 3:
         freq = getattr(index, "freqstr", None)
         if freq is None and isinstance(index, pd.DatetimeIndex):
             with warnings.catch_warnings():

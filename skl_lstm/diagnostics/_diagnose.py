@@ -229,7 +229,8 @@ def diagnose(estimator, X, y, *, cv=None, seasonal_period=None, horizon=None, re
 
     setup = inspect_setup(estimator)
     if setup.lstm is None:
-        notes.append("no LSTMRegressor was found inside the estimator: the checks of the training history were skipped.")
+        notes.append("no LSTMRegressor was found inside the estimator: the checks of the training history were "
+                     "skipped.")
     folds = run_folds(estimator, X, y, splits, reference=layout.reference, horizon=layout.horizon,
                       seasonal_period=layout.seasonal_period)
     fit_seconds = sum(f.fit_seconds for f in folds)

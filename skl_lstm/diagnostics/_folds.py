@@ -175,7 +175,8 @@ def run_folds(estimator, X, y, splits, *, reference: int, horizon: int, seasonal
             fold.net_train = network_data(model, X_tr, y_tr)
             fold.net_test = network_data(model, X_te, y_te)
             if lstm is not None:
-                fold.history = {key: [float(v) for v in values] for key, values in getattr(lstm, "history_", {}).items()}
+                history = getattr(lstm, "history_", {})
+                fold.history = {key: [float(v) for v in values] for key, values in history.items()}
                 n_windows = fold.net_train[0].shape[0] if fold.net_train is not None else train.size
                 fold.lstm = _lstm_info(lstm, n_windows)
         results.append(fold)

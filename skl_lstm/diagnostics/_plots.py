@@ -51,7 +51,9 @@ def plot_forecast(data: dict, settings: dict):
     if series is not None:
         ax.plot(series["time"], series["y"], color="black", lw=1, label="actual")
     for i, fold in enumerate(data.get("folds", [])):
-        label = (lambda name: name if i == 0 else None)
+        def label(name, first=(i == 0)):  # one legend entry per kind, not per fold
+            return name if first else None
+
         ax.axvline(fold["time"][0], color="grey", lw=0.6, ls=":")
         ax.plot(fold["time"], fold["naive"], color="C7", lw=1, ls="--", label=label("naive"))
         if fold.get("snaive") is not None:

@@ -20,15 +20,15 @@ def _plain(value):
     """A JSON-safe copy of ``value`` (numpy scalars and arrays, NaN -> None)."""
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     if isinstance(value, np.ndarray):
         return [_plain(v) for v in value.tolist()]
-    if isinstance(value, (np.bool_, bool)):
+    if isinstance(value, np.bool_ | bool):
         return bool(value)
-    if isinstance(value, (np.integer, int)):
+    if isinstance(value, np.integer | int):
         return int(value)
-    if isinstance(value, (np.floating, float)):
+    if isinstance(value, np.floating | float):
         value = float(value)
         return value if math.isfinite(value) else None
     if value is None or isinstance(value, str):
@@ -38,18 +38,18 @@ def _plain(value):
 
 def _fmt(value) -> str:
     """Short human form of an evidence value."""
-    if isinstance(value, (bool, np.bool_)):
+    if isinstance(value, bool | np.bool_):
         return str(bool(value))
-    if isinstance(value, (int, np.integer)):
+    if isinstance(value, int | np.integer):
         return str(int(value))
-    if isinstance(value, (float, np.floating)):
+    if isinstance(value, float | np.floating):
         value = float(value)
         if not math.isfinite(value):
             return "nan"
         if value != 0 and (abs(value) >= 1e5 or abs(value) < 1e-3):
             return f"{value:.3g}"
         return f"{value:.4g}"
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, list | tuple):
         items = [_fmt(v) for v in value[:8]]
         return "[" + ", ".join(items) + (", ..." if len(value) > 8 else "") + "]"
     return str(value)
@@ -414,7 +414,9 @@ class Report:
                 f"<td style='font-size:smaller'>{evidence}</td><td>{fix}</td></tr>"
             )
         table = (
-            "<table><tr><th>severity</th><th>finding</th><th>evidence</th><th>fix</th></tr>" + "".join(rows) + "</table>"
+            "<table><tr><th>severity</th><th>finding</th><th>evidence</th><th>fix</th></tr>"
+            + "".join(rows)
+            + "</table>"
             if rows
             else "<p>No problem found.</p>"
         )
@@ -467,7 +469,8 @@ class Report:
         """
         os.makedirs(directory, exist_ok=True)
         written = []
-        for name, text in (("report.txt", str(self)), ("report.json", self.to_json()), ("report.html", self._repr_html_())):
+        texts = (("report.txt", str(self)), ("report.json", self.to_json()), ("report.html", self._repr_html_()))
+        for name, text in texts:
             path = os.path.join(directory, name)
             with open(path, "w", encoding="utf-8") as fh:
                 fh.write(text + "\n")
