@@ -355,8 +355,9 @@ def cmd_tune(args) -> int:
         results.drop(columns=["params"]).to_csv(path, index=False)
         _say(f"wrote {path}")
     meta = _meta(args, target, features, m)
-    if "window" in best:
-        meta["window"] = best["window"]
+    for name in ("window", "diff"):  # predict needs the chosen window to skip the warm-up rows
+        if name in best:
+            meta[name] = best[name]
     save_model(args.model, search.best_estimator_, {**meta, "best_params": best})
     return 0
 
