@@ -2,7 +2,9 @@
 
 Importing the package does not import TensorFlow or Keras: the transformers,
 baselines, metrics and datasets work without them. ``LSTMRegressor`` and
-``recommended_pipeline`` load Keras the first time they are used.
+``recommended_pipeline`` load Keras the first time they are used, and
+``diagnose`` loads its optional dependencies (statsmodels, matplotlib) only
+when it runs.
 """
 
 from . import datasets, metrics
@@ -19,12 +21,14 @@ __all__ = [
     "WindowTransformer",
     "__version__",
     "datasets",
+    "diagnose",
     "metrics",
     "recipe_grid",
     "recommended_pipeline",
 ]
 
 _LAZY = {
+    "diagnose": (".diagnostics", "diagnose"),
     "LSTMRegressor": ("._regressor", "LSTMRegressor"),
     "recommended_pipeline": ("._recipes", "recommended_pipeline"),
     "recipe_grid": ("._recipes", "recipe_grid"),

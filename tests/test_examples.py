@@ -17,6 +17,7 @@ CASES = [
     ("plot_overfitting.py", "overfitting_curves.png", "held-out MAPE, regularised network:"),
     ("plot_huber_vs_mse.py", "huber_vs_mse.png", "held-out MAPE, loss='huber':"),
     ("plot_leakage.py", "leakage.png", "skl_lstm pipeline, last 20 %"),
+    ("plot_diagnose.py", "diagnose_before_after.png", "out-of-fold MAPE: tutorial recipe"),
 ]
 
 

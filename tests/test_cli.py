@@ -1,0 +1,205 @@
+"""The skl-lstm command line, called in-process through ``main([...])``."""
+
+import json
+import os
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+
+from skl_lstm.cli import main
+
+TINY = ["--window", "6", "--units", "4", "--epochs", "3"]
+
+
+@pytest.fixture
+def sales_csv(tmp_path):
+    """A user's CSV: a date column, the target, extra numeric and text columns, some missing values."""
+    rng = np.random.default_rng(0)
+    n = 90
+    t = np.arange(n)
+    frame = pd.DataFrame(
+        {
+            "date": pd.date_range("2015-01-01", periods=n, freq="MS").strftime("%Y-%m-%d"),
+            "sales": 100 + 0.5 * t + 10 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 1, n),
+            "price": 5 + rng.normal(0, 0.1, n),
+            "promo": rng.integers(0, 2, n),
+            "region": ["north"] * n,
+        }
+    )
+    frame.loc[[20, 50], "sales"] = np.nan
+    frame.loc[[10, 11, 60], "price"] = np.nan
+    path = tmp_path / "sales.csv"
+    frame.to_csv(path, index=False)
+    return str(path)
+
+
+def _err(capsys):
+    return capsys.readouterr().err
+
+
+def test_wrong_target_column_names_the_columns_and_a_close_match(sales_csv, tmp_path, capsys):
+    code = main(["fit", sales_csv, "--target", "slaes", "--time", "date", "--model", str(tmp_path / "m")])
+    assert code == 2
+    assert _err(capsys) == (
+        f"skl-lstm: error: --target column 'slaes' is not in {sales_csv}; did you mean 'sales'? "
+        "Available columns: 'date', 'sales', 'price', 'promo', 'region'.\n"
+    )
+    assert not (tmp_path / "m").exists()
+
+
+def test_wrong_feature_and_time_columns(sales_csv, tmp_path, capsys):
+    assert main(["diagnose", sales_csv, "--target", "sales", "--features", "price,promotion"]) == 2
+    assert _err(capsys) == (
+        f"skl-lstm: error: --features column 'promotion' is not in {sales_csv}; did you mean 'promo'? "
+        "Available columns: 'date', 'sales', 'price', 'promo', 'region'.\n"
+    )
+    assert main(["diagnose", sales_csv, "--target", "sales", "--time", "month"]) == 2
+    assert _err(capsys) == (
+        f"skl-lstm: error: --time column 'month' is not in {sales_csv}. "
+        "Available columns: 'date', 'sales', 'price', 'promo', 'region'.\n"
+    )
+
+
+def test_text_feature_is_refused_by_name(sales_csv, capsys):
+    dtype = pd.read_csv(sales_csv)["region"].dtype  # object, or str on pandas 3
+    assert main(["fit", sales_csv, "--target", "sales", "--features", "region", "--model", "x"]) == 2
+    assert _err(capsys) == (
+        f"skl-lstm: error: --features column 'region' is not numeric (dtype {dtype}); drop it from --features or "
+        "encode it as numbers.\n"
+    )
+
+
+def test_unparseable_files(tmp_path, capsys):
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("a,b\n1,2\n3,4,5,6\n")
+    assert main(["diagnose", str(ragged), "--target", "a"]) == 2
+    err = _err(capsys)
+    assert err.startswith(f"skl-lstm: error: cannot parse {str(ragged)!r} as CSV: Error tokenizing data.")
+    assert "Traceback" not in err and err.count("\n") == 1
+
+    binary = tmp_path / "picture.csv"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe")
+    assert main(["fit", str(binary), "--target", "a", "--model", "m"]) == 2
+    assert _err(capsys) == (
+        f"skl-lstm: error: cannot parse {str(binary)!r} as CSV: 'utf-8' codec can't decode byte 0x89 in "
+        "position 0: invalid start byte\n"
+    )
+
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    assert main(["fit", str(empty), "--target", "a", "--model", "m"]) == 2
+    assert _err(capsys) == f"skl-lstm: error: cannot parse {str(empty)!r} as CSV: the file is empty.\n"
+
+    assert main(["fit", str(tmp_path / "nope.csv"), "--target", "a", "--model", "m"]) == 2
+    assert _err(capsys) == f"skl-lstm: error: cannot read {str(tmp_path / 'nope.csv')!r}: no such file.\n"
+
+
+def test_time_column_that_is_not_dates(sales_csv, capsys):
+    frame = pd.read_csv(sales_csv)
+    frame.loc[4, "date"] = "not a date"
+    frame.to_csv(sales_csv, index=False)
+    assert main(["fit", sales_csv, "--target", "sales", "--time", "date", "--model", "m"]) == 2
+    assert _err(capsys) == (
+        "skl-lstm: error: --time column 'date' cannot be parsed as dates: value 'not a date' at row 5 (1 of 90 "
+        "values fail); use ISO dates such as 2020-01-31, or leave out --time.\n"
+    )
+
+
+def test_bad_numbers_on_the_command_line(sales_csv, capsys):
+    assert main(["fit", sales_csv, "--target", "sales", "--model", "m", "--horizon", "0"]) == 2
+    assert _err(capsys) == "skl-lstm: error: --horizon 0 must be a positive number of steps.\n"
+    assert main(["fit", sales_csv, "--target", "sales", "--model", "m", "--window", "0"]) == 2
+    assert _err(capsys) == "skl-lstm: error: --window 0 must be a positive integer.\n"
+    assert main(["fit", sales_csv]) == 2  # argparse: --target and --model are required
+    assert "the following arguments are required: --target, --model" in _err(capsys)
+    assert main(["--help"]) == 0
+
+
+def test_fit_then_predict_round_trip(sales_csv, tmp_path, capsys):
+    model_path = tmp_path / "models" / "sales.model"
+    code = main(["fit", sales_csv, "--target", "sales", "--time", "date", "--model", str(model_path), *TINY])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    # sales is missing at rows 20 and 50: rows 19, 49 lose their target (t + 1), rows 20, 50 their current value
+    assert "dropped 4 of 89 rows whose target (at t + 1) or current value of 'sales' is missing" in err
+    assert "ignoring non-numeric column(s) ['region']" in err
+    assert out.startswith("fitted on 85 rows (sales at t + 1 from ['sales', 'price', 'promo'])")
+    bundle = joblib.load(model_path)
+    assert (bundle["target"], bundle["features"], bundle["horizon"], bundle["window"]) == (
+        "sales", ["price", "promo"], 1, 6)
+
+    forecasts = tmp_path / "out" / "forecasts.csv"
+    assert main(["predict", sales_csv, "--model", str(model_path), "--output", str(forecasts)]) == 0
+    err = _err(capsys)
+    assert "the first 6 row(s) have no full window of history and are not forecast" in err
+    assert "2 row(s) have no current value of 'sales' and are not forecast" in err
+    result = pd.read_csv(forecasts, index_col="date", parse_dates=True)
+    assert list(result.columns) == ["sales", "forecast_time", "sales_forecast_t+1"]
+    assert len(result) == 90 - 2 - 6  # the rows without a sales value, then the warm-up rows
+    assert result["sales_forecast_t+1"].notna().all()
+    assert result.index[-1] == pd.Timestamp("2022-06-01") and result["forecast_time"].iloc[-1] == "2022-07-01"
+    assert pd.Timestamp("2016-09-01") not in result.index  # row 20: no sales value
+    # the file holds what the saved model predicts when it reads every row with a sales value in order
+    frame = pd.read_csv(sales_csv, index_col="date", parse_dates=True)
+    inputs = frame.loc[frame["sales"].notna(), ["sales", "price", "promo"]]
+    expected = bundle["model"].predict(inputs)[6:]
+    np.testing.assert_allclose(result["sales_forecast_t+1"].to_numpy(), expected, rtol=1e-6)
+
+
+def test_predict_refuses_a_file_that_is_not_a_model(sales_csv, tmp_path, capsys):
+    fake = tmp_path / "fake.model"
+    joblib.dump({"weights": [1, 2]}, fake)
+    assert main(["predict", sales_csv, "--model", str(fake)]) == 2
+    assert _err(capsys) == f"skl-lstm: error: cannot load {str(fake)!r}: it is not a model written by `skl-lstm fit`.\n"
+
+
+def test_diagnose_writes_report_and_figures(sales_csv, tmp_path, capsys):
+    pytest.importorskip("statsmodels")
+    pytest.importorskip("matplotlib")
+    out_dir = tmp_path / "report"
+    code = main(["diagnose", sales_csv, "--target", "sales", "--time", "date", "--output", str(out_dir),
+                 "--cv-splits", "2", "--fail-on", "high", *TINY])
+    out = capsys.readouterr().out
+    report = json.loads((out_dir / "report.json").read_text())
+    assert code == (1 if any(f["severity"] == "high" for f in report["findings"]) else 0)
+    assert out.startswith("skl_lstm diagnosis of TransformedTargetRegressor(log)") is False
+    assert out.startswith("skl_lstm diagnosis of DifferencedTargetRegressor(reference=0)")
+    assert report["settings"]["seasonal_period"] == 12 and report["settings"]["n_folds"] == 2
+    assert sorted(os.listdir(out_dir)) == [
+        "forecast.png", "loss.png", "report.html", "report.json", "report.txt", "residuals.png"]
+    # the tiny network (3 epochs) cannot have converged: the report says so
+    assert "underfitting" in [f["code"] for f in report["findings"]]
+
+
+def test_tune_searches_the_grid_and_saves_the_best(sales_csv, tmp_path, capsys):
+    model_path = tmp_path / "best.model"
+    code = main(["tune", sales_csv, "--target", "sales", "--time", "date", "--model", str(model_path),
+                 "--output", str(tmp_path / "tuning"), "--cv-splits", "2", "--epochs", "2", "--window", "6",
+                 "--grid", '{"units": [2, 4]}'])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "GridSearchCV: 2 candidate(s) x 2 time-ordered folds" in err
+    ranks = [line for line in out.splitlines() if line.startswith("rank ")]
+    assert len(ranks) == 2 and all("MAPE" in line for line in ranks)
+    results = pd.read_csv(tmp_path / "tuning" / "cv_results.csv")
+    assert len(results) == 2
+    bundle = joblib.load(model_path)
+    assert bundle["best_params"]["units"] in (2, 4)
+
+
+def test_tune_grid_errors(sales_csv, tmp_path, capsys):
+    args = ["tune", sales_csv, "--target", "sales", "--time", "date", "--model", str(tmp_path / "m")]
+    assert main([*args, "--grid", "{units: [2]}"]) == 2
+    assert _err(capsys) == (
+        "skl-lstm: error: --grid is not valid JSON (Expecting property name enclosed in double quotes at position "
+        "1); write it like '{\"units\": [16, 32], \"window\": [12, 24]}'.\n"
+    )
+    assert main([*args, "--grid", '{"unit": [2]}']) == 2
+    assert _err(capsys) == (
+        "skl-lstm: error: --grid key 'unit' is not a parameter of the model; did you mean 'units'? Valid keys: "
+        "'window', 'diff', 'activation', 'batch_size', 'callbacks', 'dropout', 'early_stopping', 'epochs', 'l1', "
+        "'l2', 'learning_rate', 'loss', 'n_features', 'optimizer', 'patience', 'random_state', 'recurrent_dropout', "
+        "'units', 'validation_fraction', 'verbose', 'warm_start'.\n"
+    )
