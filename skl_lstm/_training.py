@@ -2,14 +2,32 @@
 
 On the TensorFlow backend, ``keras.Model.fit`` rebuilds a ``tf.data`` pipeline
 and iterator every epoch; for the short series typical of forecasting this
-per-epoch overhead, not arithmetic, dominates (about 80 ms an epoch on a
-2-core CPU against about 6 ms per gradient step). :func:`train` runs each
-epoch as one compiled ``tf.function`` that loops over the shuffled batches in
-the graph, and drives the ordinary Keras callbacks (early stopping, history,
-user callbacks) once per epoch. The numerics are the same as ``fit``: same
-loss (with regularisation), optimizer update and shuffling per epoch.
+per-epoch overhead, not arithmetic, dominates. :func:`train` runs each epoch
+as one compiled ``tf.function`` that loops over the shuffled batches in the
+graph (a ``tf.while_loop``) and evaluates the validation tail in the same
+call, and drives the ordinary Keras callbacks (early stopping, history, user
+callbacks) once per epoch. Loss (with regularisation), optimizer update and
+per-epoch shuffling are the same as before.
 
-On other backends it defers to ``keras.Model.fit``.
+Two kernels run the forward and backward pass of that loop:
+
+``"fused"``
+    TensorFlow's fused ``BlockLSTM`` op (one op per layer and batch instead
+    of a loop of small ops per time step), reading the variables of the
+    model's own ``keras.layers.LSTM`` layers, so the trained weights live in
+    the Keras model as usual. Windows with missing (NaN) steps are compacted
+    once per fit -- observed steps moved to the front in order, zeros after --
+    and each window's state is read at its last observed step, which is
+    exactly what Keras' masking computes (a masked step carries the state
+    over, i.e. it is skipped).
+``"keras"``
+    ``keras.layers.LSTM`` itself. Used whenever the fused kernel does not
+    apply (see :func:`select_kernel`) or is not faster (many units, large
+    batches). When the data hold no NaN, the masking layer is bypassed (it
+    would mask nothing, but costs a select per step).
+
+On other backends, or when a callback needs per-batch hooks (which the
+compiled loop does not call), it defers to ``keras.Model.fit``.
 """
 
 from __future__ import annotations
@@ -18,6 +36,26 @@ import logging
 
 import keras
 import numpy as np
+
+#: The fused kernel's matmuls are slower than oneDNN's for large problems;
+#: above these sizes the Keras kernel trains faster (docs/performance.md).
+FUSED_MAX_UNITS = 64
+FUSED_MAX_BATCH_UNITS = 4096
+
+#: Callback hooks the compiled loop never calls; a callback that overrides one
+#: is trained with ``keras.Model.fit``, which does.
+_BATCH_HOOKS = (
+    "on_batch_begin",
+    "on_batch_end",
+    "on_train_batch_begin",
+    "on_train_batch_end",
+    "on_test_begin",
+    "on_test_end",
+    "on_test_batch_begin",
+    "on_test_batch_end",
+)
+
+KERNELS = ("auto", "fused", "keras")
 
 
 class _RetracingNoise(logging.Filter):
@@ -33,6 +71,161 @@ class _RetracingNoise(logging.Filter):
 
 
 logging.getLogger("tensorflow").addFilter(_RetracingNoise())
+
+
+# --------------------------------------------------------------------------- kernel choice
+def _chain(model):
+    """``(mask_layer, lstm_layers, dense)`` when ``model`` is the plain chain
+    ``Input -> [MaskMissingSteps] -> LSTM ... -> Dense`` that
+    :func:`~skl_lstm._network.build_lstm` builds, else None."""
+    from ._network import MaskMissingSteps
+
+    layers = list(getattr(model, "layers", ()))
+    if len(getattr(model, "inputs", ()) or ()) != 1 or len(getattr(model, "outputs", ()) or ()) != 1:
+        return None
+    if not layers or not isinstance(layers[0], keras.layers.InputLayer):
+        return None
+    body = layers[1:]
+    mask = body.pop(0) if body and type(body[0]) is MaskMissingSteps else None
+    if len(body) < 2 or type(body[-1]) is not keras.layers.Dense:
+        return None
+    lstms, dense = body[:-1], body[-1]
+    if not all(type(layer) is keras.layers.LSTM for layer in lstms):
+        return None
+    previous = layers[0] if mask is None else mask
+    try:
+        for layer in [*lstms, dense]:
+            source = layer.input
+            if isinstance(source, (list, tuple)):  # (tensor, mask) after MaskMissingSteps
+                source = source[0]
+            if source is not previous.output:
+                return None
+            previous = layer
+        if model.outputs[0] is not dense.output:
+            return None
+    except (AttributeError, ValueError):  # a layer used at several places has no single input
+        return None
+    return mask, lstms, dense
+
+
+def _fused_obstacle(model, chain):
+    """Why the fused kernel cannot reproduce this model's training, or None."""
+    if keras.backend.backend() != "tensorflow":
+        return f"the Keras backend is {keras.backend.backend()!r}, not 'tensorflow'"
+    if chain is None:
+        return "the network is not the plain [MaskMissingSteps ->] LSTM ... -> Dense chain"
+    mask, lstms, dense = chain
+    for i, layer in enumerate(lstms):
+        cell = layer.cell
+        checks = [
+            (cell.activation is not keras.activations.tanh, "activation is not 'tanh'"),
+            (cell.recurrent_activation is not keras.activations.sigmoid, "recurrent_activation is not 'sigmoid'"),
+            (not cell.use_bias, "use_bias=False"),
+            (cell.recurrent_dropout > 0, f"recurrent_dropout={cell.recurrent_dropout!r} > 0"),
+            (not 0 <= cell.dropout < 1, f"dropout={cell.dropout!r}"),
+            (layer.go_backwards, "go_backwards=True"),
+            (layer.stateful, "stateful=True"),
+            (layer.return_state, "return_state=True"),
+            (layer.return_sequences != (i < len(lstms) - 1), "an unexpected return_sequences"),
+            (layer.activity_regularizer is not None, "an activity_regularizer"),
+            (layer.compute_dtype != "float32" or layer.variable_dtype != "float32", "a non-float32 dtype policy"),
+        ]
+        for failed, what in checks:
+            if failed:
+                return f"LSTM layer {layer.name!r} has {what}"
+    if dense.activity_regularizer is not None:
+        return f"layer {dense.name!r} has an activity_regularizer"
+    if dense.compute_dtype != "float32":
+        return f"layer {dense.name!r} has a non-float32 dtype policy"
+    return None
+
+
+def _needs_batch_hooks(callbacks):
+    base = keras.callbacks.Callback
+    for cb in callbacks:
+        for hook in _BATCH_HOOKS:
+            if getattr(type(cb), hook, None) is not getattr(base, hook):
+                return f"callback {type(cb).__name__} overrides {hook}"
+    return None
+
+
+def select_kernel(model, *, batch_size, callbacks=(), requested="auto"):
+    """Choose how :func:`train` runs: ``("fused" | "keras" | "fit", reason)``.
+
+    Parameters
+    ----------
+    model : keras.Model
+        The compiled network.
+    batch_size : int
+        Samples per gradient step.
+    callbacks : sequence of keras.callbacks.Callback, default=()
+        Callbacks of the fit; one with per-batch hooks needs ``"fit"``.
+    requested : {"auto", "fused", "keras"}, default="auto"
+        ``"auto"`` picks the fused kernel where it applies and is faster;
+        ``"fused"`` insists on it (raises if it cannot reproduce the model);
+        ``"keras"`` always uses ``keras.layers.LSTM``.
+
+    Returns
+    -------
+    kernel : {"fused", "keras", "fit"}
+        ``"fit"`` means ``keras.Model.fit`` (other backends, batch hooks).
+    reason : str
+        Why, in words (empty for the fused kernel).
+    """
+    if requested not in KERNELS:
+        raise ValueError(f"training_kernel={requested!r} is not one of {list(KERNELS)}.")
+    obstacle = _fused_obstacle(model, _chain(model))
+    hooks = _needs_batch_hooks(callbacks)
+    if requested == "fused":
+        problem = obstacle or hooks
+        if problem:
+            raise ValueError(
+                f"training_kernel='fused' cannot train this model: {problem}. Use training_kernel='auto' "
+                "to fall back to the Keras LSTM automatically."
+            )
+        return "fused", ""
+    if keras.backend.backend() != "tensorflow":
+        return "fit", f"the Keras backend is {keras.backend.backend()!r}"
+    if hooks:
+        return "fit", hooks
+    if requested == "keras":
+        return "keras", "training_kernel='keras'"
+    if obstacle:
+        return "keras", obstacle
+    units = max(layer.units for layer in _chain(model)[1])
+    if units > FUSED_MAX_UNITS:
+        return "keras", f"{units} units > {FUSED_MAX_UNITS}: the Keras kernel is faster"
+    if units * batch_size > FUSED_MAX_BATCH_UNITS:
+        return "keras", f"batch_size * units = {batch_size * units} > {FUSED_MAX_BATCH_UNITS}: the Keras kernel is faster"
+    return "fused", ""
+
+
+# --------------------------------------------------------------------------- data
+def compact_missing(X):
+    """Move each window's observed steps to the front, in order, zero-fill the rest.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_timesteps, n_features)
+        Windows; a step with a NaN in any feature is missing.
+
+    Returns
+    -------
+    X_time_major : ndarray of shape (n_timesteps, n_samples, n_features), float32
+        The compacted windows, time-major (the fused kernel's layout). No NaN
+        remains (0 * NaN would poison gradients even in unused tail steps).
+    lengths : ndarray of shape (n_samples,), int32
+        Observed steps per window.
+    """
+    X = np.asarray(X, dtype=np.float32)
+    observed = ~np.isnan(X).any(axis=-1)
+    lengths = observed.sum(axis=1).astype(np.int32)
+    if observed.all():
+        return np.ascontiguousarray(X.transpose(1, 0, 2)), lengths
+    order = np.argsort(~observed, axis=1, kind="stable")
+    compact = np.take_along_axis(np.nan_to_num(X, nan=0.0), order[..., None], axis=1)
+    compact[np.arange(X.shape[1])[None, :] >= lengths[:, None]] = 0.0
+    return np.ascontiguousarray(compact.transpose(1, 0, 2)), lengths
 
 
 def _fit_with_keras(model, X, y, sample_weight, validation_data, epochs, initial_epoch, batch_size, callbacks, verbose):
@@ -51,43 +244,145 @@ def _fit_with_keras(model, X, y, sample_weight, validation_data, epochs, initial
     return hist.history
 
 
-def _tf_functions(model):
-    """Compiled epoch and evaluation functions, cached on the model."""
-    cached = getattr(model, "_skl_lstm_fns", None)
-    if cached is not None:
-        return cached
+# --------------------------------------------------------------------------- forward passes
+def _ifco_to_icfo(m):
+    """Keras' gate order (input, forget, cell, output) -> BlockLSTM's (i, c, f, o)."""
     import tensorflow as tf
 
+    i, f, c, o = tf.split(m, 4, axis=-1)
+    return tf.concat([i, c, f, o], axis=-1)
+
+
+def _block_lstm(xt, layer, training):
+    """All hidden states ``(T, B, U)`` of ``layer`` for time-major ``xt`` ``(T, B, F)``.
+
+    Uses ``BlockLSTM`` (V1) on purpose: TensorFlow 2.21 registers the V1
+    gradient kernel, with its (i, c, f, o) layout, for ``BlockLSTMV2`` too,
+    which gives wrong gradients for V2. ``forget_bias=0``: Keras'
+    ``unit_forget_bias`` is already in the bias variable.
+    """
+    import tensorflow as tf
+    from tensorflow.python.ops import gen_rnn_ops
+
+    cell = layer.cell
+    if training and cell.dropout > 0:
+        # Keras draws one input-dropout mask per sequence (B, F), from the
+        # cell's own seed generator, and applies it at every step.
+        mask = keras.random.dropout(tf.ones(tf.shape(xt)[1:]), rate=cell.dropout, seed=cell.seed_generator)
+        xt = xt * mask[None]
+    zeros = tf.zeros(tf.stack([tf.shape(xt)[1], cell.units]), xt.dtype)
+    no_peephole = tf.zeros([cell.units], xt.dtype)
+    return gen_rnn_ops.block_lstm(
+        seq_len_max=tf.cast(tf.shape(xt)[0], tf.int64),
+        x=xt,
+        cs_prev=zeros,
+        h_prev=zeros,
+        w=_ifco_to_icfo(tf.concat([cell.kernel, cell.recurrent_kernel], axis=0)),
+        wci=no_peephole,
+        wcf=no_peephole,
+        wco=no_peephole,
+        b=_ifco_to_icfo(cell.bias),
+        forget_bias=0.0,
+        cell_clip=0.0,
+        use_peephole=False,
+    )[-1]
+
+
+def _fused_forward(chain, gaps):
+    """Forward pass on ``(time-major compacted X, lengths)`` through the fused kernel."""
+    import tensorflow as tf
+
+    _, lstms, dense = chain
+
+    def forward(inputs, training):
+        h, lengths = inputs
+        for layer in lstms:
+            h = _block_lstm(h, layer, training)
+        if gaps:
+            rows = tf.range(tf.shape(lengths)[0])
+            last = tf.gather_nd(h, tf.stack([tf.maximum(lengths - 1, 0), rows], axis=1))
+            last = tf.where((lengths > 0)[:, None], last, tf.zeros_like(last))  # empty window: Keras' h0 = 0
+        else:
+            last = h[-1]
+        return dense(last, training=training)
+
+    return forward
+
+
+def _keras_forward(model, chain, bypass_mask):
+    """Forward pass through the Keras layers; skips the masking layer when told
+    (exact when the data hold no NaN: it would mask nothing)."""
+    if bypass_mask and chain is not None and chain[0] is not None:
+        layers = [*chain[1], chain[2]]
+
+        def forward(inputs, training):
+            h = inputs[0]
+            for layer in layers:
+                h = layer(h, training=training)
+            return h
+
+        return forward
+    return lambda inputs, training: model(inputs[0], training=training)
+
+
+# --------------------------------------------------------------------------- compiled loop
+def _compiled(model, kernel, batch_size, gaps):
+    """The compiled epoch function for this kernel, cached on the model."""
+    key = (kernel, int(batch_size), bool(gaps))
+    cache = model.__dict__.setdefault("_skl_lstm_train_fns", {})
+    if key in cache:
+        return cache[key]
+    import tensorflow as tf
+
+    chain = _chain(model)
+    if kernel == "fused":
+        forward, axes = _fused_forward(chain, gaps), (1, 0)
+    else:
+        forward, axes = _keras_forward(model, chain, bypass_mask=not gaps), (0,)
     optimizer = model.optimizer
     variables = model.trainable_variables
     if not optimizer.built:  # create slot variables now, or tf.function traces twice
         optimizer.build(variables)
 
-    def batch_loss(xb, yb, wb, training):
-        y_pred = model(xb, training=training)
-        return model.compute_loss(x=xb, y=yb, y_pred=y_pred, sample_weight=wb, training=training)
+    def loss_of(inputs, y, w, training):
+        y_pred = forward(inputs, training)
+        return tf.cast(model.compute_loss(y=y, y_pred=y_pred, sample_weight=w, training=training), tf.float32)
 
     @tf.function(reduce_retracing=True)
-    def run_epoch(X, y, w, perm, batch_size):
+    def run_epoch(inputs, y, w, perm, validation):
         n = tf.shape(perm)[0]
         n_batches = (n + batch_size - 1) // batch_size
         total = tf.constant(0.0, dtype=tf.float32)
         for i in tf.range(n_batches):
             idx = perm[i * batch_size : tf.minimum((i + 1) * batch_size, n)]
-            xb, yb, wb = tf.gather(X, idx), tf.gather(y, idx), tf.gather(w, idx)
+            batch = tuple(tf.gather(t, idx, axis=axis) for t, axis in zip(inputs, axes))
             with tf.GradientTape() as tape:
-                loss = batch_loss(xb, yb, wb, True)
-            grads = tape.gradient(loss, variables)
-            optimizer.apply(grads, variables)
-            total += tf.cast(loss, tf.float32)
-        return total / tf.cast(n_batches, tf.float32)
+                loss = loss_of(batch, tf.gather(y, idx), tf.gather(w, idx), True)
+            optimizer.apply(tape.gradient(loss, variables), variables)
+            total += loss
+        loss = total / tf.cast(n_batches, tf.float32)
+        if validation is None:
+            return loss, tf.constant(float("nan"))
+        return loss, loss_of(*validation, False)
 
-    @tf.function(reduce_retracing=True)
-    def evaluate(X, y, w):
-        return tf.cast(batch_loss(X, y, w, False), tf.float32)
+    cache[key] = run_epoch
+    return run_epoch
 
-    model._skl_lstm_fns = (run_epoch, evaluate)
-    return model._skl_lstm_fns
+
+def _inputs(kernel, X, chain):
+    """The training tensors for ``kernel`` and whether they hold missing steps."""
+    import tensorflow as tf
+
+    masked = chain is not None and chain[0] is not None
+    gaps = bool(masked and np.isnan(X).any())
+    if kernel == "fused":
+        if masked:
+            Xt, lengths = compact_missing(X)
+        else:  # no masking layer: NaN reach the LSTM, as in Keras
+            Xt = np.ascontiguousarray(np.asarray(X, dtype=np.float32).transpose(1, 0, 2))
+            lengths = np.full(X.shape[0], X.shape[1], dtype=np.int32)
+        return (tf.constant(Xt), tf.constant(lengths)), gaps
+    return (tf.constant(np.asarray(X, dtype=np.float32)),), gaps
 
 
 def train(
@@ -102,6 +397,7 @@ def train(
     batch_size=32,
     callbacks=(),
     verbose=0,
+    kernel="auto",
 ) -> dict:
     """Train a compiled Keras model; return its per-epoch history.
 
@@ -110,7 +406,7 @@ def train(
     model : keras.Model
         A compiled model.
     X, y : ndarray
-        Training inputs and targets (float32).
+        Training inputs ``(n_samples, n_timesteps, n_features)`` and targets (float32).
     sample_weight : ndarray or None
         Per-sample loss weights.
     validation_data : tuple or None
@@ -122,9 +418,12 @@ def train(
     batch_size : int, default=32
         Samples per gradient step.
     callbacks : sequence of keras.callbacks.Callback
-        Driven at train and epoch boundaries (not per batch).
+        Driven at train and epoch boundaries (a callback with per-batch hooks
+        sends the fit to ``keras.Model.fit``).
     verbose : int, default=0
         0 silent, otherwise one line per epoch.
+    kernel : {"auto", "fused", "keras"}, default="auto"
+        Which LSTM kernel trains; see :func:`select_kernel`.
 
     Returns
     -------
@@ -132,21 +431,26 @@ def train(
         ``"loss"`` and, with validation data, ``"val_loss"``; stops at the
         first non-finite loss, which is recorded.
     """
-    if keras.backend.backend() != "tensorflow":
+    kernel, _ = select_kernel(model, batch_size=batch_size, callbacks=callbacks, requested=kernel)
+    if kernel == "fit":
         return _fit_with_keras(
             model, X, y, sample_weight, validation_data, epochs, initial_epoch, batch_size, callbacks, verbose
         )
     import tensorflow as tf
 
-    run_epoch, evaluate = _tf_functions(model)
+    chain = _chain(model)
     n = X.shape[0]
     w = np.ones(n, dtype=np.float32) if sample_weight is None else np.asarray(sample_weight, dtype=np.float32)
-    X_t, y_t, w_t = tf.constant(X), tf.constant(y, dtype=tf.float32), tf.constant(w)
+    inputs, gaps = _inputs(kernel, X, chain)
+    y_t, w_t = tf.constant(y, dtype=tf.float32), tf.constant(w)
+    val = None
     if validation_data is not None:
         Xv, yv = validation_data[0], validation_data[1]
         wv = validation_data[2] if len(validation_data) > 2 else np.ones(Xv.shape[0], dtype=np.float32)
-        val = (tf.constant(Xv), tf.constant(yv, dtype=tf.float32), tf.constant(np.asarray(wv, dtype=np.float32)))
-    batch = tf.constant(int(batch_size), dtype=tf.int32)
+        val_inputs, val_gaps = _inputs(kernel, Xv, chain)
+        gaps = gaps or val_gaps
+        val = (val_inputs, tf.constant(yv, dtype=tf.float32), tf.constant(np.asarray(wv, dtype=np.float32)))
+    run_epoch = _compiled(model, kernel, batch_size, gaps)
     n_batches = -(-n // int(batch_size))
 
     history = keras.callbacks.History()
@@ -164,9 +468,10 @@ def train(
     for epoch in range(initial_epoch, initial_epoch + epochs):
         cb.on_epoch_begin(epoch)
         perm = tf.constant(np.random.permutation(n).astype(np.int32))
-        logs = {"loss": float(run_epoch(X_t, y_t, w_t, perm, batch))}
-        if validation_data is not None:
-            logs["val_loss"] = float(evaluate(*val)) if np.isfinite(logs["loss"]) else float("nan")
+        loss, val_loss = run_epoch(inputs, y_t, w_t, perm, val)
+        logs = {"loss": float(loss)}
+        if val is not None:
+            logs["val_loss"] = float(val_loss) if np.isfinite(logs["loss"]) else float("nan")
         cb.on_epoch_end(epoch, logs)
         if not np.isfinite(logs["loss"]) or model.stop_training:
             break
