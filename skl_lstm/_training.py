@@ -32,8 +32,11 @@ compiled loop does not call), it defers to ``keras.Model.fit``.
 
 from __future__ import annotations
 
+import collections
 import contextlib
+import json
 import logging
+import threading
 
 import keras
 import numpy as np
@@ -387,9 +390,21 @@ def _keras_forward(model, chain, bypass_mask):
 
 
 # --------------------------------------------------------------------------- compiled loop
-def _compiled(model, kernel, batch_size, gaps):
-    """The compiled epoch function for this kernel, cached on the model."""
-    key = (kernel, int(batch_size), bool(gaps))
+def _spec(t, batch_axis):
+    import tensorflow as tf
+
+    shape = list(t.shape)
+    shape[batch_axis] = None
+    return tf.TensorSpec(shape, t.dtype)
+
+
+def _compiled(model, kernel, batch_size, gaps, signature):
+    """The compiled epoch function for this kernel and data layout, cached on the model.
+
+    ``signature`` holds ``TensorSpec``s with a free sample axis, so folds and
+    validation tails of any size reuse one trace.
+    """
+    key = (kernel, int(batch_size), bool(gaps), repr(signature))
     cache = model.__dict__.setdefault("_skl_lstm_train_fns", {})
     if key in cache:
         return cache[key]
@@ -409,8 +424,7 @@ def _compiled(model, kernel, batch_size, gaps):
         y_pred = forward(inputs, training)
         return tf.cast(model.compute_loss(y=y, y_pred=y_pred, sample_weight=w, training=training), tf.float32)
 
-    @tf.function(reduce_retracing=True)
-    def run_epoch(inputs, y, w, perm, validation):
+    def run_epoch(inputs, y, w, perm, validation=None):
         n = tf.shape(perm)[0]
         n_batches = (n + batch_size - 1) // batch_size
         total = tf.constant(0.0, dtype=tf.float32)
@@ -426,12 +440,12 @@ def _compiled(model, kernel, batch_size, gaps):
             return loss, tf.constant(float("nan"))
         return loss, loss_of(*validation, False)
 
-    cache[key] = run_epoch
-    return run_epoch
+    cache[key] = tf.function(run_epoch, input_signature=signature)
+    return cache[key]
 
 
 def _inputs(kernel, X, chain):
-    """The training tensors for ``kernel`` and whether they hold missing steps."""
+    """The training tensors for ``kernel``, their specs, and whether they hold missing steps."""
     import tensorflow as tf
 
     masked = chain is not None and chain[0] is not None
@@ -442,10 +456,117 @@ def _inputs(kernel, X, chain):
         else:  # no masking layer: NaN reach the LSTM, as in Keras
             Xt = np.ascontiguousarray(np.asarray(X, dtype=np.float32).transpose(1, 0, 2))
             lengths = np.full(X.shape[0], X.shape[1], dtype=np.int32)
-        return (tf.constant(Xt), tf.constant(lengths)), gaps
-    return (tf.constant(np.asarray(X, dtype=np.float32)),), gaps
+        tensors = (tf.constant(Xt), tf.constant(lengths))
+        return tensors, (_spec(tensors[0], 1), _spec(tensors[1], 0)), gaps
+    tensors = (tf.constant(np.asarray(X, dtype=np.float32)),)
+    return tensors, (_spec(tensors[0], 0),), gaps
 
 
+# --------------------------------------------------------------------------- reuse across fits
+#: Network configurations whose compiled training functions are kept.
+TEMPLATE_SLOTS = 8
+_templates: collections.OrderedDict = collections.OrderedDict()
+_templates_lock = threading.Lock()
+_REUSABLE_LOSSES = ("MeanSquaredError", "MeanAbsoluteError", "Huber")
+_REUSABLE_OPTIMIZERS = ("Adam", "AdamW", "RMSprop", "SGD")
+_DEFAULT_COMPILE = {
+    "loss_weights": None,
+    "metrics": None,
+    "weighted_metrics": None,
+    "steps_per_execution": 1,
+    "jit_compile": False,
+    "run_eagerly": False,
+}
+
+
+def _template_key(model, callbacks):
+    """Everything a compiled training function bakes in, as a string; None when
+    it cannot safely be shared with other models.
+
+    The learning rate is a variable of the optimizer, not a constant of the
+    graph, so models that differ only in it share one compiled function.
+    """
+    if any(type(cb) is not keras.callbacks.EarlyStopping for cb in callbacks):
+        return None  # user callbacks may read or change the model mid-fit
+    optimizer, loss = model.optimizer, model.loss
+    if type(optimizer).__module__.split(".")[0] != "keras" or type(optimizer).__name__ not in _REUSABLE_OPTIMIZERS:
+        return None
+    if type(loss).__module__.split(".")[0] != "keras" or type(loss).__name__ not in _REUSABLE_LOSSES:
+        return None
+    opt_config = optimizer.get_config()
+    if not isinstance(opt_config.get("learning_rate"), float):
+        return None  # a schedule is traced into the graph
+    opt_config = {k: v for k, v in opt_config.items() if k not in ("learning_rate", "name")}
+    compile_config = {k: v for k, v in model.get_compile_config().items() if k not in ("optimizer", "loss")}
+    if any(compile_config.get(k, v) != v for k, v in _DEFAULT_COMPILE.items()):
+        return None
+    layers = [(type(layer).__module__, type(layer).__name__, layer.get_config()) for layer in model.layers]
+    # Huber's get_config omits delta; the wrapped function's kwargs hold it.
+    loss_key = (type(loss).__name__, loss.get_config(), getattr(loss, "_fn_kwargs", None))
+    return json.dumps(
+        [layers, type(optimizer).__name__, opt_config, loss_key, keras.config.dtype_policy().name],
+        sort_keys=True,
+        default=repr,
+    )
+
+
+def _state(model):
+    return list(model.variables) + list(model.optimizer.variables)
+
+
+def _copy_state(source, target):
+    for src, dst in zip(_state(source), _state(target)):
+        dst.assign(src.value)
+
+
+class _Template:
+    """A private copy of a network whose compiled training functions serve every
+    fit of the same configuration: a fit copies its model's weights, seed and
+    optimizer state in, trains the copy, and copies the result back."""
+
+    def __init__(self, model):
+        clone = keras.models.clone_model(model)
+        optimizer = type(model.optimizer).from_config(model.optimizer.get_config())
+        clone.compile(optimizer=optimizer, loss=model.loss)  # the same (stateless) loss object
+        optimizer.build(clone.trainable_variables)
+        self.model = clone
+        self.lock = threading.Lock()
+        self.layout = [(tuple(v.shape), str(v.dtype)) for v in _state(clone)]
+
+    def fits(self, model):
+        return self.layout == [(tuple(v.shape), str(v.dtype)) for v in _state(model)]
+
+
+def _checkout(model, callbacks):
+    """A template for ``model``, locked for this fit, or None."""
+    key = _template_key(model, callbacks)
+    if key is None or TEMPLATE_SLOTS <= 0:
+        return None
+    if not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)
+    with _templates_lock:
+        template = _templates.get(key)
+        if template is None:
+            template = _templates[key] = _Template(model)
+            while len(_templates) > TEMPLATE_SLOTS:
+                _templates.popitem(last=False)
+        else:
+            _templates.move_to_end(key)
+    if not template.lock.acquire(blocking=False):  # another thread is training with it
+        return None
+    if not template.fits(model):
+        template.lock.release()
+        return None
+    return template
+
+
+def clear_compiled_cache():
+    """Forget the compiled training functions kept for reuse across fits."""
+    with _templates_lock:
+        _templates.clear()
+
+
+# --------------------------------------------------------------------------- training
 def train(
     model,
     X,
@@ -459,6 +580,7 @@ def train(
     callbacks=(),
     verbose=0,
     kernel="auto",
+    reuse=True,
 ) -> dict:
     """Train a compiled Keras model; return its per-epoch history.
 
@@ -479,12 +601,17 @@ def train(
     batch_size : int, default=32
         Samples per gradient step.
     callbacks : sequence of keras.callbacks.Callback
-        Driven at train and epoch boundaries (a callback with per-batch hooks
-        sends the fit to ``keras.Model.fit``).
+        Driven at train and epoch boundaries (a callback with per-batch
+        hooks sends the fit to ``keras.Model.fit``).
     verbose : int, default=0
         0 silent, otherwise one line per epoch.
     kernel : {"auto", "fused", "keras"}, default="auto"
         Which LSTM kernel trains; see :func:`select_kernel`.
+    reuse : bool, default=True
+        Reuse the compiled training function of an earlier fit of the same
+        configuration (same layers, loss, optimizer settings except the
+        learning rate, batch size and kernel) when ``callbacks`` holds only
+        ``EarlyStopping``. The result is the same as without reuse.
 
     Returns
     -------
@@ -498,9 +625,30 @@ def train(
             return _fit_with_keras(
                 model, X, y, sample_weight, validation_data, epochs, initial_epoch, batch_size, callbacks, verbose
             )
-        return _train_compiled(
-            model, X, y, sample_weight, validation_data, epochs, initial_epoch, batch_size, callbacks, verbose, kernel
-        )
+        template = _checkout(model, callbacks) if reuse else None
+        if template is None:
+            return _train_compiled(
+                model, X, y, sample_weight, validation_data, epochs, initial_epoch, batch_size, callbacks, verbose, kernel
+            )
+        try:
+            _copy_state(model, template.model)
+            history = _train_compiled(
+                template.model,
+                X,
+                y,
+                sample_weight,
+                validation_data,
+                epochs,
+                initial_epoch,
+                batch_size,
+                callbacks,
+                verbose,
+                kernel,
+            )
+            _copy_state(template.model, model)  # after on_train_end: best weights restored
+            return history
+        finally:
+            template.lock.release()
 
 
 def _train_compiled(
@@ -511,16 +659,20 @@ def _train_compiled(
     chain = _chain(model)
     n = X.shape[0]
     w = np.ones(n, dtype=np.float32) if sample_weight is None else np.asarray(sample_weight, dtype=np.float32)
-    inputs, gaps = _inputs(kernel, X, chain)
+    inputs, specs, gaps = _inputs(kernel, X, chain)
     y_t, w_t = tf.constant(y, dtype=tf.float32), tf.constant(w)
-    val = None
+    perm_spec = tf.TensorSpec([None], tf.int32)
+    signature = [specs, _spec(y_t, 0), _spec(w_t, 0), perm_spec]
+    args = ()
     if validation_data is not None:
         Xv, yv = validation_data[0], validation_data[1]
         wv = validation_data[2] if len(validation_data) > 2 else np.ones(Xv.shape[0], dtype=np.float32)
-        val_inputs, val_gaps = _inputs(kernel, Xv, chain)
+        val_inputs, val_specs, val_gaps = _inputs(kernel, Xv, chain)
         gaps = gaps or val_gaps
-        val = (val_inputs, tf.constant(yv, dtype=tf.float32), tf.constant(np.asarray(wv, dtype=np.float32)))
-    run_epoch = _compiled(model, kernel, batch_size, gaps)
+        yv_t, wv_t = tf.constant(yv, dtype=tf.float32), tf.constant(np.asarray(wv, dtype=np.float32))
+        args = ((val_inputs, yv_t, wv_t),)
+        signature.append((val_specs, _spec(yv_t, 0), _spec(wv_t, 0)))
+    run_epoch = _compiled(model, kernel, batch_size, gaps, tuple(signature))
     n_batches = -(-n // int(batch_size))
 
     history = keras.callbacks.History()
@@ -538,9 +690,9 @@ def _train_compiled(
     for epoch in range(initial_epoch, initial_epoch + epochs):
         cb.on_epoch_begin(epoch)
         perm = tf.constant(np.random.permutation(n).astype(np.int32))
-        loss, val_loss = run_epoch(inputs, y_t, w_t, perm, val)
+        loss, val_loss = run_epoch(inputs, y_t, w_t, perm, *args)
         logs = {"loss": float(loss)}
-        if val is not None:
+        if args:
             logs["val_loss"] = float(val_loss) if np.isfinite(logs["loss"]) else float("nan")
         cb.on_epoch_end(epoch, logs)
         if not np.isfinite(logs["loss"]) or model.stop_training:
