@@ -40,6 +40,9 @@ _LOSSES = {
 }
 #: Rows per call of the compiled predict function (bounded memory).
 _PREDICT_CHUNK = 8192
+#: Largest magnitude that passes without the unscaled-data warning of
+#: ``_check_magnitudes`` (larger inputs take the full validation).
+_PLAIN_INPUT_PEAK = 1e4
 
 
 class _SequenceEncoder(TransformerMixin, BaseEstimator):
@@ -393,7 +396,7 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
                     "float32 arithmetic can train on. Rescale it (StandardScaler, or "
                     "TransformedTargetRegressor for y)."
                 )
-            if peak > 1e4:
+            if peak > _PLAIN_INPUT_PEAK:
                 warnings.warn(
                     f"LSTMRegressor: {name} holds values up to {peak:.3g}; an LSTM trains poorly on "
                     "unscaled data. Put StandardScaler before it"
@@ -636,7 +639,8 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
                 "This LSTMRegressor instance is not fitted yet. Call 'fit' with appropriate "
                 "arguments before using this estimator."
             )
-        X, _ = self._validate_data(X=X, y=None)
+        if not self._is_plain_input(X):
+            X, _ = self._validate_data(X=X, y=None)
         X = self.feature_encoder_.transform(X)
         empty = np.isnan(X).all(axis=(1, 2))
         if empty.any():
@@ -655,6 +659,23 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
                 "the training range. Scale X (StandardScaler) and check for extreme values."
             )
         return self.target_encoder_.inverse_transform(y_pred)
+
+    def _is_plain_input(self, X):
+        """True when ``X`` needs none of the full validation's conversions or messages.
+
+        That is a float ndarray shaped as in ``fit``, for an estimator fitted
+        without feature names, with no infinity and no value above the
+        unscaled-data warning threshold. Anything else goes through
+        :meth:`_validate_data`, so its errors and warnings are unchanged;
+        this only spares the common case (e.g. one row at a time) about a
+        millisecond of checks.
+        """
+        if type(X) is not np.ndarray or X.dtype.kind != "f" or X.ndim not in (2, 3) or X.shape[0] == 0:
+            return False
+        if getattr(self, "feature_names_in_", None) is not None or X.shape[1:] != tuple(self.X_shape_[1:]):
+            return False
+        peak = np.fmax.reduce(np.abs(X), axis=None)  # ignores NaN; NaN only if all are
+        return not peak > _PLAIN_INPUT_PEAK
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -317,8 +317,8 @@ def _ifco_to_icfo(m):
     return tf.concat([i, c, f, o], axis=-1)
 
 
-def _block_lstm(xt, layer, training):
-    """All hidden states ``(T, B, U)`` of ``layer`` for time-major ``xt`` ``(T, B, F)``.
+def _block_lstm(xt, kernel, recurrent_kernel, bias):
+    """All hidden states ``(T, B, U)`` of an LSTM for time-major ``xt`` ``(T, B, F)``.
 
     Uses ``BlockLSTM`` (V1) on purpose: TensorFlow 2.21 registers the V1
     gradient kernel, with its (i, c, f, o) layout, for ``BlockLSTMV2`` too,
@@ -328,32 +328,37 @@ def _block_lstm(xt, layer, training):
     import tensorflow as tf
     from tensorflow.python.ops import gen_rnn_ops
 
-    cell = layer.cell
-    if training and cell.dropout > 0:
-        # Keras draws one input-dropout mask per sequence (B, F), from the
-        # cell's own seed generator, and applies it at every step.
-        mask = keras.random.dropout(tf.ones(tf.shape(xt)[1:]), rate=cell.dropout, seed=cell.seed_generator)
-        xt = xt * mask[None]
-    zeros = tf.zeros(tf.stack([tf.shape(xt)[1], cell.units]), xt.dtype)
-    no_peephole = tf.zeros([cell.units], xt.dtype)
+    units = recurrent_kernel.shape[0]
+    zeros = tf.zeros(tf.stack([tf.shape(xt)[1], units]), xt.dtype)
+    no_peephole = tf.zeros([units], xt.dtype)
     return gen_rnn_ops.block_lstm(
         seq_len_max=tf.cast(tf.shape(xt)[0], tf.int64),
         x=xt,
         cs_prev=zeros,
         h_prev=zeros,
-        w=_ifco_to_icfo(tf.concat([cell.kernel, cell.recurrent_kernel], axis=0)),
+        w=_ifco_to_icfo(tf.concat([kernel, recurrent_kernel], axis=0)),
         wci=no_peephole,
         wcf=no_peephole,
         wco=no_peephole,
-        b=_ifco_to_icfo(cell.bias),
+        b=_ifco_to_icfo(bias),
         forget_bias=0.0,
         cell_clip=0.0,
         use_peephole=False,
     )[-1]
 
 
+def _last_observed(h, lengths):
+    """``h[lengths - 1]`` per sample from ``(T, B, U)`` states; zeros (Keras' h0) where nothing was observed."""
+    import tensorflow as tf
+
+    rows = tf.range(tf.shape(lengths)[0])
+    last = tf.gather_nd(h, tf.stack([tf.maximum(lengths - 1, 0), rows], axis=1))
+    return tf.where((lengths > 0)[:, None], last, tf.zeros_like(last))
+
+
 def _fused_forward(chain, gaps):
-    """Forward pass on ``(time-major compacted X, lengths)`` through the fused kernel."""
+    """Training forward pass on ``(time-major compacted X, lengths)`` through the fused kernel,
+    reading the Keras layers' own variables."""
     import tensorflow as tf
 
     _, lstms, dense = chain
@@ -361,14 +366,14 @@ def _fused_forward(chain, gaps):
     def forward(inputs, training):
         h, lengths = inputs
         for layer in lstms:
-            h = _block_lstm(h, layer, training)
-        if gaps:
-            rows = tf.range(tf.shape(lengths)[0])
-            last = tf.gather_nd(h, tf.stack([tf.maximum(lengths - 1, 0), rows], axis=1))
-            last = tf.where((lengths > 0)[:, None], last, tf.zeros_like(last))  # empty window: Keras' h0 = 0
-        else:
-            last = h[-1]
-        return dense(last, training=training)
+            cell = layer.cell
+            if training and cell.dropout > 0:
+                # Keras draws one input-dropout mask per sequence (B, F), from
+                # the cell's own seed generator, and applies it at every step.
+                mask = keras.random.dropout(tf.ones(tf.shape(h)[1:]), rate=cell.dropout, seed=cell.seed_generator)
+                h = h * mask[None]
+            h = _block_lstm(h, cell.kernel, cell.recurrent_kernel, cell.bias)
+        return dense(_last_observed(h, lengths) if gaps else h[-1], training=training)
 
     return forward
 
@@ -701,19 +706,123 @@ def _train_compiled(
     return history.history
 
 
+# --------------------------------------------------------------------------- prediction
+#: Network shapes whose compiled inference functions are kept (they take the
+#: weights as arguments, so every model of one shape shares one trace).
+INFERENCE_SLOTS = 16
+_inference_fns: collections.OrderedDict = collections.OrderedDict()
+_inference_lock = threading.Lock()
+
+
+def _fused_inference(chain, n_timesteps, n_features, gaps):
+    """The shared compiled fused forward pass for networks shaped like ``chain``.
+
+    It takes the weights as (flat) arguments, so every model of one shape
+    uses one trace.
+    """
+    import tensorflow as tf
+
+    _, lstms, dense = chain
+    activation = keras.activations.serialize(dense.activation)
+    key = (n_timesteps, n_features, tuple(layer.units for layer in lstms), dense.units, dense.use_bias, str(activation), gaps)
+    with _inference_lock:
+        fn = _inference_fns.get(key)
+        if fn is not None:
+            _inference_fns.move_to_end(key)
+            return fn
+    dense_activation = dense.activation
+    n_layers = len(lstms)
+
+    def run(xt, lengths, *weights):
+        h = xt
+        for k in range(n_layers):
+            h = _block_lstm(h, *weights[3 * k : 3 * k + 3])
+        out = tf.matmul(_last_observed(h, lengths) if gaps else h[-1], weights[3 * n_layers])
+        if len(weights) > 3 * n_layers + 1:
+            out = out + weights[3 * n_layers + 1]
+        return dense_activation(out)
+
+    fn = tf.function(run).get_concrete_function(
+        tf.TensorSpec([n_timesteps, None, n_features], tf.float32),
+        tf.TensorSpec([None], tf.int32),
+        *_weights(chain),
+    )
+    with _inference_lock:
+        _inference_fns[key] = fn
+        while len(_inference_fns) > INFERENCE_SLOTS:
+            _inference_fns.popitem(last=False)
+    return fn
+
+
+def _weights(chain):
+    _, lstms, dense = chain
+    weights = []
+    for layer in lstms:
+        weights += [layer.cell.kernel.value, layer.cell.recurrent_kernel.value, layer.cell.bias.value]
+    weights += [dense.kernel.value, dense.bias.value] if dense.use_bias else [dense.kernel.value]
+    return weights
+
+
+def _keras_inference(model, chain, gaps):
+    """A compiled Keras forward pass for ``model`` (masking bypassed when there is nothing to mask)."""
+    import tensorflow as tf
+
+    cache = model.__dict__.setdefault("_skl_lstm_predict_fns", {})
+    if gaps not in cache:
+        forward = _keras_forward(model, chain, bypass_mask=not gaps)
+        shape = [None, *model.inputs[0].shape[1:]]
+        cache[gaps] = tf.function(lambda x: forward((x,), False)).get_concrete_function(tf.TensorSpec(shape, tf.float32))
+    return cache[gaps]
+
+
+class _InferencePlan:
+    """How :func:`predict` runs a given model; computed once per model."""
+
+    def __init__(self, model):
+        self.model = model
+        self.chain = _chain(model)
+        self.masked = self.chain is not None and self.chain[0] is not None
+        self.fused = (
+            self.masked
+            and _fused_obstacle(model, self.chain) is None
+            and max(layer.units for layer in self.chain[1]) <= FUSED_MAX_UNITS
+        )
+        self.weights = _weights(self.chain) if self.fused else None
+        self.functions = {}
+
+    def __call__(self, X):
+        gaps = bool(self.masked and np.isnan(X).any())
+        fn = self.functions.get(gaps)
+        if fn is None:
+            if self.fused:
+                fn = _fused_inference(self.chain, X.shape[1], X.shape[2], gaps)
+            else:
+                fn = _keras_inference(self.model, self.chain, gaps)
+            self.functions[gaps] = fn
+        if self.fused:
+            xt, lengths = compact_missing(X)
+            return fn(xt, lengths, *self.weights).numpy()
+        return fn(X).numpy()
+
+
 def predict(model, X, chunk: int = 8192) -> np.ndarray:
-    """Forward pass in inference mode, in chunks, through one cached compiled function.
+    """Forward pass in inference mode, in chunks, through a cached compiled function.
 
     ``keras.Model.predict`` builds a data pipeline per call (tens of
     milliseconds for one row) and ``predict_on_batch`` retraces for every new
-    model; this traces once per model and accepts any batch size.
+    model. Where the fused kernel applies (see :func:`select_kernel`; at most
+    ``FUSED_MAX_UNITS`` units) this runs it on windows compacted as in
+    training, through one compiled function per network shape that takes the
+    weights as arguments; otherwise the Keras layers, skipping the masking
+    layer when ``X`` holds no NaN. Either way the result equals
+    ``model.predict`` to float32 rounding (about 1e-7).
     """
+    X = np.asarray(X, dtype=np.float32)
     if keras.backend.backend() != "tensorflow":
         return np.concatenate([np.asarray(model.predict_on_batch(X[i : i + chunk])) for i in range(0, len(X), chunk)])
-    fn = getattr(model, "_skl_lstm_predict", None)
-    if fn is None:
-        import tensorflow as tf
-
-        fn = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
-        model._skl_lstm_predict = fn
-    return np.concatenate([fn(X[i : i + chunk]).numpy() for i in range(0, len(X), chunk)])
+    plan = model.__dict__.get("_skl_lstm_inference")
+    if plan is None:
+        plan = model.__dict__["_skl_lstm_inference"] = _InferencePlan(model)
+    if len(X) <= chunk:
+        return plan(X)
+    return np.concatenate([plan(X[i : i + chunk]) for i in range(0, len(X), chunk)])
