@@ -77,6 +77,41 @@ class _RetracingNoise(logging.Filter):
 logging.getLogger("tensorflow").addFilter(_RetracingNoise())
 
 
+def share_cores_in_joblib_workers() -> None:
+    """In a joblib (loky) worker, give TensorFlow the thread budget joblib gave the worker.
+
+    ``GridSearchCV(n_jobs=k)`` runs fits in ``k`` loky processes and sets
+    ``OMP_NUM_THREADS`` (and the BLAS equivalents) to ``cpu_count // k`` in
+    each, but TensorFlow ignores those and starts thread pools as wide as
+    the machine in every worker, so ``k`` workers oversubscribe the cores.
+    This sizes TensorFlow's intra- and inter-op pools to the same budget.
+    It does nothing outside loky workers, when ``TF_NUM_INTRAOP_THREADS`` /
+    ``TF_NUM_INTEROP_THREADS`` are set, or once TensorFlow has started.
+    """
+    import multiprocessing
+    import os
+
+    if not multiprocessing.current_process().name.startswith("LokyProcess"):
+        return
+    budget = os.environ.get("OMP_NUM_THREADS", "")
+    if not budget.isdigit() or int(budget) < 1:
+        return
+    if keras.backend.backend() != "tensorflow":
+        return
+    import tensorflow as tf
+
+    try:
+        if "TF_NUM_INTRAOP_THREADS" not in os.environ:
+            tf.config.threading.set_intra_op_parallelism_threads(int(budget))
+        if "TF_NUM_INTEROP_THREADS" not in os.environ:
+            tf.config.threading.set_inter_op_parallelism_threads(int(budget))
+    except RuntimeError:  # TensorFlow already initialised its thread pools
+        pass
+
+
+share_cores_in_joblib_workers()
+
+
 def _is_all_reduce_gradient(fn) -> bool:
     """True for the gradient function ``tf.distribute``'s ``all_reduce`` registers.
 
