@@ -21,8 +21,8 @@ from sklearn.utils.validation import check_random_state, validate_data
 
 from . import _scikeras_compat  # noqa: F401  (adds BaseWrapper.__sklearn_tags__)
 from ._network import build_lstm
+from ._training import KERNELS, select_kernel, train
 from ._training import predict as predict_fast
-from ._training import train
 from .exceptions import NotFittedError, TrainingDivergedError
 from .preprocessing._windows import split_lag_names
 from .utils._validation import check_finite_target, check_numeric_columns
@@ -40,6 +40,9 @@ _LOSSES = {
 }
 #: Rows per call of the compiled predict function (bounded memory).
 _PREDICT_CHUNK = 8192
+#: Largest magnitude that passes without the unscaled-data warning of
+#: ``_check_magnitudes`` (larger inputs take the full validation).
+_PLAIN_INPUT_PEAK = 1e4
 
 
 def _start_from_linear_fit(model, X, y, sample_weight):
@@ -175,7 +178,21 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
     warm_start : bool, default=False
         If True, ``fit`` continues from the current weights.
     callbacks : list of keras.callbacks.Callback or None, default=None
-        Extra Keras callbacks for ``fit``.
+        Extra Keras callbacks for ``fit``. They are called at the start and
+        end of training and of every epoch; a callback that needs per-batch
+        hooks makes ``fit`` run through ``keras.Model.fit`` (slower).
+    training_kernel : {"auto", "fused", "keras"}, default="auto"
+        How the LSTM is computed during training (prediction, saving and the
+        stored weights are the same Keras model either way). ``"auto"`` uses
+        TensorFlow's fused ``BlockLSTM`` op where it reproduces the Keras
+        layer and is faster (at most 64 units, ``batch_size * units`` at
+        most 4096, default activations, no ``recurrent_dropout``), and the
+        Keras ``LSTM`` layer otherwise. ``"keras"`` always uses the Keras
+        layer; ``"fused"`` insists on the fused op and raises if the model
+        needs the Keras layer. The two compute the same function, but sum in
+        a different order: losses agree to about 1e-7 per step, and trained
+        weights drift apart by rounding over many epochs (as between two
+        machines). See ``docs/performance.md``.
     **kwargs : dict
         Routed parameters, as in scikeras: ``optimizer__*`` (e.g.
         ``optimizer__clipnorm=1.0``), ``loss__*`` (e.g. ``loss__delta=0.5``),
@@ -202,6 +219,10 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
         Column names, when ``X`` has string column names.
     n_outputs_ : int
         Number of targets.
+    training_kernel_ : {"fused", "keras", "fit"}
+        How the last ``fit`` trained: the fused op, the Keras layer in the
+        compiled loop, or ``keras.Model.fit`` (a callback with per-batch
+        hooks, or a backend other than TensorFlow).
 
     See Also
     --------
@@ -246,6 +267,7 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
         "callbacks": [list, None],
+        "training_kernel": [StrOptions(set(KERNELS))],
     }
 
     def __init__(
@@ -271,6 +293,7 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
         verbose=0,
         warm_start=False,
         callbacks=None,
+        training_kernel="auto",
         **kwargs,
     ):
         self.units = units
@@ -293,6 +316,7 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
         self.verbose = verbose
         self.warm_start = warm_start
         self.callbacks = callbacks
+        self.training_kernel = training_kernel
         vars(self).update(kwargs)
         if kwargs:
             self._user_params = set(kwargs)
@@ -406,7 +430,7 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
                     "float32 arithmetic can train on. Rescale it (StandardScaler, or "
                     "TransformedTargetRegressor for y)."
                 )
-            if peak > 1e4:
+            if peak > _PLAIN_INPUT_PEAK:
                 warnings.warn(
                     f"LSTMRegressor: {name} holds values up to {peak:.3g}; an LSTM trains poorly on "
                     "unscaled data. Put StandardScaler before it"
@@ -595,6 +619,10 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
             callbacks.append(
                 keras.callbacks.EarlyStopping(monitor=monitor, patience=self.patience, restore_best_weights=True)
             )
+        batch_size = min(self.batch_size, X.shape[0])
+        kernel, _ = select_kernel(
+            self.model_, batch_size=batch_size, callbacks=callbacks, requested=self.training_kernel
+        )
         history = train(
             self.model_,
             X,
@@ -603,10 +631,12 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
             validation_data=validation_data,
             epochs=epochs,
             initial_epoch=initial_epoch,
-            batch_size=min(self.batch_size, X.shape[0]),
+            batch_size=batch_size,
             callbacks=callbacks,
             verbose=self.verbose,
+            kernel=self.training_kernel,
         )
+        self.training_kernel_ = kernel
         losses = np.asarray(history.get("loss", []), dtype=float)
         if losses.size == 0 or not np.all(np.isfinite(losses)):
             epoch = int(np.argmax(~np.isfinite(losses))) + 1 if losses.size else 1
@@ -646,7 +676,8 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
                 "This LSTMRegressor instance is not fitted yet. Call 'fit' with appropriate "
                 "arguments before using this estimator."
             )
-        X, _ = self._validate_data(X=X, y=None)
+        if not self._is_plain_input(X):
+            X, _ = self._validate_data(X=X, y=None)
         X = self.feature_encoder_.transform(X)
         empty = np.isnan(X).all(axis=(1, 2))
         if empty.any():
@@ -665,6 +696,23 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
                 "the training range. Scale X (StandardScaler) and check for extreme values."
             )
         return self.target_encoder_.inverse_transform(y_pred)
+
+    def _is_plain_input(self, X):
+        """True when ``X`` needs none of the full validation's conversions or messages.
+
+        That is a float ndarray shaped as in ``fit``, for an estimator fitted
+        without feature names, with no infinity and no value above the
+        unscaled-data warning threshold. Anything else goes through
+        :meth:`_validate_data`, so its errors and warnings are unchanged;
+        this only spares the common case (e.g. one row at a time) about a
+        millisecond of checks.
+        """
+        if type(X) is not np.ndarray or X.dtype.kind != "f" or X.ndim not in (2, 3) or X.shape[0] == 0:
+            return False
+        if getattr(self, "feature_names_in_", None) is not None or X.shape[1:] != tuple(self.X_shape_[1:]):
+            return False
+        peak = np.fmax.reduce(np.abs(X), axis=None)  # ignores NaN; NaN only if all are
+        return not peak > _PLAIN_INPUT_PEAK
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
