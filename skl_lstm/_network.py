@@ -112,6 +112,7 @@ def build_lstm(
     if linear_skip:
         steps = MaskMissingSteps(mask=False, name="skip_fill")(inputs)
         flat = keras.layers.Flatten(name="skip_flatten")(steps)
-        skip = keras.layers.Dense(n_outputs, use_bias=False, kernel_regularizer=regularizer, name="linear_skip")(flat)
+        # Fitted in closed form by LSTMRegressor, never by gradient steps.
+        skip = keras.layers.Dense(n_outputs, trainable=False, name="linear_skip")(flat)
         outputs = keras.layers.Add(name="forecast_plus_skip")([outputs, skip])
     return keras.Model(inputs, outputs, name="skl_lstm")

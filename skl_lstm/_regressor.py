@@ -45,25 +45,36 @@ _PREDICT_CHUNK = 8192
 _PLAIN_INPUT_PEAK = 1e4
 
 
-def _start_from_linear_fit(model, X, y, sample_weight):
-    """Initialise a linear skip branch with the ridge solution, the LSTM head at zero.
-
-    The network then starts as the best linear model of the windows and its
-    LSTM learns only what that model misses.
-    """
+def _linear_branch(model):
+    """The ``linear_skip`` layer of a network built with ``linear_skip=True``, else None."""
     try:
-        skip = model.get_layer("linear_skip")
+        return model.get_layer("linear_skip")
     except ValueError:
-        return
+        return None
+
+
+def _fit_linear_branch(skip, head, X, y, sample_weight):
+    """Set the linear branch to the ridge fit of the windows and the LSTM head to zero.
+
+    The network then starts as the best linear model of the windows; the
+    LSTM part is trained on what that model misses.
+    """
     from sklearn.linear_model import RidgeCV
 
     flat = np.nan_to_num(X.reshape(X.shape[0], -1), nan=0.0)
     target = y.reshape(y.shape[0], -1)
     ridge = RidgeCV(alphas=np.logspace(-3, 3, 13)).fit(flat, target, sample_weight=sample_weight)
     skip.kernel.assign(np.asarray(ridge.coef_, dtype="float32").reshape(target.shape[1], -1).T)
-    head = model.get_layer("forecast")
+    skip.bias.assign(np.asarray(ridge.intercept_, dtype="float32").reshape(-1))
     head.kernel.assign(np.zeros(head.kernel.shape, dtype="float32"))
-    head.bias.assign(np.asarray(ridge.intercept_, dtype="float32").reshape(-1))
+    head.bias.assign(np.zeros(head.bias.shape, dtype="float32"))
+
+
+def _linear_part(skip, X, like):
+    """What the (frozen) linear branch predicts for windows ``X``, shaped like ``like``."""
+    flat = np.nan_to_num(X.reshape(X.shape[0], -1), nan=0.0)
+    out = flat @ np.asarray(skip.kernel.value) + np.asarray(skip.bias.value)
+    return out.reshape(like.shape).astype(like.dtype, copy=False)
 
 
 class _SequenceEncoder(TransformerMixin, BaseEstimator):
@@ -144,11 +155,13 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
         output, in parallel with the LSTM, as in LSTNet. Before training it is
         set to the ridge least-squares fit of all training windows, the
         validation tail included (:class:`~sklearn.linear_model.RidgeCV`, whose
-        closed form needs no early stopping), and the LSTM's output weights to
-        zero, so the network starts as the best linear model of the windows
-        and the LSTM learns only what that model misses; with early stopping
+        closed form needs no early stopping), and frozen; the LSTM's output
+        weights start at zero and the LSTM is trained on the linear fit's
+        residuals. The network thus starts as the best linear model of the
+        windows and learns only what that model misses; with early stopping
         it rarely ends worse than the linear fit. Missing steps count as 0 (the
-        mean, after scaling) in the linear branch.
+        mean, after scaling) in the linear branch. The saved network holds
+        both branches.
     loss : {"mse", "mae", "huber"} or keras.losses.Loss, default="mse"
         Training loss. ``"huber"`` resists outliers; set its threshold with
         ``loss__delta``.
@@ -578,6 +591,12 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
                 "ints (one per stacked LSTM layer), e.g. units=32 or units=(64, 32)."
             )
 
+    def _lstm_part(self, head):
+        """The network without its linear branch (shares its layers), compiled like it."""
+        part = keras.Model(self.model_.inputs, head.output, name="skl_lstm_recurrent_part")
+        part.compile(optimizer=self.model_.optimizer, loss=self.model_.loss)
+        return part
+
     def _n_validation(self, n_samples):
         if self.validation_fraction <= 0:
             return 0
@@ -603,8 +622,17 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
         if not observed.all():
             X, y = X[observed], y[observed]
             sample_weight = None if sample_weight is None else sample_weight[observed]
-        if not (warm_start and initial_epoch):
-            _start_from_linear_fit(self.model_, X, y, sample_weight)
+        network = self.model_
+        skip = _linear_branch(self.model_)
+        if skip is not None:
+            # The linear branch is fitted in closed form on every training
+            # window and then frozen; the LSTM part (a plain chain, so the
+            # fused kernel applies) is trained on its residuals.
+            head = self.model_.get_layer("forecast")
+            if not (warm_start and initial_epoch):
+                _fit_linear_branch(skip, head, X, y, sample_weight)
+            y = y - _linear_part(skip, X, y)
+            network = self._lstm_part(head)
         n_val = self._n_validation(X.shape[0])
         validation_data = None
         if n_val:
@@ -620,11 +648,9 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
                 keras.callbacks.EarlyStopping(monitor=monitor, patience=self.patience, restore_best_weights=True)
             )
         batch_size = min(self.batch_size, X.shape[0])
-        kernel, _ = select_kernel(
-            self.model_, batch_size=batch_size, callbacks=callbacks, requested=self.training_kernel
-        )
+        kernel, _ = select_kernel(network, batch_size=batch_size, callbacks=callbacks, requested=self.training_kernel)
         history = train(
-            self.model_,
+            network,
             X,
             y,
             sample_weight=sample_weight,
