@@ -201,7 +201,8 @@ def build_model(args, seasonal_period, positive: bool):
     if args.log and not positive:
         raise CLIError("--log needs positive values in the target and every input column; drop --log.")
     params = {"units": args.units, "epochs": args.epochs, "learning_rate": args.learning_rate,
-              "dropout": args.dropout, "loss": args.loss, "random_state": args.random_state}
+              "dropout": args.dropout, "loss": args.loss, "random_state": args.random_state,
+              "linear_skip": args.linear_skip}
     params = {k: v for k, v in params.items() if v is not None}
     return recommended_pipeline(window=args.window, seasonal_period=seasonal_period, diff=args.diff, log=args.log,
                                 **params)
@@ -451,6 +452,8 @@ def _add_model(p) -> None:
     g.add_argument("--learning-rate", type=float, help="Adam learning rate (default 0.003)")
     g.add_argument("--dropout", type=float, help="input dropout (default 0)")
     g.add_argument("--loss", choices=["mse", "mae", "huber"], help="training loss (default mse)")
+    g.add_argument("--linear-skip", action=argparse.BooleanOptionalAction, default=True,
+                   help="linear branch started at the ridge fit, the LSTM learns its residuals (default on)")
     g.add_argument("--random-state", type=int, default=0, help="seed (default 0)")
 
 

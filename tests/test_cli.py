@@ -159,8 +159,9 @@ def test_diagnose_writes_report_and_figures(sales_csv, tmp_path, capsys):
     pytest.importorskip("statsmodels")
     pytest.importorskip("matplotlib")
     out_dir = tmp_path / "report"
+    # A plain LSTM (no linear branch, which would start at the ridge fit and so be no longer underfit).
     code = main(["diagnose", sales_csv, "--target", "sales", "--time", "date", "--output", str(out_dir),
-                 "--cv-splits", "2", "--fail-on", "high", *TINY])
+                 "--cv-splits", "2", "--fail-on", "high", "--no-linear-skip", *TINY])
     out = capsys.readouterr().out
     report = json.loads((out_dir / "report.json").read_text())
     assert code == (1 if any(f["severity"] == "high" for f in report["findings"]) else 0)
@@ -200,6 +201,6 @@ def test_tune_grid_errors(sales_csv, tmp_path, capsys):
     assert _err(capsys) == (
         "skl-lstm: error: --grid key 'unit' is not a parameter of the model; did you mean 'units'? Valid keys: "
         "'window', 'diff', 'activation', 'batch_size', 'callbacks', 'dropout', 'early_stopping', 'epochs', 'l1', "
-        "'l2', 'learning_rate', 'loss', 'n_features', 'optimizer', 'patience', 'random_state', 'recurrent_dropout', "
-        "'units', 'validation_fraction', 'verbose', 'warm_start'.\n"
+        "'l2', 'learning_rate', 'linear_skip', 'loss', 'n_features', 'optimizer', 'patience', 'random_state', 'recurrent_dropout', "
+        "'training_kernel', 'units', 'validation_fraction', 'verbose', 'warm_start'.\n"
     )

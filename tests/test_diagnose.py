@@ -201,7 +201,7 @@ def test_lstm_history_is_read_through_the_nesting_and_the_transforms_replayed():
     from skl_lstm.diagnostics._inspect import network_data
 
     X, y = make_supervised(_seasonal(n=100))
-    model = recommended_pipeline(window=12, seasonal_period=12, units=4, epochs=4, random_state=0)
+    model = recommended_pipeline(window=12, seasonal_period=12, units=4, epochs=4, linear_skip=False, random_state=0)
     report = diagnose_quiet(model, X, y, cv=2)
     assert report.setup == ("DifferencedTargetRegressor(reference=0) > TransformedTargetRegressor(StandardScaler) > "
                             "Pipeline(window=WindowTransformer, scale=StandardScaler, lstm) > LSTMRegressor")
