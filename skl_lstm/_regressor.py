@@ -5,14 +5,16 @@ This is the only module (with :mod:`skl_lstm._network`) that imports Keras.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+import random
 import warnings
 from collections import defaultdict
 from numbers import Integral, Real
 
 import keras
 import numpy as np
-from scikeras.utils.random_state import tensorflow_random_state
 from scikeras.utils.transformers import RegressorTargetEncoder
 from scikeras.wrappers import BaseWrapper
 from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
@@ -105,6 +107,45 @@ class _SequenceEncoder(TransformerMixin, BaseEstimator):
 
     def get_metadata(self):
         return {"n_timesteps_": self.n_timesteps_, "n_features_per_step_": self.n_features_per_step_}
+
+
+@contextlib.contextmanager
+def _seeded(seed):
+    """Seed Python, NumPy and TensorFlow (with op determinism) for one fit, then restore them.
+
+    The same seeding as scikeras' ``tensorflow_random_state``, which leaves
+    TensorFlow's op determinism switched on for the rest of the process when
+    its first fit is the first thing to ask TensorFlow about it (it sets
+    ``TF_DETERMINISTIC_OPS=1`` before asking whether determinism was on, and
+    TensorFlow answers from that variable), after which every unseeded Keras
+    ``fit`` in the process fails with "Random ops require a seed". Here the
+    state is read before anything changes.
+    """
+    import tensorflow as tf
+    from tensorflow.python.eager import context
+    from tensorflow.python.framework import config
+
+    was_deterministic = config.is_op_determinism_enabled()
+    env = os.environ.get("TF_DETERMINISTIC_OPS")
+    python_state, numpy_state = random.getstate(), np.random.get_state()
+    tf_seed = context.global_seed()
+    try:
+        os.environ["TF_DETERMINISTIC_OPS"] = "1"
+        random.seed(seed)
+        np.random.seed(seed)
+        tf.random.set_seed(seed)
+        config.enable_op_determinism()
+        yield
+    finally:
+        if env is None:
+            os.environ.pop("TF_DETERMINISTIC_OPS", None)
+        else:
+            os.environ["TF_DETERMINISTIC_OPS"] = env
+        random.setstate(python_state)
+        np.random.set_state(numpy_state)
+        tf.random.set_seed(tf_seed)
+        if not was_deterministic:
+            config.disable_op_determinism()
 
 
 def _count_interior_gaps(X3):
@@ -558,7 +599,7 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
             if seed is None:
                 self._fit_seeded(X, y, sample_weight, kwargs)
             else:
-                with tensorflow_random_state(seed):
+                with _seeded(seed):
                     self._fit_seeded(X, y, sample_weight, kwargs)
         except BaseException:
             if not self.warm_start:

@@ -407,6 +407,10 @@ def _fused_forward(chain, gaps):
                 # the cell's own seed generator, and applies it at every step.
                 mask = keras.random.dropout(tf.ones(tf.shape(h)[1:]), rate=cell.dropout, seed=cell.seed_generator)
                 h = h * mask[None]
+            elif cell.dropout > 0:
+                # Keras' RNN.call draws (and ignores) that mask in inference
+                # too; drawing the seed keeps both kernels on one random stream.
+                cell.seed_generator.next()
             h = _block_lstm(h, cell.kernel, cell.recurrent_kernel, cell.bias)
         return dense(_last_observed(h, lengths) if gaps else h[-1], training=training)
 
