@@ -132,7 +132,8 @@ def _warm_up():
 
     X = np.random.default_rng(0).normal(size=(40, 4)).astype("float32")
     ours(2, 1, 8).fit(X, X[:, -1]).predict(X)
-    KerasRegressor(_scikeras_model, units=2, epochs=1, verbose=0, loss="mse", random_state=0).fit(X, X[:, -1]).predict(X)
+    reference = KerasRegressor(_scikeras_model, units=2, epochs=1, verbose=0, loss="mse", random_state=0)
+    reference.fit(X, X[:, -1]).predict(X)
 
 
 def bench_short_fit(repeats):
@@ -210,7 +211,9 @@ def bench_predict(repeats):
     t_fit = median_time(lambda: raw.predict(one, verbose=0), 10 * repeats)
     t_batch = median_time(lambda: raw.predict_on_batch(one), many)
     t_ours = min(t_ours, median_time(lambda: model.predict(one), many))  # second pass after the others
-    record("predict 1 row (ms)", f"{t_ours * 1e3:.2f}", f"{t_fit * 1e3:.2f}", f"{t_fit / t_ours:.1f}x", "vs model.predict")
+    record(
+        "predict 1 row (ms)", f"{t_ours * 1e3:.2f}", f"{t_fit * 1e3:.2f}", f"{t_fit / t_ours:.1f}x", "vs model.predict"
+    )
     record(
         "predict 1 row (ms)",
         f"{t_ours * 1e3:.2f}",

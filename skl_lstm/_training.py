@@ -295,7 +295,9 @@ def select_kernel(model, *, batch_size, callbacks=(), requested="auto"):
     if units > FUSED_MAX_UNITS:
         return "keras", f"{units} units > {FUSED_MAX_UNITS}: the Keras kernel is faster"
     if units * batch_size > FUSED_MAX_BATCH_UNITS:
-        return "keras", f"batch_size * units = {batch_size * units} > {FUSED_MAX_BATCH_UNITS}: the Keras kernel is faster"
+        return "keras", (
+            f"batch_size * units = {batch_size * units} > {FUSED_MAX_BATCH_UNITS}: the Keras kernel is faster"
+        )
     return "fused", ""
 
 
@@ -672,7 +674,8 @@ def train(
         template = _checkout(model, callbacks) if reuse else None
         if template is None:
             return _train_compiled(
-                model, X, y, sample_weight, validation_data, epochs, initial_epoch, batch_size, callbacks, verbose, kernel
+                model, X, y, sample_weight, validation_data, epochs, initial_epoch, batch_size, callbacks, verbose,
+                kernel,
             )
         try:
             _copy_state(model, template.model)
@@ -763,7 +766,8 @@ def _fused_inference(chain, n_timesteps, n_features, gaps):
 
     _, lstms, dense = chain
     activation = keras.activations.serialize(dense.activation)
-    key = (n_timesteps, n_features, tuple(layer.units for layer in lstms), dense.units, dense.use_bias, str(activation), gaps)
+    units = tuple(layer.units for layer in lstms)
+    key = (n_timesteps, n_features, units, dense.units, dense.use_bias, str(activation), gaps)
     with _inference_lock:
         fn = _inference_fns.get(key)
         if fn is not None:
@@ -810,7 +814,8 @@ def _keras_inference(model, chain, gaps):
     if gaps not in cache:
         forward = _keras_forward(model, chain, bypass_mask=not gaps)
         shape = [None, *model.inputs[0].shape[1:]]
-        cache[gaps] = tf.function(lambda x: forward((x,), False)).get_concrete_function(tf.TensorSpec(shape, tf.float32))
+        spec = tf.TensorSpec(shape, tf.float32)
+        cache[gaps] = tf.function(lambda x: forward((x,), False)).get_concrete_function(spec)
     return cache[gaps]
 
 

@@ -87,7 +87,8 @@ def test_compact_then_gather_is_exact_for_any_missing_pattern():
         fused_pred = _training._fused_forward(chain, True)((tf.constant(xt), tf.constant(lengths)), True)
         fused_loss = model.compute_loss(y=y, y_pred=fused_pred)
     np.testing.assert_allclose(fused_pred, keras_pred, atol=1e-6)
-    for a, b in zip(tape.gradient(fused_loss, model.trainable_variables), tape.gradient(keras_loss, model.trainable_variables)):
+    variables = model.trainable_variables
+    for a, b in zip(tape.gradient(fused_loss, variables), tape.gradient(keras_loss, variables)):
         np.testing.assert_allclose(a, b, atol=1e-6)
     np.testing.assert_allclose(_training.predict(model, X), model.predict_on_batch(X), atol=1e-6)
 
@@ -123,7 +124,8 @@ def test_select_kernel_other_cases(monkeypatch):
     )
     assert _training.select_kernel(model, batch_size=8, callbacks=[keras.callbacks.EarlyStopping()])[0] == "fused"
     assert _training.select_kernel(model, batch_size=8, requested="keras") == ("keras", "training_kernel='keras'")
-    assert _training.select_kernel(model, batch_size=512, requested="fused") == ("fused", "")  # forced past the threshold
+    # forced past the speed threshold
+    assert _training.select_kernel(model, batch_size=512, requested="fused") == ("fused", "")
     inputs = keras.Input((8, 2))
     other = keras.Model(inputs, keras.layers.Dense(1)(keras.layers.GRU(4)(inputs)))
     assert "not the plain" in _training.select_kernel(other, batch_size=8)[1]
@@ -134,7 +136,8 @@ def test_select_kernel_other_cases(monkeypatch):
 def test_forcing_the_fused_kernel_on_a_model_that_needs_keras_raises_naming_why():
     X, y = _data()
     model = LSTMRegressor(units=4, epochs=1, recurrent_dropout=0.1, training_kernel="fused")
-    with pytest.raises(ValueError, match=re.escape("training_kernel='fused' cannot train this model: LSTM layer 'lstm_0' has recurrent_dropout=0.1 > 0")):
+    message = "training_kernel='fused' cannot train this model: LSTM layer 'lstm_0' has recurrent_dropout=0.1 > 0"
+    with pytest.raises(ValueError, match=re.escape(message)):
         model.fit(X, y)
     assert not hasattr(model, "model_")
     auto = LSTMRegressor(units=4, epochs=1, recurrent_dropout=0.1).fit(X, y)
@@ -151,7 +154,7 @@ def test_callback_with_batch_hooks_trains_through_model_fit_and_is_called_per_ba
         def on_train_batch_end(self, batch, logs=None):
             seen.append(batch)
 
-    model = LSTMRegressor(units=4, epochs=2, batch_size=10, validation_fraction=0, callbacks=[PerBatch()], random_state=0)
+    model = LSTMRegressor(units=4, epochs=2, batch_size=10, validation_fraction=0, callbacks=[PerBatch()])
     model.fit(X, y)
     assert model.training_kernel_ == "fit" and seen == [0, 1, 2, 3] * 2
     assert len(model.history_["loss"]) == 2
