@@ -149,8 +149,13 @@ def shuffled_without_index(ref: np.ndarray, y: np.ndarray, max_h: int = 48) -> f
     return shared if shared >= 0.8 else None
 
 
-def read_layout(X, y, *, reference=None, horizon=None, seasonal_period=None) -> Layout:
-    """Resolve the reference column, horizon and season length of ``(X, y)``."""
+def read_layout(X, y, *, reference=None, horizon=None, seasonal_period=None,
+                order=(None, 0)) -> tuple[Layout, np.ndarray]:
+    """Resolve the reference column, horizon and season length of ``(X, y)``.
+
+    ``order`` is what :func:`order_problem` found before the rows were sorted.
+    Returns the layout and the reference series (as :func:`reference_series`).
+    """
     position = resolve_reference(X, y, reference)
     columns = list(getattr(X, "columns", []))
     ref = reference_series(X, position)
@@ -163,8 +168,8 @@ def read_layout(X, y, *, reference=None, horizon=None, seasonal_period=None) -> 
         m, m_source = infer_seasonal_period(ref, getattr(X, "index", None))
     else:
         m, m_source = int(seasonal_period), "given"
-    problem, n_bad = order_problem(X)
-    return Layout(
+    problem, n_bad = order
+    layout = Layout(
         reference=position,
         reference_name=str(columns[position]) if columns else f"column {position}",
         horizon=h,
@@ -174,6 +179,7 @@ def read_layout(X, y, *, reference=None, horizon=None, seasonal_period=None) -> 
         order_problem=problem,
         n_rows_out_of_order=n_bad,
     )
+    return layout, ref
 
 
 __all__ = ["Layout", "infer_horizon", "infer_seasonal_period", "read_layout", "reference_series", "take"]

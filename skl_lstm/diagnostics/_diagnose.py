@@ -12,7 +12,7 @@ import pandas as pd
 from ..utils._deps import import_optional
 from ..utils._validation import check_finite_target
 from ._checks import CHECKS, Evidence, link_causes, residual_tests
-from ._data import order_problem, read_layout, reference_series, shuffled_without_index, take
+from ._data import order_problem, read_layout, shuffled_without_index, take
 from ._folds import default_splitter, run_folds
 from ._inspect import inspect_setup
 from ._report import Report
@@ -205,9 +205,8 @@ def diagnose(estimator, X, y, *, cv=None, seasonal_period=None, horizon=None, re
         X, y = X.iloc[order], take(y, order)
         y_arr = np.asarray(y, dtype=np.float64)
         notes.append(f"{problem}; the rows were sorted by the index before the folds were cut.")
-    layout = read_layout(X, y, reference=reference, horizon=horizon, seasonal_period=seasonal_period)
-    layout.order_problem, layout.n_rows_out_of_order = problem, n_bad
-    ref = reference_series(X, layout.reference)
+    layout, ref = read_layout(X, y, reference=reference, horizon=horizon, seasonal_period=seasonal_period,
+                              order=(problem, n_bad))
     shuffled = None if problem or hasattr(X, "index") else shuffled_without_index(ref, y_arr)
 
     n = len(y_arr)
@@ -231,7 +230,7 @@ def diagnose(estimator, X, y, *, cv=None, seasonal_period=None, horizon=None, re
     if setup.lstm is None:
         notes.append("no LSTMRegressor was found inside the estimator: the checks of the training history were "
                      "skipped.")
-    folds = run_folds(estimator, X, y, splits, reference=layout.reference, horizon=layout.horizon,
+    folds = run_folds(estimator, X, y, splits, ref=ref, horizon=layout.horizon,
                       seasonal_period=layout.seasonal_period)
     fit_seconds = sum(f.fit_seconds for f in folds)
     failed = [f for f in folds if not f.ok]

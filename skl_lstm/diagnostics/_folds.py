@@ -114,22 +114,20 @@ def _baselines(ref_all, y_all, train, test, horizon, seasonal_period):
     return naive_train, naive, snaive
 
 
-def run_folds(estimator, X, y, splits, *, reference: int, horizon: int, seasonal_period) -> list[FoldResult]:
+def run_folds(estimator, X, y, splits, *, ref: np.ndarray, horizon: int, seasonal_period) -> list[FoldResult]:
     """Fit a clone of ``estimator`` per fold and collect forecasts, histories and network data.
 
-    A fold whose training diverges (:class:`~skl_lstm.exceptions.TrainingDivergedError`)
+    ``ref`` is the reference column of ``X`` (the baselines' input). A fold
+    whose training diverges (:class:`~skl_lstm.exceptions.TrainingDivergedError`)
     or whose forecasts are not finite is recorded, not raised. If every fold
     fails for another reason, the first error is raised.
     """
-    from ._data import reference_series
-
     y_all = np.asarray(y, dtype=np.float64)
-    ref_all = reference_series(X, reference)
     results, other_errors = [], []
     for k, (train, test) in enumerate(splits):
         train, test = np.asarray(train), np.asarray(test)
         X_tr, X_te, y_tr, y_te = take(X, train), take(X, test), take(y, train), take(y, test)
-        naive_train, naive, snaive = _baselines(ref_all, y_all, train, test, horizon, seasonal_period)
+        naive_train, naive, snaive = _baselines(ref, y_all, train, test, horizon, seasonal_period)
         fold = FoldResult(
             index=k,
             train=train,
