@@ -12,9 +12,11 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
+from ..metrics import mean_absolute_percentage_error
 from ..utils._deps import import_optional
 from ._data import Layout
 from ._folds import FoldResult
@@ -75,6 +77,33 @@ class Evidence:
         if not parts or any(p is None for p in parts):
             return np.array([])
         return np.concatenate([np.ravel(p) for p in parts])
+
+    @cached_property
+    def scores(self) -> dict:
+        """Out-of-fold MAE (and MAPE for a positive target) of the model and the baselines, overall and per fold."""
+        positive = bool(np.all(self.y > 0))
+
+        def row(y, p):
+            out = {"mae": _mae(y, p)}
+            if positive:
+                out["mape"] = float(mean_absolute_percentage_error(y, p))
+            return out
+
+        y = self.oof_all("y_test")
+        if not y.size:
+            return {"overall": {}, "per_fold": []}
+        overall = {"model": row(y, self.oof_all("y_pred")), "naive": row(y, self.oof_all("naive"))}
+        snaive = self.oof_all("snaive")
+        if snaive.size == y.size:
+            overall["seasonal naive"] = row(y, snaive)
+        per_fold = []
+        for f in self.ok_folds:
+            y_test = np.ravel(f.y_test)
+            entry = {"fold": f.index, "model": row(y_test, np.ravel(f.y_pred)), "naive": row(y_test, np.ravel(f.naive))}
+            if f.snaive is not None:
+                entry["seasonal naive"] = row(y_test, np.ravel(f.snaive))
+            per_fold.append(entry)
+        return {"overall": overall, "per_fold": per_fold}
 
     @property
     def lstm_folds(self) -> list[FoldResult]:
@@ -484,8 +513,8 @@ def _recent_drop(curve: np.ndarray) -> float:
 
 
 def _skill(ev: Evidence) -> float:
-    y, pred, naive = ev.oof_all("y_test"), ev.oof_all("y_pred"), ev.oof_all("naive")
-    return _mae(y, pred) / max(_mae(y, naive), 1e-12) if y.size else float("nan")
+    overall = ev.scores["overall"]
+    return overall["model"]["mae"] / max(overall["naive"]["mae"], 1e-12) if overall else float("nan")
 
 
 def check_underfitting(ev: Evidence) -> Finding | None:
@@ -779,20 +808,17 @@ def _recipe_fix(ev: Evidence) -> Fix:
 
 def check_worse_than_naive(ev: Evidence) -> Finding | None:
     """The model loses to the naive or seasonal-naive forecast on the same folds."""
-    y, pred = ev.oof_all("y_test"), ev.oof_all("y_pred")
-    if not y.size:
+    overall = ev.scores["overall"]
+    if not overall:
         return None
-    mae = _mae(y, pred)
-    mae_naive = _mae(y, ev.oof_all("naive"))
-    snaive = ev.oof_all("snaive")
-    mae_snaive = _mae(y, snaive) if snaive.size == y.size else float("nan")
+    mae, mae_naive = overall["model"]["mae"], overall["naive"]["mae"]
+    mae_snaive = overall.get("seasonal naive", {}).get("mae", float("nan"))
     r_naive = mae / max(mae_naive, 1e-12)
     r_snaive = mae / max(mae_snaive, 1e-12) if math.isfinite(mae_snaive) else float("nan")
     worst = max(r_naive, r_snaive) if math.isfinite(r_snaive) else r_naive
     wins = sum(
-        _mae(f.y_test, f.y_pred)
-        < min(_mae(f.y_test, f.naive), _mae(f.y_test, f.snaive) if f.snaive is not None else float("inf"))
-        for f in ev.ok_folds
+        fold["model"]["mae"] < min(fold["naive"]["mae"], fold.get("seasonal naive", {}).get("mae", float("inf")))
+        for fold in ev.scores["per_fold"]
     )
     if r_naive > BASELINE_MARGIN or (math.isfinite(r_snaive) and r_snaive > 1.2 * BASELINE_MARGIN):
         severity = "high"

@@ -64,32 +64,6 @@ def _target_times(X, n: int, horizon: int):
     return np.arange(n) + horizon, "row"
 
 
-def _scores(ev: Evidence, positive_target: bool) -> dict:
-    from sklearn.metrics import mean_absolute_percentage_error
-
-    def row(y, p):
-        out = {"mae": float(np.mean(np.abs(y - p)))}
-        if positive_target:
-            out["mape"] = float(mean_absolute_percentage_error(y, p))
-        return out
-
-    y = ev.oof_all("y_test")
-    if not y.size:
-        return {"overall": {}, "per_fold": []}
-    overall = {"model": row(y, ev.oof_all("y_pred")), "naive": row(y, ev.oof_all("naive"))}
-    snaive = ev.oof_all("snaive")
-    if snaive.size == y.size:
-        overall["seasonal naive"] = row(y, snaive)
-    per_fold = []
-    for f in ev.ok_folds:
-        entry = {"fold": f.index, "model": row(np.ravel(f.y_test), np.ravel(f.y_pred)),
-                 "naive": row(np.ravel(f.y_test), np.ravel(f.naive))}
-        if f.snaive is not None:
-            entry["seasonal naive"] = row(np.ravel(f.y_test), np.ravel(f.snaive))
-        per_fold.append(entry)
-    return {"overall": overall, "per_fold": per_fold}
-
-
 def _first(a):
     a = np.asarray(a)
     return a if a.ndim == 1 else a[:, 0]
@@ -286,7 +260,7 @@ def diagnose(estimator, X, y, *, cv=None, seasonal_period=None, horizon=None, re
     }
     return Report(
         findings,
-        scores=_scores(ev, positive_target=bool(np.all(y_arr > 0))),
+        scores=ev.scores,
         folds=[f.summary() for f in folds],
         setup=setup.describe(),
         settings=settings,
