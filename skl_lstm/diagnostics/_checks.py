@@ -18,7 +18,7 @@ import numpy as np
 
 from ..metrics import mean_absolute_percentage_error
 from ..utils._deps import import_optional
-from ._data import Layout
+from ._data import Layout, first_output
 from ._folds import FoldResult
 from ._inspect import Setup
 from ._report import Finding, Fix
@@ -68,8 +68,7 @@ class Evidence:
         parts = [getattr(f, attr) for f in self.ok_folds]
         if not parts or any(p is None for p in parts):
             return np.array([])
-        out = np.concatenate(parts)
-        return out if out.ndim == 1 else out[:, 0]
+        return first_output(np.concatenate(parts))
 
     def oof_all(self, attr: str) -> np.ndarray:
         """Out-of-fold values of ``attr``, every output flattened."""
@@ -373,8 +372,7 @@ def check_nonstationary(ev: Evidence) -> Finding | None:
         shares.append(float(np.mean((y_te < lo) | (y_te > hi))))
         excesses.append(max(float(np.max(y_te)) - hi, lo - float(np.min(y_te)), 0.0) / width)
     last = folds[-1]
-    series = np.ravel(last.net_train[1]) if np.ndim(last.net_train[1]) == 1 else np.asarray(last.net_train[1])[:, 0]
-    adf_p, kpss_p = _stationarity_pvalues(series)
+    adf_p, kpss_p = _stationarity_pvalues(first_output(last.net_train[1]))
     share, excess = float(np.mean(shares)), float(np.max(excesses))
     nonstat_both = adf_p > ALPHA and kpss_p < ALPHA
     nonstat_any = adf_p > ALPHA or kpss_p < ALPHA
@@ -923,7 +921,7 @@ def check_loss_metric(ev: Evidence) -> Finding | None:
     if not ev.positive_inputs or ev.setup.log_target:
         return None
     m = ev.layout.seasonal_period or 12
-    series = ev.y if ev.y.ndim == 1 else ev.y[:, 0]
+    series = first_output(ev.y)
     n_blocks = series.size // m
     if n_blocks < 4:
         return None

@@ -35,6 +35,12 @@ def take(data, idx):
     return data.iloc[idx] if isinstance(data, pd.Series | pd.DataFrame) else np.asarray(data)[idx]
 
 
+def first_output(a) -> np.ndarray:
+    """The first column of a 2-D target (a 1-D target as it is)."""
+    a = np.asarray(a)
+    return a if a.ndim == 1 else a[:, 0]
+
+
 def reference_series(X, position: int) -> np.ndarray:
     """The reference column of 2-D ``X`` (last time step of 3-D ``X``) as float64."""
     arr = np.asarray(X, dtype=np.float64)
@@ -71,7 +77,7 @@ def _match_fraction(ref: np.ndarray, y: np.ndarray, h: int) -> float:
 
 def infer_horizon(ref: np.ndarray, y: np.ndarray, y_name=None, max_h: int = 48) -> tuple[int, str]:
     """Steps between the reference column and ``y``: from the data if it shows, else from the name, else 1."""
-    y1 = y if y.ndim == 1 else y[:, 0]
+    y1 = first_output(y)
     for h in range(1, min(max_h, len(y1) - 3) + 1):
         if _match_fraction(ref, y1, h) >= 0.9:
             return h, "data (y[t] == X[t + h] of the reference column)"
@@ -139,7 +145,7 @@ def shuffled_without_index(ref: np.ndarray, y: np.ndarray, max_h: int = 48) -> f
     but no shift aligns them, the rows were shuffled; returns that share
     (None when some shift aligns them or the values differ).
     """
-    y1 = y if y.ndim == 1 else y[:, 0]
+    y1 = first_output(y)
     if any(_match_fraction(ref, y1, h) >= 0.5 for h in range(1, min(max_h, len(y1) - 3) + 1)):
         return None
     finite = np.isfinite(y1)
@@ -182,4 +188,4 @@ def read_layout(X, y, *, reference=None, horizon=None, seasonal_period=None,
     return layout, ref
 
 
-__all__ = ["Layout", "infer_horizon", "infer_seasonal_period", "read_layout", "reference_series", "take"]
+__all__ = ["Layout", "first_output", "infer_horizon", "infer_seasonal_period", "read_layout", "reference_series", "take"]

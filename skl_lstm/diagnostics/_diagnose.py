@@ -12,7 +12,7 @@ import pandas as pd
 from ..utils._deps import import_optional
 from ..utils._validation import check_finite_target
 from ._checks import CHECKS, Evidence, link_causes, residual_tests
-from ._data import order_problem, read_layout, shuffled_without_index, take
+from ._data import first_output, order_problem, read_layout, shuffled_without_index, take
 from ._folds import default_splitter, run_folds
 from ._inspect import inspect_setup
 from ._report import Report
@@ -62,11 +62,6 @@ def _target_times(X, n: int, horizon: int):
     if index is not None and pd.api.types.is_numeric_dtype(index.dtype):
         return index.to_numpy() + horizon, str(index.name or "row")
     return np.arange(n) + horizon, "row"
-
-
-def _first(a):
-    a = np.asarray(a)
-    return a if a.ndim == 1 else a[:, 0]
 
 
 def diagnose(estimator, X, y, *, cv=None, seasonal_period=None, horizon=None, reference=None):
@@ -227,14 +222,14 @@ def diagnose(estimator, X, y, *, cv=None, seasonal_period=None, horizon=None, re
     times, time_label = _target_times(X, n, layout.horizon)
     data = {
         "time_label": time_label,
-        "series": {"time": times, "y": _first(y_arr)},
+        "series": {"time": times, "y": first_output(y_arr)},
         "folds": [
             {
                 "fold": f.index,
                 "time": times[f.test],
-                "pred": None if f.y_pred is None else _first(f.y_pred),
-                "naive": _first(f.naive),
-                "snaive": None if f.snaive is None else _first(f.snaive),
+                "pred": None if f.y_pred is None else first_output(f.y_pred),
+                "naive": first_output(f.naive),
+                "snaive": None if f.snaive is None else first_output(f.snaive),
                 "history": f.history,
                 "best_epoch": f.lstm.get("best_epoch") if f.lstm else None,
             }
