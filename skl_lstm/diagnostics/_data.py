@@ -108,7 +108,8 @@ def infer_seasonal_period(values: np.ndarray, index=None) -> tuple[int | None, s
     if denom == 0:
         return None, "none (constant series)"
     max_lag = min(n // 3, 60)
-    acf = np.array([np.dot(z[:-k], z[k:]) / denom for k in range(1, max_lag + 1)])
+    # lags 1..max_lag; statsmodels' acf would give the same but fit and tune must not need statsmodels
+    acf = np.correlate(z, z, mode="full")[n : n + max_lag] / denom
     threshold = max(0.3, 3 / np.sqrt(n))
     for k in range(2, max_lag - 1):
         # the first clear local peak is the season (its multiples peak too)
