@@ -49,11 +49,11 @@ def _say(message: str) -> None:
 
 
 # --------------------------------------------------------------------------- data
-def _columns_hint(name: str, columns) -> str:
+def _columns_hint(name: str, columns, label: str = "Available columns") -> str:
     columns = [str(c) for c in columns]
     close = difflib.get_close_matches(str(name), columns, n=1, cutoff=0.6)
     hint = f"; did you mean {close[0]!r}?" if close else "."
-    return hint + " Available columns: " + ", ".join(repr(c) for c in columns) + "."
+    return hint + f" {label}: " + ", ".join(repr(c) for c in columns) + "."
 
 
 def check_column(frame, name: str, option: str, path: str) -> None:
@@ -289,21 +289,23 @@ def cmd_fit(args) -> int:
 
 
 def _expand_grid(estimator, grid: dict, window_values) -> dict:
-    keys = list(estimator.get_params())
+    """Full parameter names for the --grid keys: window and diff of the WindowTransformer, the rest the LSTM's."""
+    from ._recipes import recipe_grid
+
+    keys = estimator.get_params()
     out = {}
     for name, values in grid.items():
-        if name == "window" and values is None:
-            values = window_values
+        values = list(window_values if name == "window" and values is None else values)
         if name in keys:
-            out[name] = list(values)
+            out[name] = values
             continue
-        suffix = "window__window" if name == "window" else (f"window__{name}" if name == "diff" else f"lstm__{name}")
-        matches = [k for k in keys if k.endswith(suffix)]
-        if not matches:
+        step = "window" if name in ("window", "diff") else "lstm"
+        try:
+            out.update(recipe_grid(estimator, {f"{step}__{name}": values}))
+        except ValueError:
             short = ["window", "diff", *sorted({k.rsplit("lstm__", 1)[1] for k in keys if "lstm__" in k})]
-            raise CLIError(f"--grid key {name!r} is not a parameter of the model" + _columns_hint(name, short)
-                           .replace("Available columns", "Valid keys"))
-        out[matches[0]] = list(values)
+            raise CLIError(f"--grid key {name!r} is not a parameter of the model"
+                           + _columns_hint(name, short, "Valid keys")) from None
     return out
 
 
