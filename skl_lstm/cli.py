@@ -311,7 +311,7 @@ def _expand_grid(estimator, grid: dict, window_values) -> dict:
 
 def cmd_tune(args) -> int:
     import pandas as pd
-    from sklearn.model_selection import GridSearchCV
+    from sklearn.model_selection import GridSearchCV, ParameterGrid
 
     from .diagnostics._folds import default_splitter
     from .metrics import mape_scorer
@@ -335,9 +335,7 @@ def cmd_tune(args) -> int:
     positive_target = bool(y.min() > 0)
     scoring = mape_scorer if positive_target else "neg_mean_absolute_error"
     metric = "MAPE" if positive_target else "MAE"
-    n_candidates = 1
-    for values in param_grid.values():
-        n_candidates *= len(values)
+    n_candidates = len(ParameterGrid(param_grid))
     _say(f"GridSearchCV: {n_candidates} candidate(s) x {cv.n_splits} time-ordered folds ({cv!r}), scored by {metric}")
     search = GridSearchCV(model, param_grid, cv=cv, scoring=scoring, error_score=float("nan"))
     with warnings.catch_warnings():
