@@ -137,6 +137,11 @@ def _parse_dates(raw, name: str):
     return pd.DatetimeIndex(parsed, name=name)
 
 
+def _feature_names(features) -> list[str]:
+    """The names given to --features (separate arguments or comma-separated lists)."""
+    return [n.strip() for item in features or () for n in item.split(",") if n.strip()]
+
+
 def select_columns(frame, target: str, features, path: str) -> tuple[str, list[str]]:
     """Check the target and features; default features are every other numeric column."""
     import pandas as pd
@@ -146,7 +151,7 @@ def select_columns(frame, target: str, features, path: str) -> tuple[str, list[s
         raise CLIError(f"--target column {target!r} is not numeric (dtype {frame[target].dtype}); pick a column of "
                        "numbers.")
     if features is not None:
-        names = [n.strip() for item in features for n in item.split(",") if n.strip()]
+        names = _feature_names(features)
         for name in names:
             check_column(frame, name, "--features", path)
             if not pd.api.types.is_numeric_dtype(frame[name].dtype):
@@ -251,10 +256,7 @@ def load_model(path: str) -> dict:
 
 
 def _requested(args) -> list:
-    names = [(args.target, "--target")]
-    for item in args.features or ():
-        names += [(n.strip(), "--features") for n in item.split(",") if n.strip()]
-    return names
+    return [(args.target, "--target")] + [(name, "--features") for name in _feature_names(args.features)]
 
 
 def _prepare(args):
