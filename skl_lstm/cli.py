@@ -109,10 +109,10 @@ def read_table(path: str, time=None, columns=()):
     if not index.is_monotonic_increasing:
         _say(f"the rows of {path} are not in time order; sorted them by {time!r}.")
         frame = frame.sort_index(kind="stable")
-    if isinstance(frame.index, pd.DatetimeIndex) and frame.index.freq is None and len(frame.index) >= 3:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            freq = pd.infer_freq(frame.index)
+    if isinstance(frame.index, pd.DatetimeIndex) and frame.index.freq is None:
+        from .diagnostics._data import index_freq
+
+        freq = index_freq(frame.index)
         if freq:  # record the frequency (the rows stay as given), for the season length and forecast times
             frame.index = pd.DatetimeIndex(frame.index, freq=freq, name=time)
     return frame

@@ -87,14 +87,20 @@ def infer_horizon(ref: np.ndarray, y: np.ndarray, y_name=None, max_h: int = 48) 
     return 1, "default (the data do not show it)"
 
 
+def index_freq(index) -> str | None:
+    """Frequency of a datetime or period index: as set, else inferred from three or more labels (None if none)."""
+    freq = getattr(index, "freqstr", None)
+    if freq is None and isinstance(index, pd.DatetimeIndex) and len(index) >= 3:
+        with warnings.catch_warnings():  # pandas 3 announces a return-type change
+            warnings.simplefilter("ignore")
+            freq = pd.infer_freq(index)
+    return freq
+
+
 def infer_seasonal_period(values: np.ndarray, index=None) -> tuple[int | None, str]:
     """Season length from the index frequency, else the autocorrelation of the differenced series."""
     if isinstance(index, pd.DatetimeIndex | pd.PeriodIndex) and len(index) >= 3:
-        freq = getattr(index, "freqstr", None)
-        if freq is None and isinstance(index, pd.DatetimeIndex):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                freq = pd.infer_freq(index)
+        freq = index_freq(index)
         if freq:
             base = re.sub(r"^\d+", "", freq.split("-")[0])
             if base in _FREQ_SEASONS:
@@ -189,4 +195,4 @@ def read_layout(X, y, *, reference=None, horizon=None, seasonal_period=None,
     return layout, ref
 
 
-__all__ = ["Layout", "first_output", "infer_horizon", "infer_seasonal_period", "read_layout", "reference_series", "take"]
+__all__ = ["Layout", "first_output", "index_freq", "infer_horizon", "infer_seasonal_period", "read_layout", "reference_series", "take"]

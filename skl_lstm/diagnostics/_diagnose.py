@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import warnings
 from numbers import Integral
 
 import numpy as np
@@ -12,7 +11,7 @@ import pandas as pd
 from ..utils._deps import import_optional
 from ..utils._validation import check_finite_target
 from ._checks import CHECKS, Evidence, link_causes, residual_tests
-from ._data import first_output, order_problem, read_layout, shuffled_without_index, take
+from ._data import first_output, index_freq, order_problem, read_layout, shuffled_without_index, take
 from ._folds import default_splitter, run_folds
 from ._inspect import inspect_setup
 from ._report import Report
@@ -52,13 +51,8 @@ def _target_times(X, n: int, horizon: int):
     if isinstance(index, pd.PeriodIndex):
         return index + horizon, "time"
     if isinstance(index, pd.DatetimeIndex):
-        freq = index.freq
-        if freq is None and len(index) >= 3:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                inferred = pd.infer_freq(index)
-            freq = pd.tseries.frequencies.to_offset(inferred) if inferred else None
-        return (index + horizon * freq if freq is not None else index), "time"
+        freq = index_freq(index)
+        return (index + horizon * pd.tseries.frequencies.to_offset(freq) if freq else index), "time"
     if index is not None and pd.api.types.is_numeric_dtype(index.dtype):
         return index.to_numpy() + horizon, str(index.name or "row")
     return np.arange(n) + horizon, "row"
