@@ -21,7 +21,7 @@ from ..utils._deps import import_optional
 from ._data import Layout, first_output
 from ._folds import FoldResult
 from ._inspect import Setup
-from ._report import Finding, Fix
+from ._report import _RANK, Finding, Fix
 
 # --------------------------------------------------------------------------- thresholds
 #: Share of test targets (as the network sees them) outside the training range that signals extrapolation.
@@ -983,8 +983,6 @@ def _structural(finding: Finding) -> bool:
 
 def link_causes(findings: list[Finding]) -> None:
     """Mark each finding that a present, at-least-as-severe cause explains (in place)."""
-    from ._report import _RANK
-
     present = {f.code: f for f in findings}
     for f in findings:
         if _structural(f):
@@ -994,7 +992,7 @@ def link_causes(findings: list[Finding]) -> None:
             code
             for code, consequences in EXPLAINS.items()
             if f.code in consequences and code in present and _RANK[present[code].severity] <= _RANK[f.severity]
-            and not (f.code in EXPLAINS and code in EXPLAINS.get(f.code, ()))
+            and code not in EXPLAINS.get(f.code, ())
         ]
 
 
