@@ -69,9 +69,9 @@ class Fix:
     value : object
         The value to try.
     action : str
-        How :meth:`apply` makes the change: ``"set_params"``,
-        ``"insert_scaler"``, ``"scale_target"``, ``"difference_target"``,
-        ``"log_target"``, ``"time_ordered_cv"`` or ``"manual"``.
+        How :meth:`apply` makes the change: ``"set_params"``, ``"scale"``,
+        ``"difference_target"``, ``"log_target"`` or ``"recipe"``;
+        ``"time_ordered_cv"`` and ``"manual"`` are made by hand.
     params : dict
         For ``"set_params"``: the nested parameters to set.
     note : str
