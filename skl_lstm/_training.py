@@ -495,17 +495,23 @@ def _inputs(kernel, X, chain):
     import tensorflow as tf
 
     masked = chain is not None and chain[0] is not None
-    gaps = bool(masked and np.isnan(X).any())
     if kernel == "fused":
         if masked:
             Xt, lengths = compact_missing(X)
+            gaps = _has_gaps(lengths, X)
         else:  # no masking layer: NaN reach the LSTM, as in Keras
             Xt = np.ascontiguousarray(np.asarray(X, dtype=np.float32).transpose(1, 0, 2))
             lengths = np.full(X.shape[0], X.shape[1], dtype=np.int32)
+            gaps = False
         tensors = (tf.constant(Xt), tf.constant(lengths))
         return tensors, (_spec(tensors[0], 1), _spec(tensors[1], 0)), gaps
     tensors = (tf.constant(np.asarray(X, dtype=np.float32)),)
-    return tensors, (_spec(tensors[0], 0),), gaps
+    return tensors, (_spec(tensors[0], 0),), bool(masked and np.isnan(X).any())
+
+
+def _has_gaps(lengths, X):
+    """Whether :func:`compact_missing` found a missing step (spares a second NaN scan of ``X``)."""
+    return bool((lengths < X.shape[1]).any())
 
 
 # --------------------------------------------------------------------------- reuse across fits
@@ -835,7 +841,11 @@ class _InferencePlan:
         self.functions = {}
 
     def __call__(self, X):
-        gaps = bool(self.masked and np.isnan(X).any())
+        if self.fused:
+            xt, lengths = compact_missing(X)
+            gaps = _has_gaps(lengths, X)
+        else:
+            gaps = bool(self.masked and np.isnan(X).any())
         fn = self.functions.get(gaps)
         if fn is None:
             if self.fused:
@@ -844,7 +854,6 @@ class _InferencePlan:
                 fn = _keras_inference(self.model, self.chain, gaps)
             self.functions[gaps] = fn
         if self.fused:
-            xt, lengths = compact_missing(X)
             return fn(xt, lengths, *self.weights).numpy()
         return fn(X).numpy()
 
