@@ -813,16 +813,15 @@ def _weights(chain):
 
 
 def _keras_inference(model, chain, gaps):
-    """A compiled Keras forward pass for ``model`` (masking bypassed when there is nothing to mask)."""
+    """A compiled Keras forward pass for ``model`` (masking bypassed when there is nothing to mask).
+
+    Not cached here: :class:`_InferencePlan` keeps it, per model and ``gaps``.
+    """
     import tensorflow as tf
 
-    cache = model.__dict__.setdefault("_skl_lstm_predict_fns", {})
-    if gaps not in cache:
-        forward = _keras_forward(model, chain, bypass_mask=not gaps)
-        shape = [None, *model.inputs[0].shape[1:]]
-        spec = tf.TensorSpec(shape, tf.float32)
-        cache[gaps] = tf.function(lambda x: forward((x,), False)).get_concrete_function(spec)
-    return cache[gaps]
+    forward = _keras_forward(model, chain, bypass_mask=not gaps)
+    spec = tf.TensorSpec([None, *model.inputs[0].shape[1:]], tf.float32)
+    return tf.function(lambda x: forward((x,), False)).get_concrete_function(spec)
 
 
 class _InferencePlan:
