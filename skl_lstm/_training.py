@@ -612,6 +612,22 @@ def _checkout(model, callbacks):
     return template
 
 
+@contextlib.contextmanager
+def _trainee(model, callbacks, reuse):
+    """The network to train in place of ``model``: a checked-out template, whose
+    state goes back to ``model`` when training succeeds, or ``model`` itself."""
+    template = _checkout(model, callbacks) if reuse else None
+    if template is None:
+        yield model
+        return
+    try:
+        _copy_state(model, template.model)
+        yield template.model
+        _copy_state(template.model, model)  # after on_train_end: best weights restored
+    finally:
+        template.lock.release()
+
+
 def clear_compiled_cache():
     """Forget the compiled training functions kept for reuse across fits."""
     with _templates_lock:
@@ -677,31 +693,11 @@ def train(
             return _fit_with_keras(
                 model, X, y, sample_weight, validation_data, epochs, initial_epoch, batch_size, callbacks, verbose
             )
-        template = _checkout(model, callbacks) if reuse else None
-        if template is None:
+        with _trainee(model, callbacks, reuse) as trainee:
             return _train_compiled(
-                model, X, y, sample_weight, validation_data, epochs, initial_epoch, batch_size, callbacks, verbose,
+                trainee, X, y, sample_weight, validation_data, epochs, initial_epoch, batch_size, callbacks, verbose,
                 kernel,
             )
-        try:
-            _copy_state(model, template.model)
-            history = _train_compiled(
-                template.model,
-                X,
-                y,
-                sample_weight,
-                validation_data,
-                epochs,
-                initial_epoch,
-                batch_size,
-                callbacks,
-                verbose,
-                kernel,
-            )
-            _copy_state(template.model, model)  # after on_train_end: best weights restored
-            return history
-        finally:
-            template.lock.release()
 
 
 def _train_compiled(
