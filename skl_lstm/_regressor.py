@@ -633,9 +633,18 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
             )
 
     def _lstm_part(self, head):
-        """The network without its linear branch (shares its layers), compiled like it."""
-        part = keras.Model(self.model_.inputs, head.output, name="skl_lstm_recurrent_part")
-        part.compile(optimizer=self.model_.optimizer, loss=self.model_.loss)
+        """The network without its linear branch (shares its layers), compiled like it.
+
+        Built once per ``model_`` and kept in its ``__dict__`` (out of Keras'
+        layer tracking, so saving is unchanged): warm-start fits reuse it, and
+        with it the compiled training functions cached on it.
+        """
+        network = self.model_
+        part = network.__dict__.get("_skl_lstm_recurrent_part")
+        if part is None or part.optimizer is not network.optimizer or part.loss is not network.loss:
+            part = keras.Model(network.inputs, head.output, name="skl_lstm_recurrent_part")
+            part.compile(optimizer=network.optimizer, loss=network.loss)
+            network.__dict__["_skl_lstm_recurrent_part"] = part
         return part
 
     def _n_validation(self, n_samples):
