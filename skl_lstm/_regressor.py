@@ -55,7 +55,12 @@ def _linear_branch(model):
         return None
 
 
-def _fit_linear_branch(skip, head, X, y, sample_weight):
+def _flat_windows(X):
+    """The windows as the linear branch reads them (``skip_fill`` then ``skip_flatten``)."""
+    return np.nan_to_num(X.reshape(X.shape[0], -1), nan=0.0)
+
+
+def _fit_linear_branch(skip, head, flat, y, sample_weight):
     """Set the linear branch to the ridge fit of the windows and the LSTM head to zero.
 
     The network then starts as the best linear model of the windows; the
@@ -63,20 +68,12 @@ def _fit_linear_branch(skip, head, X, y, sample_weight):
     """
     from sklearn.linear_model import RidgeCV
 
-    flat = np.nan_to_num(X.reshape(X.shape[0], -1), nan=0.0)
     target = y.reshape(y.shape[0], -1)
     ridge = RidgeCV(alphas=np.logspace(-3, 3, 13)).fit(flat, target, sample_weight=sample_weight)
     skip.kernel.assign(np.asarray(ridge.coef_, dtype="float32").reshape(target.shape[1], -1).T)
     skip.bias.assign(np.asarray(ridge.intercept_, dtype="float32").reshape(-1))
     head.kernel.assign(np.zeros(head.kernel.shape, dtype="float32"))
     head.bias.assign(np.zeros(head.bias.shape, dtype="float32"))
-
-
-def _linear_part(skip, X, like):
-    """What the (frozen) linear branch predicts for windows ``X``, shaped like ``like``."""
-    flat = np.nan_to_num(X.reshape(X.shape[0], -1), nan=0.0)
-    out = flat @ np.asarray(skip.kernel.value) + np.asarray(skip.bias.value)
-    return out.reshape(like.shape).astype(like.dtype, copy=False)
 
 
 class _SequenceEncoder(TransformerMixin, BaseEstimator):
@@ -148,9 +145,11 @@ def _seeded(seed):
             config.disable_op_determinism()
 
 
-def _count_interior_gaps(X3):
-    """Samples with a missing step after an observed one (not just warm-up)."""
-    missing = np.isnan(X3).any(axis=2)
+def _count_interior_gaps(missing):
+    """Samples with a missing step after an observed one (not just warm-up).
+
+    ``missing`` is ``(n_samples, n_timesteps)``: a step with a NaN in any feature.
+    """
     return int((missing[:, 1:] & ~missing[:, :-1]).any(axis=1).sum())
 
 
@@ -633,9 +632,18 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
             )
 
     def _lstm_part(self, head):
-        """The network without its linear branch (shares its layers), compiled like it."""
-        part = keras.Model(self.model_.inputs, head.output, name="skl_lstm_recurrent_part")
-        part.compile(optimizer=self.model_.optimizer, loss=self.model_.loss)
+        """The network without its linear branch (shares its layers), compiled like it.
+
+        Built once per ``model_`` and kept in its ``__dict__`` (out of Keras'
+        layer tracking, so saving is unchanged): warm-start fits reuse it, and
+        with it the compiled training functions cached on it.
+        """
+        network = self.model_
+        part = network.__dict__.get("_skl_lstm_recurrent_part")
+        if part is None or part.optimizer is not network.optimizer or part.loss is not network.loss:
+            part = keras.Model(network.inputs, head.output, name="skl_lstm_recurrent_part")
+            part.compile(optimizer=network.optimizer, loss=network.loss)
+            network.__dict__["_skl_lstm_recurrent_part"] = part
         return part
 
     def _n_validation(self, n_samples):
@@ -645,13 +653,14 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
         return n_val if n_samples - n_val >= 2 else 0
 
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
-        observed = ~np.isnan(X).all(axis=(1, 2))
+        nan = np.isnan(X)
+        observed = ~nan.all(axis=(1, 2))
         if not observed.any():
             raise ValueError(
                 "LSTMRegressor: no training sample has an observed time step (every window is "
                 "all NaN); pass a series longer than the window."
             )
-        n_gaps = _count_interior_gaps(X)
+        n_gaps = _count_interior_gaps(nan.any(axis=2))
         if n_gaps:
             warnings.warn(
                 f"LSTMRegressor: {n_gaps} of {X.shape[0]} training windows have missing values "
@@ -670,9 +679,10 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
             # window and then frozen; the LSTM part (a plain chain, so the
             # fused kernel applies) is trained on its residuals.
             head = self.model_.get_layer("forecast")
+            flat = _flat_windows(X)
             if not (warm_start and initial_epoch):
-                _fit_linear_branch(skip, head, X, y, sample_weight)
-            y = y - _linear_part(skip, X, y)
+                _fit_linear_branch(skip, head, flat, y, sample_weight)
+            y = y - np.asarray(skip(flat)).reshape(y.shape).astype(y.dtype, copy=False)
             network = self._lstm_part(head)
         n_val = self._n_validation(X.shape[0])
         validation_data = None

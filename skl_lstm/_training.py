@@ -495,17 +495,23 @@ def _inputs(kernel, X, chain):
     import tensorflow as tf
 
     masked = chain is not None and chain[0] is not None
-    gaps = bool(masked and np.isnan(X).any())
     if kernel == "fused":
         if masked:
             Xt, lengths = compact_missing(X)
+            gaps = _has_gaps(lengths, X)
         else:  # no masking layer: NaN reach the LSTM, as in Keras
             Xt = np.ascontiguousarray(np.asarray(X, dtype=np.float32).transpose(1, 0, 2))
             lengths = np.full(X.shape[0], X.shape[1], dtype=np.int32)
+            gaps = False
         tensors = (tf.constant(Xt), tf.constant(lengths))
         return tensors, (_spec(tensors[0], 1), _spec(tensors[1], 0)), gaps
     tensors = (tf.constant(np.asarray(X, dtype=np.float32)),)
-    return tensors, (_spec(tensors[0], 0),), gaps
+    return tensors, (_spec(tensors[0], 0),), bool(masked and np.isnan(X).any())
+
+
+def _has_gaps(lengths, X):
+    """Whether :func:`compact_missing` found a missing step (spares a second NaN scan of ``X``)."""
+    return bool((lengths < X.shape[1]).any())
 
 
 # --------------------------------------------------------------------------- reuse across fits
@@ -606,6 +612,22 @@ def _checkout(model, callbacks):
     return template
 
 
+@contextlib.contextmanager
+def _trainee(model, callbacks, reuse):
+    """The network to train in place of ``model``: a checked-out template, whose
+    state goes back to ``model`` when training succeeds, or ``model`` itself."""
+    template = _checkout(model, callbacks) if reuse else None
+    if template is None:
+        yield model
+        return
+    try:
+        _copy_state(model, template.model)
+        yield template.model
+        _copy_state(template.model, model)  # after on_train_end: best weights restored
+    finally:
+        template.lock.release()
+
+
 def clear_compiled_cache():
     """Forget the compiled training functions kept for reuse across fits."""
     with _templates_lock:
@@ -671,31 +693,11 @@ def train(
             return _fit_with_keras(
                 model, X, y, sample_weight, validation_data, epochs, initial_epoch, batch_size, callbacks, verbose
             )
-        template = _checkout(model, callbacks) if reuse else None
-        if template is None:
+        with _trainee(model, callbacks, reuse) as trainee:
             return _train_compiled(
-                model, X, y, sample_weight, validation_data, epochs, initial_epoch, batch_size, callbacks, verbose,
+                trainee, X, y, sample_weight, validation_data, epochs, initial_epoch, batch_size, callbacks, verbose,
                 kernel,
             )
-        try:
-            _copy_state(model, template.model)
-            history = _train_compiled(
-                template.model,
-                X,
-                y,
-                sample_weight,
-                validation_data,
-                epochs,
-                initial_epoch,
-                batch_size,
-                callbacks,
-                verbose,
-                kernel,
-            )
-            _copy_state(template.model, model)  # after on_train_end: best weights restored
-            return history
-        finally:
-            template.lock.release()
 
 
 def _train_compiled(
@@ -807,16 +809,15 @@ def _weights(chain):
 
 
 def _keras_inference(model, chain, gaps):
-    """A compiled Keras forward pass for ``model`` (masking bypassed when there is nothing to mask)."""
+    """A compiled Keras forward pass for ``model`` (masking bypassed when there is nothing to mask).
+
+    Not cached here: :class:`_InferencePlan` keeps it, per model and ``gaps``.
+    """
     import tensorflow as tf
 
-    cache = model.__dict__.setdefault("_skl_lstm_predict_fns", {})
-    if gaps not in cache:
-        forward = _keras_forward(model, chain, bypass_mask=not gaps)
-        shape = [None, *model.inputs[0].shape[1:]]
-        spec = tf.TensorSpec(shape, tf.float32)
-        cache[gaps] = tf.function(lambda x: forward((x,), False)).get_concrete_function(spec)
-    return cache[gaps]
+    forward = _keras_forward(model, chain, bypass_mask=not gaps)
+    spec = tf.TensorSpec([None, *model.inputs[0].shape[1:]], tf.float32)
+    return tf.function(lambda x: forward((x,), False)).get_concrete_function(spec)
 
 
 class _InferencePlan:
@@ -835,7 +836,11 @@ class _InferencePlan:
         self.functions = {}
 
     def __call__(self, X):
-        gaps = bool(self.masked and np.isnan(X).any())
+        if self.fused:
+            xt, lengths = compact_missing(X)
+            gaps = _has_gaps(lengths, X)
+        else:
+            gaps = bool(self.masked and np.isnan(X).any())
         fn = self.functions.get(gaps)
         if fn is None:
             if self.fused:
@@ -844,7 +849,6 @@ class _InferencePlan:
                 fn = _keras_inference(self.model, self.chain, gaps)
             self.functions[gaps] = fn
         if self.fused:
-            xt, lengths = compact_missing(X)
             return fn(xt, lengths, *self.weights).numpy()
         return fn(X).numpy()
 
