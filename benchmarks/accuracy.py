@@ -43,7 +43,6 @@ from sklearn.base import clone
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import Ridge
-from sklearn.metrics import r2_score
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
@@ -57,8 +56,13 @@ from skl_lstm import (
     recommended_pipeline,
 )
 from skl_lstm.datasets import load_airline, make_supervised
-from skl_lstm.metrics import FORECAST_SCORING, mean_absolute_scaled_error, symmetric_mean_absolute_percentage_error
-from sklearn.metrics import mean_absolute_percentage_error
+from skl_lstm.metrics import (
+    FORECAST_SCORING,
+    mean_absolute_percentage_error,
+    mean_absolute_scaled_error,
+    r2_score,
+    symmetric_mean_absolute_percentage_error,
+)
 
 START = time.perf_counter()
 
@@ -90,7 +94,7 @@ class Series:
         return 2 * self.seasonal_period if self.seasonal_period else 12
 
 
-def _yearly(values, first_year) -> pd.DataFrame:
+def _yearly(values, first_year) -> tuple[pd.DatetimeIndex, np.ndarray]:
     index = pd.date_range(f"{int(first_year)}-01-01", periods=len(values), freq="YS", name="year")
     return index, np.asarray(values, dtype=float)
 
