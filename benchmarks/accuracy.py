@@ -40,18 +40,14 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
-from sklearn.compose import TransformedTargetRegressor
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import Ridge
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from skl_lstm import (
-    DifferencedTargetRegressor,
     NaiveForecaster,
     SeasonalNaiveForecaster,
-    WindowTransformer,
     recipe_grid,
     recommended_pipeline,
 )
@@ -242,22 +238,17 @@ def _cv():
 
 
 def ridge_search(s: Series, n_jobs: int) -> GridSearchCV:
-    """Ridge on the same windows as the LSTM (same differencing and log), tuned the same way."""
-    windows = Pipeline(
+    """Ridge in the recipe's place of the LSTM (same windows, differencing, scaling and log), tuned the same way."""
+    model = recipe(s, 0, quick=False)
+    (lstm,) = [name for name in model.get_params() if name.endswith("__lstm")]
+    ridge = Pipeline(
         [
-            ("window", WindowTransformer(s.default_window, diff=1)),
-            ("scale", StandardScaler()),
             # warm-up steps of the first windows are missing: read them as the mean
             ("fill", SimpleImputer(strategy="constant", fill_value=0.0, keep_empty_features=True)),
             ("ridge", Ridge()),
         ]
     )
-    model = DifferencedTargetRegressor(windows, reference=s.target)
-    if s.log:
-        logs = FunctionTransformer(np.log, inverse_func=np.exp, feature_names_out="one-to-one")
-        model = TransformedTargetRegressor(
-            Pipeline([("log", logs), ("model", model)]), func=np.log, inverse_func=np.exp, check_inverse=False
-        )
+    model.set_params(**{lstm: ridge})
     grid = recipe_grid(model, {"window": s.windows, "diff": [0, 1], "alpha": list(np.logspace(-2, 3, 6))})
     return GridSearchCV(model, grid, cv=_cv(), scoring=FORECAST_SCORING, refit="mape", n_jobs=n_jobs)
 
