@@ -40,25 +40,25 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
-from sklearn.compose import TransformedTargetRegressor
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import Ridge
-from sklearn.metrics import r2_score
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from skl_lstm import (
-    DifferencedTargetRegressor,
     NaiveForecaster,
     SeasonalNaiveForecaster,
-    WindowTransformer,
     recipe_grid,
     recommended_pipeline,
 )
 from skl_lstm.datasets import load_airline, make_supervised
-from skl_lstm.metrics import FORECAST_SCORING, mean_absolute_scaled_error, symmetric_mean_absolute_percentage_error
-from sklearn.metrics import mean_absolute_percentage_error
+from skl_lstm.metrics import (
+    FORECAST_SCORING,
+    mean_absolute_percentage_error,
+    mean_absolute_scaled_error,
+    r2_score,
+    symmetric_mean_absolute_percentage_error,
+)
 
 START = time.perf_counter()
 
@@ -90,9 +90,21 @@ class Series:
         return 2 * self.seasonal_period if self.seasonal_period else 12
 
 
-def _yearly(values, first_year) -> pd.DataFrame:
+def _yearly(values, first_year) -> tuple[pd.DatetimeIndex, np.ndarray]:
     index = pd.date_range(f"{int(first_year)}-01-01", periods=len(values), freq="YS", name="year")
     return index, np.asarray(values, dtype=float)
+
+
+def airline_series() -> Series:
+    return Series(
+        "airline",
+        "monthly air passengers 1949-1960: trend, multiplicative seasonality",
+        load_airline().to_frame("passengers"),
+        "passengers",
+        12,
+        True,
+        {"order": (1, 1, 1), "seasonal_order": (0, 1, 1, 12)},
+    )
 
 
 def load_series() -> list[Series]:
@@ -100,19 +112,7 @@ def load_series() -> list[Series]:
     from statsmodels import datasets as smd
     from statsmodels.datasets import elec_equip
 
-    series = []
-    airline = load_airline()
-    series.append(
-        Series(
-            "airline",
-            "monthly air passengers 1949-1960: trend, multiplicative seasonality",
-            airline.to_frame("passengers"),
-            "passengers",
-            12,
-            True,
-            {"order": (1, 1, 1), "seasonal_order": (0, 1, 1, 12)},
-        )
-    )
+    series = [airline_series()]
     co2 = smd.co2.load_pandas().data["co2"].resample("MS").mean().rename_axis("month")
     series.append(
         Series(
@@ -221,28 +221,34 @@ def score(y_true, y_pred, y_train, seasonal_period) -> dict:
     }
 
 
+def summarise(method: str, preds: list, y_true, y_train, seasonal_period, **extra) -> dict:
+    """Mean and standard deviation of each score over ``preds`` (one forecast per seed), plus ``extra``."""
+    rows = [score(y_true, p, y_train, seasonal_period) for p in preds]
+    entry = {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
+    entry.update({k + "_std": float(np.std([r[k] for r in rows])) for k in rows[0]})
+    entry["runs"] = len(rows)
+    entry.update(extra)
+    log(f"  {method:<22} MAPE {entry['MAPE']:6.2f}%  MASE {entry['MASE']:.3f}  R2 {entry['R2']:7.3f}")
+    return entry
+
+
 # ------------------------------------------------------------------- methods
 def _cv():
     return TimeSeriesSplit(n_splits=3)
 
 
 def ridge_search(s: Series, n_jobs: int) -> GridSearchCV:
-    """Ridge on the same windows as the LSTM (same differencing and log), tuned the same way."""
-    windows = Pipeline(
+    """Ridge in the recipe's place of the LSTM (same windows, differencing, scaling and log), tuned the same way."""
+    model = recipe(s, 0, quick=False)
+    (lstm,) = [name for name in model.get_params() if name.endswith("__lstm")]
+    ridge = Pipeline(
         [
-            ("window", WindowTransformer(s.default_window, diff=1)),
-            ("scale", StandardScaler()),
             # warm-up steps of the first windows are missing: read them as the mean
             ("fill", SimpleImputer(strategy="constant", fill_value=0.0, keep_empty_features=True)),
             ("ridge", Ridge()),
         ]
     )
-    model = DifferencedTargetRegressor(windows, reference=s.target)
-    if s.log:
-        logs = FunctionTransformer(np.log, inverse_func=np.exp, feature_names_out="one-to-one")
-        model = TransformedTargetRegressor(
-            Pipeline([("log", logs), ("model", model)]), func=np.log, inverse_func=np.exp, check_inverse=False
-        )
+    model.set_params(**{lstm: ridge})
     grid = recipe_grid(model, {"window": s.windows, "diff": [0, 1], "alpha": list(np.logspace(-2, 3, 6))})
     return GridSearchCV(model, grid, cv=_cv(), scoring=FORECAST_SCORING, refit="mape", n_jobs=n_jobs)
 
@@ -253,28 +259,57 @@ def lstm_grid(s: Series, quick: bool) -> dict:
     return {"window": s.windows, "diff": [0, 1], "units": [32, 64], "learning_rate": [1e-3, 3e-3]}
 
 
-def recipe(s: Series, seed: int, **overrides):
+def recipe(s: Series, seed: int, quick: bool, **overrides):
     return recommended_pipeline(
         window=s.default_window,
         seasonal_period=s.seasonal_period,
         reference=s.target,
         log=s.log,
         random_state=seed,
+        **({"epochs": 20} if quick else {}),
         **overrides,
     )
 
 
-def sarima_one_step(s: Series, y_all: np.ndarray, n_train_targets: int, n_test: int) -> np.ndarray:
-    """One-step forecasts of the test targets from actual history, parameters fitted on training data."""
+def lstm_search(s: Series, seed: int, quick: bool, n_jobs: int, X_train, y_train) -> GridSearchCV:
+    """The recipe (with ``seed``) tuned on the training rows; returns the fitted search."""
+    base = recipe(s, seed, quick)
+    search = GridSearchCV(
+        base, recipe_grid(base, lstm_grid(s, quick)), cv=_cv(), scoring=FORECAST_SCORING, refit="mape", n_jobs=n_jobs
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return search.fit(X_train, y_train)
+
+
+def reseeded(model, seeds: list[int], X_train, y_train) -> list:
+    """``model`` (fitted with ``seeds[0]``) and copies refitted with each further seed."""
+    models = [model]
+    for seed in seeds[1:]:
+        other = clone(model)
+        other.set_params(**recipe_grid(other, {"random_state": seed}))
+        models.append(other.fit(X_train, y_train))
+    return models
+
+
+def sarima_forecasts(s: Series, known: int, horizon: int = 1) -> np.ndarray:
+    """Forecasts ``horizon`` steps ahead from every origin ``known - 1 ..`` of the actual history.
+
+    The parameters are fitted on the first ``known`` observations only.
+    """
     from statsmodels.tsa.statespace.sarimax import SARIMAX
 
-    series = s.frame[s.target].to_numpy(dtype=float)
-    values = np.log(series) if s.log else series
-    known = series.size - n_test  # observations up to and including the last training target
+    values = s.frame[s.target].to_numpy(dtype=float)
+    if s.log:
+        values = np.log(values)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fitted = SARIMAX(values[:known], **s.sarima).fit(disp=False)
-        pred = fitted.apply(values).get_prediction(start=known).predicted_mean
+        if horizon == 1:
+            pred = fitted.apply(values).get_prediction(start=known).predicted_mean
+        else:
+            origins = range(known - 1, values.size - horizon)
+            pred = np.array([fitted.apply(values[: t + 1]).forecast(horizon)[-1] for t in origins])
     return np.exp(pred) if s.log else pred
 
 
@@ -337,14 +372,8 @@ def run_series(s: Series, seeds: list[int], quick: bool, n_jobs: int) -> dict:
 
     results: dict[str, dict] = {}
 
-    def record(method, preds, extra=None):
-        rows = [score(y_eval, np.asarray(p)[observed], y_scale, m) for p in preds]
-        entry = {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
-        entry.update({k + "_std": float(np.std([r[k] for r in rows])) for k in rows[0]})
-        entry["runs"] = len(rows)
-        entry.update(extra or {})
-        results[method] = entry
-        log(f"  {method:<22} MAPE {entry['MAPE']:6.2f}%  MASE {entry['MASE']:.3f}  R2 {entry['R2']:7.3f}")
+    def record(method, preds, **extra):
+        results[method] = summarise(method, [np.asarray(p)[observed] for p in preds], y_eval, y_scale, m, **extra)
 
     X_filled = X_train.interpolate(limit_direction="both")  # the baselines refuse missing inputs
     record("naive", [NaiveForecaster(reference=s.target).fit(X_filled, y_train).predict(X_test)])
@@ -354,53 +383,42 @@ def run_series(s: Series, seeds: list[int], quick: bool, n_jobs: int) -> dict:
 
     t = time.perf_counter()
     ridge = ridge_search(s, n_jobs).fit(X_train, y_train)
-    record("ridge (tuned)", [ridge.predict(X_test)], {"params": _short(ridge.best_params_), "seconds": time.perf_counter() - t})
+    record("ridge (tuned)", [ridge.predict(X_test)], params=_short(ridge.best_params_), seconds=time.perf_counter() - t)
 
     t = time.perf_counter()
-    record("SARIMA", [sarima_one_step(s, y.to_numpy(), len(X_train), n_test)], {"spec": _spec(s.sarima, s.log), "seconds": time.perf_counter() - t})
+    # observations up to and including the last training target are known
+    sarima = sarima_forecasts(s, known=len(s.frame) - n_test)
+    record("SARIMA", [sarima], spec=_spec(s.sarima, s.log), seconds=time.perf_counter() - t)
 
     t = time.perf_counter()
     tutorial_window = m or 12
     record(
         "tutorial LSTM",
         [tutorial_lstm(s, seed, tutorial_window, n_test, 10 if quick else 100) for seed in seeds],
-        {"seconds": (time.perf_counter() - t) / len(seeds)},
+        seconds=(time.perf_counter() - t) / len(seeds),
     )
 
-    quick_overrides = {"epochs": 20} if quick else {}
     t = time.perf_counter()
-    default_preds = [recipe(s, seed, **quick_overrides).fit(X_train, y_train).predict(X_test) for seed in seeds]
-    record("LSTM default", default_preds, {"seconds": (time.perf_counter() - t) / len(seeds)})
+    default_preds = [recipe(s, seed, quick).fit(X_train, y_train).predict(X_test) for seed in seeds]
+    record("LSTM default", default_preds, seconds=(time.perf_counter() - t) / len(seeds))
     # Ablation: the same recipe without the linear skip branch, so the table
     # shows what that default earns.
     record(
         "LSTM default, no skip",
-        [recipe(s, seed, linear_skip=False, **quick_overrides).fit(X_train, y_train).predict(X_test) for seed in seeds],
+        [recipe(s, seed, quick, linear_skip=False).fit(X_train, y_train).predict(X_test) for seed in seeds],
     )
 
     t = time.perf_counter()
-    base = recipe(s, seeds[0], **quick_overrides)
-    search = GridSearchCV(
-        base, recipe_grid(base, lstm_grid(s, quick)), cv=_cv(), scoring=FORECAST_SCORING, refit="mape", n_jobs=n_jobs
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        search.fit(X_train, y_train)
+    search = lstm_search(s, seeds[0], quick, n_jobs, X_train, y_train)
     search_seconds = time.perf_counter() - t
-    tuned_preds = [search.best_estimator_.predict(X_test)]
-    for seed in seeds[1:]:
-        model = clone(search.best_estimator_)
-        model.set_params(**recipe_grid(model, {"random_state": seed}))
-        tuned_preds.append(model.fit(X_train, y_train).predict(X_test))
+    tuned_preds = [model.predict(X_test) for model in reseeded(search.best_estimator_, seeds, X_train, y_train)]
     record(
         "LSTM tuned",
         tuned_preds,
-        {
-            "params": _short(search.best_params_),
-            "cv_mape": -100 * float(search.best_score_),
-            "candidates": len(search.cv_results_["params"]),
-            "search_seconds": search_seconds,
-        },
+        params=_short(search.best_params_),
+        cv_mape=-100 * float(search.best_score_),
+        candidates=len(search.cv_results_["params"]),
+        search_seconds=search_seconds,
     )
     return {
         "description": s.description,
@@ -431,8 +449,8 @@ def _spec(sarima: dict, logged: bool) -> str:
 # ------------------------------------------------------ darts 6-month protocol
 def run_darts_protocol(seeds: list[int], quick: bool, n_jobs: int) -> dict:
     """Airline, six months ahead from every month, targets 1959-06 .. 1960-12 (darts RNN example)."""
-    series = load_airline()
-    s = Series("airline", "", series.to_frame("passengers"), "passengers", 12, True, {"order": (1, 1, 1), "seasonal_order": (0, 1, 1, 12)})
+    s = airline_series()
+    series = s.frame[s.target]
     X, y = make_supervised(series, horizon=6)
     target_time = X.index + pd.DateOffset(months=6)
     train = np.asarray(target_time < pd.Timestamp("1959-01-01"))
@@ -443,46 +461,23 @@ def run_darts_protocol(seeds: list[int], quick: bool, n_jobs: int) -> dict:
     log(f"darts protocol: {train.sum()} training rows (targets before 1959-01), {test.sum()} six-month-ahead forecasts")
     results = {}
 
-    def record(method, preds, extra=None):
-        rows = [score(y_test, p, y_scale, 12) for p in preds]
-        entry = {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
-        entry.update({k + "_std": float(np.std([r[k] for r in rows])) for k in rows[0]})
-        entry.update(extra or {})
-        results[method] = entry
-        log(f"  {method:<22} MAPE {entry['MAPE']:6.2f}%  MASE {entry['MASE']:.3f}")
+    def record(method, preds, **extra):
+        results[method] = summarise(method, preds, y_test, y_scale, 12, **extra)
 
     # Fitted models predict every row (so windows read the true history) and are scored on the test rows.
     record("naive", [NaiveForecaster().fit(X_train, y_train).predict(X)[test]])
     record("seasonal naive", [SeasonalNaiveForecaster(12, horizon=6).fit(X_train, y_train).predict(X)[test]])
     ridge = ridge_search(s, n_jobs).fit(X_train, y_train)
-    record("ridge (tuned)", [ridge.predict(X)[test]], {"params": _short(ridge.best_params_)})
+    record("ridge (tuned)", [ridge.predict(X)[test]], params=_short(ridge.best_params_))
 
-    from statsmodels.tsa.statespace.sarimax import SARIMAX
+    # Row t forecasts month t + 6; the first test row is the last month before 1959-01.
+    sarima = sarima_forecasts(s, known=int((series.index < "1959-01-01").sum()), horizon=6)
+    record("SARIMA", [sarima], spec=_spec(s.sarima, s.log))
 
-    logs = np.log(series.to_numpy(dtype=float))
-    known = int((series.index < "1959-01-01").sum())
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fitted = SARIMAX(logs[:known], **s.sarima).fit(disp=False)
-        origins = np.flatnonzero(test)  # row t forecasts month t + 6
-        sarima = [np.exp(fitted.apply(logs[: t + 1]).forecast(6)[-1]) for t in origins]
-    record("SARIMA", [np.asarray(sarima)], {"spec": _spec(s.sarima, True)})
-
-    overrides = {"epochs": 20} if quick else {}
-    record("LSTM default", [recipe(s, seed, **overrides).fit(X_train, y_train).predict(X)[test] for seed in seeds])
-    base = recipe(s, seeds[0], **overrides)
-    search = GridSearchCV(
-        base, recipe_grid(base, lstm_grid(s, quick)), cv=_cv(), scoring=FORECAST_SCORING, refit="mape", n_jobs=n_jobs
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        search.fit(X_train, y_train)
-    preds = [search.best_estimator_.predict(X)[test]]
-    for seed in seeds[1:]:
-        model = clone(search.best_estimator_)
-        model.set_params(**recipe_grid(model, {"random_state": seed}))
-        preds.append(model.fit(X_train, y_train).predict(X)[test])
-    record("LSTM tuned", preds, {"params": _short(search.best_params_), "cv_mape": -100 * float(search.best_score_)})
+    record("LSTM default", [recipe(s, seed, quick).fit(X_train, y_train).predict(X)[test] for seed in seeds])
+    search = lstm_search(s, seeds[0], quick, n_jobs, X_train, y_train)
+    preds = [model.predict(X)[test] for model in reseeded(search.best_estimator_, seeds, X_train, y_train)]
+    record("LSTM tuned", preds, params=_short(search.best_params_), cv_mape=-100 * float(search.best_score_))
     return {"methods": results, "published_darts_lstm_mape": 2.71, "n_test": int(test.sum())}
 
 
