@@ -110,11 +110,37 @@ def recommended_pipeline(window=None, seasonal_period=None, *, reference=0, diff
         TransformedTargetRegressor(network, transformer=StandardScaler()),
         reference=reference,
     )
-    if not log:
-        return model
+    return on_log_scale(model) if log else model
+
+
+def on_log_scale(estimator):
+    """Wrap ``estimator`` so it is fitted on ``log(X)`` and ``log(y)`` and predicts on the original scale.
+
+    This is what :func:`recommended_pipeline` does with ``log=True``: a
+    ``FunctionTransformer(np.log)`` before the model and a
+    :class:`~sklearn.compose.TransformedTargetRegressor` around it. Inputs
+    and target must be positive.
+
+    Parameters
+    ----------
+    estimator : sklearn regressor
+        The model of the log-scaled data.
+
+    Returns
+    -------
+    TransformedTargetRegressor
+        ``estimator`` behind the log of its inputs and target (unfitted).
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LinearRegression
+    >>> from skl_lstm._recipes import on_log_scale
+    >>> on_log_scale(LinearRegression()).regressor.named_steps["model"]
+    LinearRegression()
+    """
     log_inputs = FunctionTransformer(np.log, inverse_func=np.exp, feature_names_out="one-to-one")
     return TransformedTargetRegressor(
-        Pipeline([("log", log_inputs), ("model", model)]), func=np.log, inverse_func=np.exp, check_inverse=False
+        Pipeline([("log", log_inputs), ("model", estimator)]), func=np.log, inverse_func=np.exp, check_inverse=False
     )
 
 

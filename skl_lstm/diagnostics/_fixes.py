@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import numpy as np
 from sklearn.base import clone
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from sklearn.preprocessing import StandardScaler
 
+from .._recipes import on_log_scale
 from ..compose import DifferencedTargetRegressor
 from ._inspect import inspect_setup, walk
 
@@ -75,13 +75,6 @@ def _difference(estimator, reference):
     return estimator
 
 
-def _log(estimator):
-    log_inputs = FunctionTransformer(np.log, inverse_func=np.exp, feature_names_out="one-to-one")
-    return TransformedTargetRegressor(
-        Pipeline([("log", log_inputs), ("model", estimator)]), func=np.log, inverse_func=np.exp, check_inverse=False
-    )
-
-
 def _recipe(estimator, options):
     from .._recipes import recommended_pipeline
 
@@ -118,7 +111,7 @@ def apply_fix(fix, estimator):
     if fix.action == "difference_target":
         return _difference(est, fix.options.get("reference", 0))
     if fix.action == "log_target":
-        return _log(est)
+        return on_log_scale(est)
     if fix.action == "recipe":
         return _recipe(est, fix.options)
     raise ValueError(
