@@ -83,6 +83,7 @@ def save(estimator, path) -> None:
         "history_": {k: [float(v) for v in vals] for k, vals in estimator.history_.items()},
         "best_epoch_": int(estimator.best_epoch_),
         "n_epochs_": int(estimator.n_epochs_),
+        "n_validation_": int(estimator.n_validation_),
     }
     metadata = {
         "format": FORMAT,
@@ -159,6 +160,8 @@ def load(cls, path):
     estimator.history_ = fitted["history_"]
     estimator.best_epoch_ = fitted["best_epoch_"]
     estimator.n_epochs_ = fitted["n_epochs_"]
+    if "n_validation_" in fitted:  # absent from files saved before the attribute existed
+        estimator.n_validation_ = fitted["n_validation_"]
     encoder = RegressorTargetEncoder()
     encoder._y_shape = tuple(fitted["y_shape"])
     encoder._y_dtype = np.dtype(fitted["y_dtype"])

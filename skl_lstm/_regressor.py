@@ -72,8 +72,28 @@ def _fit_linear_branch(skip, head, flat, y, sample_weight):
     ridge = RidgeCV(alphas=np.logspace(-3, 3, 13)).fit(flat, target, sample_weight=sample_weight)
     skip.kernel.assign(np.asarray(ridge.coef_, dtype="float32").reshape(target.shape[1], -1).T)
     skip.bias.assign(np.asarray(ridge.intercept_, dtype="float32").reshape(-1))
+    _zero(head)
+
+
+def _zero(head):
+    """Silence the LSTM head: the network then outputs its linear branch alone."""
     head.kernel.assign(np.zeros(head.kernel.shape, dtype="float32"))
     head.bias.assign(np.zeros(head.bias.shape, dtype="float32"))
+
+
+def _linear_start_is_better(part, validation_data) -> bool:
+    """Whether the linear branch alone beats the trained LSTM part on the validation tail.
+
+    ``part`` predicts the linear fit's residuals, so the linear start is the
+    prediction 0. Both losses are the network's own loss of predictions,
+    without weight penalties, computed the same way.
+    """
+    X_val, y_val, *weights = validation_data
+    weight = weights[0] if weights else None
+    y_val = y_val.reshape(len(y_val), -1)  # one loss value per sample, as sample_weight expects
+    fitted = predict_fast(part, X_val).reshape(y_val.shape)
+    start = float(part.loss(y_val, np.zeros_like(y_val), sample_weight=weight))
+    return start <= float(part.loss(y_val, fitted, sample_weight=weight))
 
 
 class _SequenceEncoder(TransformerMixin, BaseEstimator):
@@ -198,8 +218,10 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
         closed form needs no early stopping), and frozen; the LSTM's output
         weights start at zero and the LSTM is trained on the linear fit's
         residuals. The network thus starts as the best linear model of the
-        windows and learns only what that model misses; with early stopping
-        it rarely ends worse than the linear fit. Missing steps count as 0 (the
+        windows and learns only what that model misses. With early stopping
+        and a validation tail, the fit keeps the linear start itself
+        (``best_epoch_ == 0``) when no epoch beats it on that tail, so the
+        LSTM part is only used where it helps. Missing steps count as 0 (the
         mean, after scaling) in the linear branch. The saved network holds
         both branches.
     loss : {"mse", "mae", "huber"} or keras.losses.Loss, default="mse"
@@ -259,9 +281,14 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
     history_ : dict of list
         Per-epoch ``"loss"`` and, with a validation tail, ``"val_loss"``.
     best_epoch_ : int
-        Epoch (1-based) whose weights were kept.
+        Epoch (1-based) whose weights were kept; 0 when ``linear_skip=True``
+        and no epoch beat the linear start on the validation tail (the LSTM
+        head is then zero and the network is its linear branch).
     n_epochs_ : int
         Epochs actually run.
+    n_validation_ : int
+        Training windows held out as the validation tail (the most recent
+        ones; 0 without one).
     n_timesteps_ : int
         Time steps per sample.
     n_features_per_step_ : int
@@ -684,7 +711,7 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
                 _fit_linear_branch(skip, head, flat, y, sample_weight)
             y = y - np.asarray(skip(flat)).reshape(y.shape).astype(y.dtype, copy=False)
             network = self._lstm_part(head)
-        n_val = self._n_validation(X.shape[0])
+        n_val = self.n_validation_ = self._n_validation(X.shape[0])
         validation_data = None
         if n_val:
             cut = X.shape[0] - n_val
@@ -714,6 +741,14 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
             kernel=self.training_kernel,
         )
         self.training_kernel_ = kernel
+        # LSTNet's promise, kept on data the fit did not train on: when no
+        # epoch beats the linear start on the validation tail, keep that start.
+        linear_kept = bool(
+            skip is not None and validation_data is not None and self.early_stopping
+            and _linear_start_is_better(network, validation_data)
+        )
+        if linear_kept:
+            _zero(head)
         losses = np.asarray(history.get("loss", []), dtype=float)
         if losses.size == 0 or not np.all(np.isfinite(losses)):
             epoch = int(np.argmax(~np.isfinite(losses))) + 1 if losses.size else 1
@@ -731,6 +766,8 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
         monitored = np.asarray(self.history_.get(monitor, self.history_["loss"]), dtype=float)
         self.n_epochs_ = len(monitored)
         self.best_epoch_ = int(np.argmin(monitored)) + 1 if self.early_stopping else self.n_epochs_
+        if linear_kept:
+            self.best_epoch_ = 0
 
     # ---------------------------------------------------------------- predict
     def predict(self, X, **kwargs):

@@ -46,6 +46,29 @@ def test_linear_skip_learns_a_nonlinear_residual():
     assert lstm_mse < 0.5 * ridge_mse, (lstm_mse, ridge_mse)
 
 
+def test_linear_skip_keeps_the_linear_start_when_no_epoch_beats_it():
+    X, y = _ar_windows()
+    # An AR(2) process: the ridge start is already the best model, and a
+    # learning rate far too high only makes the LSTM part worse on the tail.
+    model = LSTMRegressor(8, linear_skip=True, epochs=5, learning_rate=0.5, patience=2, random_state=0).fit(X, y)
+    assert model.best_epoch_ == 0
+    assert len(model.history_["val_loss"]) >= 1
+    ridge = RidgeCV(alphas=np.logspace(-3, 3, 13)).fit(X, y)
+    np.testing.assert_allclose(model.predict(X), ridge.predict(X), atol=1e-4)
+    head = model.model_.get_layer("forecast")
+    assert not np.any(head.kernel.numpy()) and not np.any(head.bias.numpy())
+
+
+def test_linear_skip_keeps_the_trained_lstm_where_it_helps():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(400, 4)).astype(np.float32)
+    y = X[:, -1] + np.sin(3 * X[:, -2])
+    model = LSTMRegressor(16, linear_skip=True, epochs=60, learning_rate=1e-2, patience=30, random_state=0)
+    model.fit(X, y)
+    assert model.best_epoch_ >= 1
+    assert np.any(model.model_.get_layer("forecast").kernel.numpy())
+
+
 def test_linear_skip_handles_missing_steps_and_round_trips(tmp_path):
     X, y = _ar_windows(n=80)
     X[:5, :3] = np.nan  # warm-up steps

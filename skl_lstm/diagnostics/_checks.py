@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
+from scipy.stats import spearmanr
 
 from ..metrics import mean_absolute_percentage_error
 from ..utils._deps import import_optional
@@ -590,7 +591,11 @@ def check_overfitting(ev: Evidence) -> Finding | None:
         b = int(np.argmin(val))
         rises.append(float(val[-1] / max(val[b], 1e-12)))
         after.append(float(loss[b] / max(loss[-1], 1e-12)))
-        best = f.lstm.get("best_epoch") or len(val)
+        best = f.lstm.get("best_epoch")
+        if best == 0:  # linear_skip kept its linear start: no epoch beat it on the validation tail
+            kept.append(1.0)
+            continue
+        best = best or len(val)
         kept.append(float(val[best - 1] / max(val[b], 1e-12)))
     gaps, train_skill = [], []
     for f in folds:
@@ -928,7 +933,9 @@ def check_loss_metric(ev: Evidence) -> Finding | None:
     blocks = series[: n_blocks * m].reshape(n_blocks, m)
     level = blocks.mean(axis=1)
     swing = np.abs(np.diff(blocks, axis=1)).mean(axis=1)
-    rho = float(np.corrcoef(np.argsort(np.argsort(level)), np.argsort(np.argsort(swing)))[0, 1])
+    with warnings.catch_warnings():  # constant swings: no correlation (NaN), nothing to flag
+        warnings.simplefilter("ignore")
+        rho = float(spearmanr(level, swing)[0])
     growth = float(swing[-2:].mean() / max(swing[:2].mean(), 1e-12))
     level_growth = float(level[-2:].mean() / max(level[:2].mean(), 1e-12))
     if rho >= 0.7 and growth >= 1.5 and level_growth >= 1.3:

@@ -84,7 +84,7 @@ def _lstm_info(lstm, n_train_windows: int) -> dict:
     info["n_features_per_step"] = getattr(lstm, "n_features_per_step_", None)
     model = getattr(lstm, "model_", None)
     info["n_params"] = int(model.count_params()) if model is not None else None
-    n_val = lstm._n_validation(n_train_windows) if hasattr(lstm, "_n_validation") else 0
+    n_val = getattr(lstm, "n_validation_", 0)
     info["n_train_windows"] = int(n_train_windows - n_val)
     info["n_validation_windows"] = int(n_val)
     return info
