@@ -140,6 +140,10 @@ def test_shuffled_split_is_flagged_by_the_index():
     X_train, _ = train_test_split(X, shuffle=True, random_state=0)
     with pytest.warns(TimeOrderWarning, match=r"the rows of X are not consecutive time steps: its index decreases at row"):
         WindowTransformer(3).fit(X_train)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        WindowTransformer(3).fit_transform(X_train)
+    assert [type(w.message) for w in caught] == [TimeOrderWarning]  # once, not once per fit and transform
     train, _ = next(KFold(5, shuffle=True, random_state=0).split(X))
     with pytest.warns(TimeOrderWarning, match="its integer index skips labels at row"):
         WindowTransformer(3).fit(X.iloc[train])

@@ -154,9 +154,10 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
         self.seasonal_diff = seasonal_diff
         self.carry_over = carry_over
 
-    def _validate(self, X, reset):
+    def _validate(self, X, reset, check_order=True):
         check_numeric_columns(X, type(self).__name__)
-        warn_if_not_time_ordered(X, type(self).__name__, stacklevel=4)
+        if check_order:
+            warn_if_not_time_ordered(X, type(self).__name__, stacklevel=4)
         return validate_data(
             self, X, reset=reset, dtype=[np.float64, np.float32], ensure_all_finite="allow-nan"
         )
@@ -213,8 +214,28 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
         X_windows : ndarray of shape (n_samples, window * n_features)
             Time-major lag windows; NaN where history is missing.
         """
+        return self._transform(X)
+
+    def fit_transform(self, X, y=None):
+        """Fit to ``X`` and return its lag windows (checks the time order once).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The observed series, oldest row first.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        X_windows : ndarray of shape (n_samples, window * n_features)
+            Time-major lag windows; NaN where history is missing.
+        """
+        return self.fit(X)._transform(X, check_order=False)
+
+    def _transform(self, X, check_order=True):
         check_is_fitted(self)
-        arr = self._validate(X, reset=False)
+        arr = self._validate(X, reset=False, check_order=check_order)
         n_prev = 0
         if self.carry_over and self.n_warmup_ and continues(self._next_label, X):
             arr = np.concatenate([self.last_window_.astype(arr.dtype), arr])
