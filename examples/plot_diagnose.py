@@ -89,11 +89,11 @@ print(f"\nout-of-fold MAPE: tutorial recipe {before_mape:.1%}, fixed {after_mape
 
 fig, axes = plt.subplots(1, 2, figsize=(12, 4), sharey=True)
 for ax, rep, title in ((axes[0], report, "tutorial recipe"), (axes[1], after, "after apply_fixes()")):
-    data = rep._data
-    ax.plot(data["series"]["time"], data["series"]["y"], color="black", lw=1, label="actual")
-    for i, fold in enumerate(data["folds"]):
+    forecasts = rep.forecasts  # out-of-fold forecasts, one row per test target
+    ax.plot(forecasts["time"], forecasts["actual"], color="black", lw=1, label="actual")
+    for i, (_, fold) in enumerate(forecasts.groupby("fold")):
         ax.plot(fold["time"], fold["naive"], color="C7", ls="--", lw=1, label="naive" if i == 0 else None)
-        ax.plot(fold["time"], fold["pred"], color="C3", lw=1.5, label="model" if i == 0 else None)
+        ax.plot(fold["time"], fold["model"], color="C3", lw=1.5, label="model" if i == 0 else None)
     ax.set(title=f"{title}: MAPE {rep.scores['overall']['model']['mape']:.1%}", xlabel="month")
     ax.legend(loc="upper left")
 axes[0].set_ylabel("passengers (thousands)")

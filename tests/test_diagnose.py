@@ -106,6 +106,18 @@ def test_baselines_run_on_the_same_folds(linear_report):
     assert overall["seasonal naive"]["mae"] == pytest.approx(np.mean(np.abs(y_test - season)))
 
 
+def test_forecasts_frame_holds_the_out_of_fold_forecasts(linear_report):
+    frame = linear_report.forecasts
+    assert list(frame.columns) == ["fold", "time", "actual", "model", "naive", "seasonal_naive"]
+    X, y = make_supervised(_seasonal(noise=0.5))
+    tests = [te for _, te in TimeSeriesSplit(n_splits=3, test_size=19).split(X)]
+    assert frame["fold"].value_counts().sort_index().tolist() == [19, 19, 19]
+    np.testing.assert_allclose(frame["actual"], np.concatenate([y.to_numpy()[te] for te in tests]))
+    np.testing.assert_allclose(frame["naive"], np.concatenate([X["y"].to_numpy()[te] for te in tests]))
+    mae = np.mean(np.abs(frame["actual"] - frame["model"]))
+    assert mae == pytest.approx(linear_report.scores["overall"]["model"]["mae"])
+
+
 def test_shuffling_splitter_is_the_top_finding_and_replaced():
     X, y = make_supervised(_seasonal())
     report = diagnose_quiet(LinearRegression(), X, y, cv=KFold(4, shuffle=True, random_state=0))

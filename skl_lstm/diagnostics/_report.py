@@ -245,6 +245,10 @@ class Report:
     notes : list of str
         Things the diagnosis did that a user should know (e.g. it replaced a
         shuffling splitter).
+    forecasts : pandas.DataFrame
+        The out-of-fold forecasts the plots draw, one row per test target:
+        ``fold``, ``time``, ``actual``, ``model``, ``naive`` and
+        ``seasonal_naive`` (NaN without a seasonal period).
 
     Examples
     --------
@@ -272,6 +276,32 @@ class Report:
         self._estimator = estimator
 
     # ------------------------------------------------------------------ access
+    @property
+    def forecasts(self):
+        import pandas as pd
+
+        frames = []
+        for fold in self._data.get("folds", []):
+            n = len(fold["time"])
+
+            def column(values):
+                return np.full(n, np.nan) if values is None else np.asarray(values, dtype=float)
+
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "fold": fold["fold"],
+                        "time": fold["time"],
+                        "actual": column(fold.get("actual")),
+                        "model": column(fold["pred"]),
+                        "naive": column(fold["naive"]),
+                        "seasonal_naive": column(fold["snaive"]),
+                    }
+                )
+            )
+        columns = ["fold", "time", "actual", "model", "naive", "seasonal_naive"]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
     @property
     def top(self) -> Finding | None:
         """The most important finding, or None when nothing was found."""
