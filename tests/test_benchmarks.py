@@ -1,0 +1,54 @@
+"""Smoke runs of the benchmark scripts, so they keep working as the library changes.
+
+The figures themselves are not asserted here (they are the benchmarks' job,
+on a quiet machine); these runs check that each script runs end to end and
+writes its outputs.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+pytestmark = pytest.mark.slow
+
+
+def _run(script, *args):
+    env = {**os.environ, "PYTHONPATH": ROOT, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "benchmarks", script), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def test_accuracy_benchmark_quick_run_on_a_multivariate_series(tmp_path):
+    out = _run("accuracy.py", "--quick", "--seeds", "1", "--series", "unemployment", "--no-darts", "--output", str(tmp_path))
+    assert "| LSTM tuned |" in out
+    results = json.loads((tmp_path / "accuracy.json").read_text())
+    tuned = results["series"]["unemployment"]["methods"]["LSTM tuned"]
+    # The search chose whether to keep the extra input columns.
+    assert tuned["params"]["inputs"] in {"all columns", "target only"}
+    assert "cv_mape" in tuned
+    assert (tmp_path / "accuracy.md").exists() and (tmp_path / "accuracy.png").exists()
+
+
+def test_accuracy_benchmark_refits_on_mae_where_mape_is_undefined(tmp_path):
+    _run("accuracy.py", "--quick", "--seeds", "1", "--series", "sunspots", "--no-darts", "--output", str(tmp_path))
+    tuned = json.loads((tmp_path / "accuracy.json").read_text())["series"]["sunspots"]["methods"]["LSTM tuned"]
+    assert "cv_mae" in tuned and "cv_mape" not in tuned
+
+
+def test_perf_benchmark_window_case_writes_its_table(tmp_path):
+    path = tmp_path / "performance.md"
+    out = _run("perf.py", "--cases", "window", "--repeats", "1", "--output", str(path))
+    assert "window" in out
+    text = path.read_text()
+    assert "<!-- perf-table:start -->" in text and "| window" in text
