@@ -27,7 +27,9 @@ grid     ``GridSearchCV``, 12 candidates x 3 ``TimeSeriesSplit`` folds on airlin
          :func:`skl_lstm.recommended_pipeline` vs the same recipe around
          scikeras' plain ``KerasRegressor`` (an equivalent Keras network, the same
          epochs; NaN warm-up steps set to 0, as it cannot mask); then ours with
-         ``n_jobs=2``, which must pick identical ``best_params_``.
+         ``n_jobs=2`` against ``n_jobs=1``, which must pick identical
+         ``best_params_``; every parallel run starts its worker processes
+         afresh (it pays their TensorFlow import and tracing).
 memory   resident memory growth over 100 consecutive fits in one process.
 """
 
@@ -303,19 +305,20 @@ def _scikeras_recipe(epochs):
 def bench_grid(repeats, epochs=60):
     from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 
-    from skl_lstm import recommended_pipeline
+    from joblib.externals.loky import get_reusable_executor
+
+    from skl_lstm import recipe_grid, recommended_pipeline
     from skl_lstm._training import clear_compiled_cache
     from skl_lstm.datasets import load_airline, make_supervised
 
     X, y = make_supervised(load_airline())
     _warm_up()
-    prefix = "regressor__regressor__"
-    grid = {f"{prefix}window__window": [6, 12, 24], f"{prefix}lstm__units": [8, 16]}
+    grid = {"window": [6, 12, 24], "units": [8, 16]}
 
     def search(estimator, learning_rates, n_jobs):
         return GridSearchCV(
             estimator,
-            {**grid, f"{prefix}lstm__{learning_rates[0]}": learning_rates[1]},
+            recipe_grid(estimator, {**grid, learning_rates[0]: learning_rates[1]}),
             cv=TimeSeriesSplit(n_splits=3, test_size=12),
             scoring="neg_mean_absolute_percentage_error",
             n_jobs=n_jobs,
@@ -323,6 +326,9 @@ def bench_grid(repeats, epochs=60):
 
     def run_ours(n_jobs):
         clear_compiled_cache()  # every search pays its own tracing
+        # ... and a parallel one its worker processes too: start them afresh
+        # (TensorFlow import, thread pools, empty caches), as a new session would.
+        get_reusable_executor().shutdown(wait=True)
         model = recommended_pipeline(
             window=12, units=16, epochs=epochs, validation_fraction=0.0, early_stopping=False, random_state=0
         )
@@ -412,6 +418,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument(
+        "--grid-repeats", type=int, default=None, help="repeats of the (long) grid case; default: max(1, repeats // 3)"
+    )
+    parser.add_argument(
         "--cases", default="short,long,predict,window,grid,memory", help="comma-separated subset of the cases"
     )
     parser.add_argument("--output", default=os.path.join(os.path.dirname(__file__), "..", "docs", "performance.md"))
@@ -424,7 +433,7 @@ def main(argv=None):
         "long": lambda: bench_long_fit(args.repeats),
         "predict": lambda: bench_predict(args.repeats),
         "window": lambda: bench_window(args.repeats),
-        "grid": lambda: bench_grid(max(1, args.repeats // 3)),
+        "grid": lambda: bench_grid(args.grid_repeats or max(1, args.repeats // 3)),
         "memory": bench_memory,
     }
     cases = args.cases.split(",")
