@@ -225,7 +225,7 @@ def bench_predict(repeats):
         f"{many_ours * 1e3:.1f}",
         f"{many_raw * 1e3:.1f}",
         f"{many_raw / many_ours:.2f}x",
-        f"vs model.predict; max |difference| {diff:.1e}",
+        f"vs model.predict; max abs. difference {diff:.1e}",
     )
 
 
@@ -384,7 +384,7 @@ def bench_memory(n_fits=100):
     )
 
 
-def write_table(path, repeats):
+def write_table(path, repeats, grid_repeats):
     import platform
 
     import keras
@@ -393,7 +393,8 @@ def write_table(path, repeats):
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     lines = [
         START,
-        f"Measured by `benchmarks/perf.py --repeats {repeats}` on {platform.machine()} with {os.cpu_count()} CPU "
+        f"Measured by `benchmarks/perf.py --repeats {repeats} --grid-repeats {grid_repeats}` on "
+        f"{platform.machine()} with {os.cpu_count()} CPU "
         f"cores (load average {load:.1f} at the end), Keras {keras.__version__}, TensorFlow {tf.__version__}, "
         f"backend {keras.backend.backend()}. Ratios compare two timings taken in the same run, interleaved "
         "(medians over the repeats); higher is better for skl_lstm except in the window row.",
@@ -428,12 +429,13 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.window_child:
         return _window_child(args.repeats)
+    grid_repeats = args.grid_repeats or max(1, args.repeats // 3)
     runners = {
         "short": lambda: bench_short_fit(args.repeats),
         "long": lambda: bench_long_fit(args.repeats),
         "predict": lambda: bench_predict(args.repeats),
         "window": lambda: bench_window(args.repeats),
-        "grid": lambda: bench_grid(args.grid_repeats or max(1, args.repeats // 3)),
+        "grid": lambda: bench_grid(grid_repeats),
         "memory": bench_memory,
     }
     cases = args.cases.split(",")
@@ -444,7 +446,7 @@ def main(argv=None):
     for case, run in runners.items():  # always in the table's order
         if case in cases:
             run()
-    write_table(args.output, args.repeats)
+    write_table(args.output, args.repeats, grid_repeats)
     print(f"wrote {args.output}")
 
 
