@@ -30,6 +30,9 @@ grid     ``GridSearchCV``, 12 candidates x 3 ``TimeSeriesSplit`` folds on airlin
          ``n_jobs=2`` against ``n_jobs=1``, which must pick identical
          ``best_params_``; every parallel run starts its worker processes
          afresh (it pays their TensorFlow import and tracing).
+parallel the same grid and ``n_jobs=2`` against ``n_jobs=1`` on the recipe as
+         users run it (its defaults: up to 200 epochs with early stopping),
+         fresh workers for every parallel search.
 memory   resident memory growth over 100 consecutive fits in one process.
 """
 
@@ -302,40 +305,60 @@ def _scikeras_recipe(epochs):
     return DifferencedTargetRegressor(TransformedTargetRegressor(network, transformer=StandardScaler()))
 
 
-def bench_grid(repeats, epochs=60):
+GRID = {"window": [6, 12, 24], "units": [8, 16]}  # x 2 learning rates: 12 candidates
+
+
+def _airline_search(estimator, learning_rates, n_jobs):
+    """The benchmark's GridSearchCV (12 candidates x 3 folds on airline), fitted."""
     from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 
-    from joblib.externals.loky import get_reusable_executor
-
-    from skl_lstm import recipe_grid, recommended_pipeline
-    from skl_lstm._training import clear_compiled_cache
+    from skl_lstm import recipe_grid
     from skl_lstm.datasets import load_airline, make_supervised
 
     X, y = make_supervised(load_airline())
-    _warm_up()
-    grid = {"window": [6, 12, 24], "units": [8, 16]}
+    return GridSearchCV(
+        estimator,
+        recipe_grid(estimator, {**GRID, learning_rates[0]: learning_rates[1]}),
+        cv=TimeSeriesSplit(n_splits=3, test_size=12),
+        scoring="neg_mean_absolute_percentage_error",
+        n_jobs=n_jobs,
+    ).fit(X, y)
 
-    def search(estimator, learning_rates, n_jobs):
-        return GridSearchCV(
-            estimator,
-            recipe_grid(estimator, {**grid, learning_rates[0]: learning_rates[1]}),
-            cv=TimeSeriesSplit(n_splits=3, test_size=12),
-            scoring="neg_mean_absolute_percentage_error",
-            n_jobs=n_jobs,
-        ).fit(X, y)
+
+def _fresh_search(model, n_jobs):
+    """Our search as a new session runs it: empty caches, and fresh workers when parallel."""
+    from joblib.externals.loky import get_reusable_executor
+
+    from skl_lstm._training import clear_compiled_cache
+
+    clear_compiled_cache()  # every search pays its own tracing
+    # ... and a parallel one its worker processes too (TensorFlow import,
+    # thread pools, empty caches)
+    get_reusable_executor().shutdown(wait=True)
+    return _airline_search(model, ("learning_rate", [1e-3, 3e-3]), n_jobs)
+
+
+def _record_parallel(case, par, best, note):
+    t_par, t_seq = statistics.median(par["ours"][0]), statistics.median(par["ref"][0])
+    same = all(s.best_params_ == best for s in par["ours"][2] + par["ref"][2])
+    short = {k.rsplit("__", 1)[-1]: v for k, v in best.items()}
+    record(case, f"{t_par:.1f}", f"{t_seq:.1f}", f"{t_seq / t_par:.2f}x",
+           f"vs n_jobs=1, {note}; identical best_params_: {same} {short}")
+
+
+def bench_grid(repeats, epochs=60):
+    from skl_lstm import recommended_pipeline
+
+    _warm_up()
 
     def run_ours(n_jobs):
-        clear_compiled_cache()  # every search pays its own tracing
-        # ... and a parallel one its worker processes too: start them afresh
-        # (TensorFlow import, thread pools, empty caches), as a new session would.
-        get_reusable_executor().shutdown(wait=True)
         model = recommended_pipeline(
             window=12, units=16, epochs=epochs, validation_fraction=0.0, early_stopping=False, random_state=0
         )
-        return search(model, ("learning_rate", [1e-3, 3e-3]), n_jobs)
+        return _fresh_search(model, n_jobs)
 
     def run_scikeras(_):
-        return search(_scikeras_recipe(epochs), ("optimizer__learning_rate", [1e-3, 3e-3]), 1)
+        return _airline_search(_scikeras_recipe(epochs), ("optimizer__learning_rate", [1e-3, 3e-3]), 1)
 
     runs = paired(lambda _: run_ours(1), run_scikeras, repeats)
     t_ours, t_ref = statistics.median(runs["ours"][0]), statistics.median(runs["ref"][0])
@@ -348,16 +371,18 @@ def bench_grid(repeats, epochs=60):
     )
     best = runs["ours"][2][0].best_params_
     par = paired(lambda _: run_ours(2), lambda _: run_ours(1), repeats)
-    t_par, t_seq = statistics.median(par["ours"][0]), statistics.median(par["ref"][0])
-    same = all(s.best_params_ == best for s in par["ours"][2] + par["ref"][2])
-    short = {k.rsplit("__", 1)[-1]: v for k, v in best.items()}
-    record(
-        "GridSearchCV n_jobs=2 (s)",
-        f"{t_par:.1f}",
-        f"{t_seq:.1f}",
-        f"{t_seq / t_par:.2f}x",
-        f"vs n_jobs=1; identical best_params_: {same} {short}",
-    )
+    _record_parallel("GridSearchCV n_jobs=2 (s)", par, best, f"{epochs} epochs, fresh workers")
+
+
+def bench_parallel_recipe(repeats):
+    """The same grid on the recipe as users run it: its defaults (up to 200 epochs, early stopping)."""
+    from skl_lstm import recommended_pipeline
+
+    _warm_up()
+    model = recommended_pipeline(window=12, units=16, random_state=0)
+    par = paired(lambda _: _fresh_search(model, 2), lambda _: _fresh_search(model, 1), repeats)
+    best = par["ref"][2][0].best_params_
+    _record_parallel("GridSearchCV n_jobs=2, defaults (s)", par, best, "recipe defaults, fresh workers")
 
 
 def bench_memory(n_fits=100):
@@ -422,7 +447,7 @@ def main(argv=None):
         "--grid-repeats", type=int, default=None, help="repeats of the (long) grid case; default: max(1, repeats // 3)"
     )
     parser.add_argument(
-        "--cases", default="short,long,predict,window,grid,memory", help="comma-separated subset of the cases"
+        "--cases", default="short,long,predict,window,grid,parallel,memory", help="comma-separated subset of the cases"
     )
     parser.add_argument("--output", default=os.path.join(os.path.dirname(__file__), "..", "docs", "performance.md"))
     parser.add_argument("--window-child", action="store_true", help=argparse.SUPPRESS)
@@ -436,6 +461,7 @@ def main(argv=None):
         "predict": lambda: bench_predict(args.repeats),
         "window": lambda: bench_window(args.repeats),
         "grid": lambda: bench_grid(grid_repeats),
+        "parallel": lambda: bench_parallel_recipe(grid_repeats),
         "memory": bench_memory,
     }
     cases = args.cases.split(",")
