@@ -81,19 +81,20 @@ def _zero(head):
     head.bias.assign(np.zeros(head.bias.shape, dtype="float32"))
 
 
-def _linear_start_is_better(part, validation_data) -> bool:
+def _linear_start_is_better(part, validation_data, val_losses) -> bool:
     """Whether the linear branch alone beats the trained LSTM part on the validation tail.
 
     ``part`` predicts the linear fit's residuals, so the linear start is the
-    prediction 0. Both losses are the network's own loss of predictions,
-    without weight penalties, computed the same way.
+    prediction 0. The trained part's loss is the best of ``val_losses`` (the
+    weights early stopping restored), less the weight penalties that Keras
+    adds to it, so both sides are the plain loss of predictions.
     """
     X_val, y_val, *weights = validation_data
     weight = weights[0] if weights else None
     y_val = y_val.reshape(len(y_val), -1)  # one loss value per sample, as sample_weight expects
-    fitted = predict_fast(part, X_val).reshape(y_val.shape)
     start = float(part.loss(y_val, np.zeros_like(y_val), sample_weight=weight))
-    return start <= float(part.loss(y_val, fitted, sample_weight=weight))
+    penalty = float(sum(keras.ops.convert_to_numpy(loss) for loss in part.losses))
+    return start <= float(np.min(val_losses)) - penalty
 
 
 class _SequenceEncoder(TransformerMixin, BaseEstimator):
@@ -745,7 +746,7 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
         # epoch beats the linear start on the validation tail, keep that start.
         linear_kept = bool(
             skip is not None and validation_data is not None and self.early_stopping
-            and _linear_start_is_better(network, validation_data)
+            and _linear_start_is_better(network, validation_data, history.get("val_loss", [np.nan]))
         )
         if linear_kept:
             _zero(head)

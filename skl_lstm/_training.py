@@ -613,10 +613,10 @@ def _checkout(model, callbacks):
 
 
 @contextlib.contextmanager
-def _trainee(model, callbacks, reuse):
+def _trainee(model, callbacks):
     """The network to train in place of ``model``: a checked-out template, whose
     state goes back to ``model`` when training succeeds, or ``model`` itself."""
-    template = _checkout(model, callbacks) if reuse else None
+    template = _checkout(model, callbacks)
     if template is None:
         yield model
         return
@@ -648,9 +648,13 @@ def train(
     callbacks=(),
     verbose=0,
     kernel="auto",
-    reuse=True,
 ) -> dict:
     """Train a compiled Keras model; return its per-epoch history.
+
+    The compiled training function of an earlier fit of the same configuration
+    (same layers, loss, optimizer settings except the learning rate, batch size
+    and kernel) is reused when ``callbacks`` holds only ``EarlyStopping``; the
+    result is the same as without reuse. ``TEMPLATE_SLOTS = 0`` turns reuse off.
 
     Parameters
     ----------
@@ -675,11 +679,6 @@ def train(
         0 silent, otherwise one line per epoch.
     kernel : {"auto", "fused", "keras"}, default="auto"
         Which LSTM kernel trains; see :func:`select_kernel`.
-    reuse : bool, default=True
-        Reuse the compiled training function of an earlier fit of the same
-        configuration (same layers, loss, optimizer settings except the
-        learning rate, batch size and kernel) when ``callbacks`` holds only
-        ``EarlyStopping``. The result is the same as without reuse.
 
     Returns
     -------
@@ -693,7 +692,7 @@ def train(
             return _fit_with_keras(
                 model, X, y, sample_weight, validation_data, epochs, initial_epoch, batch_size, callbacks, verbose
             )
-        with _trainee(model, callbacks, reuse) as trainee:
+        with _trainee(model, callbacks) as trainee:
             return _train_compiled(
                 trainee, X, y, sample_weight, validation_data, epochs, initial_epoch, batch_size, callbacks, verbose,
                 kernel,
@@ -827,11 +826,8 @@ class _InferencePlan:
         self.model = model
         self.chain = _chain(model)
         self.masked = self.chain is not None and self.chain[0] is not None
-        self.fused = (
-            self.masked
-            and _fused_obstacle(model, self.chain) is None
-            and max(layer.units for layer in self.chain[1]) <= FUSED_MAX_UNITS
-        )
+        # the fused op where training would pick it for one-sample batches
+        self.fused = self.masked and select_kernel(model, batch_size=1)[0] == "fused"
         self.weights = _weights(self.chain) if self.fused else None
         self.functions = {}
 

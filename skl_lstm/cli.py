@@ -454,8 +454,9 @@ def _add_model(p) -> None:
     g.add_argument("--learning-rate", type=float, help="Adam learning rate (default 0.003)")
     g.add_argument("--dropout", type=float, help="input dropout (default 0)")
     g.add_argument("--loss", choices=["mse", "mae", "huber"], help="training loss (default mse)")
-    g.add_argument("--linear-skip", action=argparse.BooleanOptionalAction, default=True,
-                   help="linear branch started at the ridge fit, the LSTM learns its residuals (default on)")
+    g.add_argument("--linear-skip", action=argparse.BooleanOptionalAction,
+                   help="linear branch started at the ridge fit, the LSTM learns its residuals (default: the "
+                        "recipe's, on)")
     g.add_argument("--random-state", type=int, default=0, help="seed (default 0)")
 
 

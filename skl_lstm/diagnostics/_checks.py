@@ -591,12 +591,8 @@ def check_overfitting(ev: Evidence) -> Finding | None:
         b = int(np.argmin(val))
         rises.append(float(val[-1] / max(val[b], 1e-12)))
         after.append(float(loss[b] / max(loss[-1], 1e-12)))
-        best = f.lstm.get("best_epoch")
-        if best == 0:  # linear_skip kept its linear start: no epoch beat it on the validation tail
-            kept.append(1.0)
-            continue
-        best = best or len(val)
-        kept.append(float(val[best - 1] / max(val[b], 1e-12)))
+        best = f.lstm["best_epoch"]  # 0: linear_skip kept its linear start, which no epoch beat
+        kept.append(1.0 if best == 0 else float(val[best - 1] / max(val[b], 1e-12)))
     gaps, train_skill = [], []
     for f in folds:
         mae_tr = _mae(f.y_train, f.y_pred_train) / max(_mae(f.y_train, f.naive_train), 1e-12)

@@ -221,7 +221,7 @@ def diagnose(estimator, X, y, *, cv=None, seasonal_period=None, horizon=None, re
             {
                 "fold": f.index,
                 "time": times[f.test],
-                "actual": first_output(y_arr)[f.test],
+                "actual": first_output(f.y_test),
                 "pred": None if f.y_pred is None else first_output(f.y_pred),
                 "naive": first_output(f.naive),
                 "snaive": None if f.snaive is None else first_output(f.snaive),

@@ -292,7 +292,7 @@ class Report:
                     {
                         "fold": fold["fold"],
                         "time": fold["time"],
-                        "actual": column(fold.get("actual")),
+                        "actual": column(fold["actual"]),
                         "model": column(fold["pred"]),
                         "naive": column(fold["naive"]),
                         "seasonal_naive": column(fold["snaive"]),
