@@ -357,11 +357,20 @@ def cmd_tune(args) -> int:
         path = os.path.join(args.output, "cv_results.csv")
         results.drop(columns=["params"]).to_csv(path, index=False)
         _say(f"wrote {path}")
-    meta = _meta(args, target, features, m)
-    for name in ("window", "diff"):  # predict needs the chosen window to skip the warm-up rows
-        if name in best:
-            meta[name] = best[name]
-    save_model(args.model, search.best_estimator_, {**meta, "best_params": best})
+    save_model(args.model, search.best_estimator_, {**_meta(args, target, features, m), "best_params": best})
+    return 0
+
+
+def _warmup_rows(model) -> int:
+    """Leading rows without a full window: the fitted WindowTransformer's ``n_warmup_`` (0 without one)."""
+    from .diagnostics._inspect import walk
+    from .preprocessing import WindowTransformer
+
+    for layer in walk(model, fitted=True):
+        if layer.kind == "pipeline":
+            for _, step in layer.estimator.steps:
+                if isinstance(step, WindowTransformer):
+                    return int(step.n_warmup_)
     return 0
 
 
@@ -381,7 +390,7 @@ def cmd_predict(args) -> int:
     if missing.any():
         _say(f"{int(missing.sum())} row(s) have no current value of {target!r} and are not forecast.")
     X = X.loc[~missing]
-    warmup = (bundle.get("window") or 1) + (bundle.get("diff") or 0) - 1
+    warmup = _warmup_rows(bundle["model"])
     if len(X) <= warmup:
         raise CLIError(f"{args.data} has {len(X)} row(s) with a value of {target!r}; forecasting needs more than "
                        f"{warmup} (one full window of history).")
