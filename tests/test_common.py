@@ -6,7 +6,6 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skl_lstm import DifferencedTargetRegressor, NaiveForecaster, SeasonalNaiveForecaster, WindowTransformer
 
-pytest.importorskip("keras")
 from skl_lstm import LSTMRegressor  # noqa: E402
 
 # Reasons are part of the contract: each expected failure says why a stochastic

@@ -206,7 +206,6 @@ def test_findings_rank_by_severity_then_cause_then_score():
 
 
 def test_lstm_history_is_read_through_the_nesting_and_the_transforms_replayed():
-    pytest.importorskip("keras")
     from sklearn.base import clone
 
     from skl_lstm import recommended_pipeline
@@ -271,7 +270,6 @@ def _lstm(**params):
 
 
 def test_fixes_change_the_right_step():
-    pytest.importorskip("keras")
     raw = Pipeline([("window", WindowTransformer(12)), ("lstm", _lstm())])
 
     scaled = Fix("p", "scaling", "x", action="scale", options={"inputs": True, "target": True}).apply(raw)
@@ -309,7 +307,6 @@ FAST_CASES = fault_cases.build_cases(fault_cases.FAST, series=("synthetic",))
 @pytest.mark.parametrize("case", FAST_CASES, ids=[c.fault for c in FAST_CASES])
 def test_fault_suite_fast(case):
     """Small synthetic version of the fault suite: each planted fault is the top finding."""
-    pytest.importorskip("keras")
     report, _ = fault_cases.run_case(case)
     print(f"\n{case.name}: top={report.top.code if report.top else None}\n{report}")
     if case.expected is None:
@@ -322,7 +319,6 @@ def test_fault_suite_fast(case):
 @pytest.mark.slow
 def test_fault_suite_full_confusion_table():
     """Synthetic and airline series, one planted fault each: top finding right in at least 90 % of cases."""
-    pytest.importorskip("keras")
     results = []
     for case in fault_cases.build_cases(fault_cases.FULL):
         report, seconds = fault_cases.run_case(case)
@@ -350,7 +346,6 @@ def _tutorial_recipe():
 
 @pytest.mark.slow
 def test_airline_tutorial_recipe_is_flagged_and_the_fix_beats_naive():
-    pytest.importorskip("keras")
     X, y = make_supervised(load_airline())
     report = diagnose_quiet(_tutorial_recipe(), X, y)
     print(report)
@@ -369,7 +364,6 @@ def test_airline_tutorial_recipe_is_flagged_and_the_fix_beats_naive():
 @pytest.mark.slow
 def test_cost_is_a_few_times_one_fit():
     """Three folds cost a few times one fit on the whole series (CPU time: robust to other load)."""
-    pytest.importorskip("keras")
     from skl_lstm import recommended_pipeline
 
     X, y = make_supervised(load_airline())

@@ -8,7 +8,6 @@ import joblib
 import numpy as np
 import pytest
 
-pytest.importorskip("keras")
 
 from skl_lstm import LSTMRegressor, WindowTransformer  # noqa: E402
 from skl_lstm.exceptions import UnsafeModelFileError  # noqa: E402

@@ -10,7 +10,6 @@ from sklearn.model_selection import GridSearchCV, RandomizedSearchCV, TimeSeries
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-pytest.importorskip("keras")
 
 from skl_lstm import LSTMRegressor, NaiveForecaster, WindowTransformer, recommended_pipeline  # noqa: E402
 from skl_lstm.datasets import load_airline, make_supervised  # noqa: E402

@@ -119,7 +119,7 @@ def test_metrics_are_finite_and_bounded_or_raise(y, data):
         assert np.isfinite(mase) and mase >= 0
 
 
-keras = pytest.importorskip("keras")
+import keras  # noqa: E402  (a hard dependency: never skip)
 
 
 @settings(max_examples=2000 if os.environ.get("HYPOTHESIS_PROFILE") == "long" else 10)

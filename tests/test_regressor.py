@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 from sklearn.base import clone, is_regressor
 
-pytest.importorskip("keras")
 
 from skl_lstm import LSTMRegressor, WindowTransformer  # noqa: E402
 from skl_lstm.exceptions import NotFittedError, TrainingDivergedError  # noqa: E402

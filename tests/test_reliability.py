@@ -13,7 +13,7 @@ from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-keras = pytest.importorskip("keras")
+import keras  # noqa: E402  (a hard dependency: never skip)
 
 from skl_lstm import LSTMRegressor, WindowTransformer  # noqa: E402
 

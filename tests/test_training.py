@@ -6,8 +6,8 @@ import re
 import numpy as np
 import pytest
 
-keras = pytest.importorskip("keras")
-tf = pytest.importorskip("tensorflow")
+import keras  # noqa: E402  (a hard dependency: never skip)
+import tensorflow as tf  # noqa: E402
 
 from skl_lstm import LSTMRegressor  # noqa: E402
 from skl_lstm import _training  # noqa: E402
