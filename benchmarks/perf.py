@@ -42,7 +42,6 @@ import argparse
 import gc
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -79,10 +78,6 @@ def paired(ours, reference, repeats, **others):
     return runs
 
 
-def median_time(fn, repeats):
-    return statistics.median(timed(fn)[0] for _ in range(repeats))
-
-
 def record(case, ours, reference, ratio, note=""):
     RESULTS.append((case, ours, reference, ratio, note))
     print(f"{case:<34} {ours:>12} {reference:>12} {ratio:>8}  {note}", flush=True)
@@ -93,7 +88,7 @@ def rss_mb():
         for line in fh:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    raise RuntimeError("the memory case reads VmRSS from /proc/self/status (Linux only)")
 
 
 def raw_lstm(timesteps, features, units, seed=0):
@@ -205,11 +200,16 @@ def bench_predict(repeats):
     raw = model.model_
     one = X[:1]
     model.predict(one), raw.predict(one, verbose=0), raw.predict_on_batch(one)
-    many = 50 * repeats
-    t_ours = median_time(lambda: model.predict(one), many)
-    t_fit = median_time(lambda: raw.predict(one, verbose=0), 10 * repeats)
-    t_batch = median_time(lambda: raw.predict_on_batch(one), many)
-    t_ours = min(t_ours, median_time(lambda: model.predict(one), many))  # second pass after the others
+    # interleaved like every other case: ours, model.predict, predict_on_batch, ... (10 calls each per round)
+    rounds = paired(
+        lambda _: [timed(lambda: model.predict(one))[0] for _ in range(10)],
+        lambda _: [timed(lambda: raw.predict(one, verbose=0))[0] for _ in range(10)],
+        5 * repeats,
+        batch=lambda _: [timed(lambda: raw.predict_on_batch(one))[0] for _ in range(10)],
+    )
+    t_ours, t_fit, t_batch = (
+        statistics.median(t for calls in rounds[side][2] for t in calls) for side in ("ours", "ref", "batch")
+    )
     record(
         "predict 1 row (ms)", f"{t_ours * 1e3:.2f}", f"{t_fit * 1e3:.2f}", f"{t_fit / t_ours:.1f}x", "vs model.predict"
     )
@@ -221,8 +221,8 @@ def bench_predict(repeats):
         "vs model.predict_on_batch",
     )
     diff = float(np.max(np.abs(model.predict(X) - raw.predict(X, verbose=0)[:, 0])))
-    many_ours = median_time(lambda: model.predict(X), repeats)
-    many_raw = median_time(lambda: raw.predict(X, verbose=0), repeats)
+    runs = paired(lambda _: model.predict(X), lambda _: raw.predict(X, verbose=0), repeats)
+    many_ours, many_raw = statistics.median(runs["ours"][0]), statistics.median(runs["ref"][0])
     record(
         "predict 10k rows (ms)",
         f"{many_ours * 1e3:.1f}",
@@ -239,9 +239,9 @@ def _window_child(repeats):
     series = np.random.default_rng(0).normal(size=(1_000_000, 1))
     wt = WindowTransformer(window=24).fit(series)
     out = wt.transform(series)
-    t_ours = median_time(lambda: wt.transform(series), repeats)
-    t_copy = median_time(lambda: out.copy(), repeats)
-    t_loop = median_time(lambda: np.array([series[i - 23 : i + 1, 0] for i in range(23, len(series))]), 1)
+    runs = paired(lambda _: wt.transform(series), lambda _: out.copy(), repeats)
+    t_ours, t_copy = statistics.median(runs["ours"][0]), statistics.median(runs["ref"][0])
+    t_loop = timed(lambda: np.array([series[i - 23 : i + 1, 0] for i in range(23, len(series))]))[0]  # once: slow
     print(json.dumps({"ours": t_ours, "copy": t_copy, "loop": t_loop, "tf_loaded": "tensorflow" in sys.modules}))
 
 
@@ -253,6 +253,7 @@ def bench_window(repeats):
         text=True,
     )
     res = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert not res["tf_loaded"], "the window case must run without TensorFlow in the process"
     record(
         "window 1M x 24 (ms)",
         f"{res['ours'] * 1e3:.1f}",
@@ -262,7 +263,7 @@ def bench_window(repeats):
     )
 
 
-def _scikeras_model(meta, units, learning_rate=1e-3):
+def _scikeras_model(meta, units):
     import keras
 
     steps = meta["n_features_in_"]
