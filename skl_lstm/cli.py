@@ -110,7 +110,7 @@ def read_table(path: str, time=None, columns=()):
         _say(f"the rows of {path} are not in time order; sorted them by {time!r}.")
         frame = frame.sort_index(kind="stable")
     if isinstance(frame.index, pd.DatetimeIndex) and frame.index.freq is None:
-        from .diagnostics._data import index_freq
+        from .utils._history import index_freq
 
         freq = index_freq(frame.index)
         if freq:  # record the frequency (the rows stay as given), for the season length and forecast times

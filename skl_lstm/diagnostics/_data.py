@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from ..utils._history import index_freq
 from ..utils._validation import column_position
 
 #: Season length implied by a pandas frequency (its base code, without anchors).
@@ -85,16 +85,6 @@ def infer_horizon(ref: np.ndarray, y: np.ndarray, y_name=None, max_h: int = 48) 
     if match:
         return int(match.group(1)), "the name of y"
     return 1, "default (the data do not show it)"
-
-
-def index_freq(index) -> str | None:
-    """Frequency of a datetime or period index: as set, else inferred from three or more labels (None if none)."""
-    freq = getattr(index, "freqstr", None)
-    if freq is None and isinstance(index, pd.DatetimeIndex) and len(index) >= 3:
-        with warnings.catch_warnings():  # pandas 3 announces a return-type change
-            warnings.simplefilter("ignore")
-            freq = pd.infer_freq(index)
-    return freq
 
 
 def infer_seasonal_period(values: np.ndarray, index=None) -> tuple[int | None, str]:
@@ -195,4 +185,4 @@ def read_layout(X, y, *, reference=None, horizon=None, seasonal_period=None,
     return layout, ref
 
 
-__all__ = ["Layout", "first_output", "index_freq", "infer_horizon", "infer_seasonal_period", "read_layout", "reference_series", "take"]
+__all__ = ["Layout", "first_output", "infer_horizon", "infer_seasonal_period", "read_layout", "reference_series", "take"]

@@ -15,6 +15,16 @@ import numpy as np
 import pandas as pd
 
 
+def index_freq(index) -> str | None:
+    """Frequency of a datetime or period index: as set, else inferred from three or more labels (None if none)."""
+    freq = getattr(index, "freqstr", None)
+    if freq is None and isinstance(index, pd.DatetimeIndex) and len(index) >= 3:
+        with warnings.catch_warnings():  # pandas 3 announces a return-type change
+            warnings.simplefilter("ignore")
+            freq = pd.infer_freq(index)
+    return freq
+
+
 def next_label(index: pd.Index):
     """Return the label that would follow ``index`` in a regular series, or None.
 
@@ -27,13 +37,8 @@ def next_label(index: pd.Index):
     if isinstance(index, pd.PeriodIndex):
         return index[-1] + 1
     if isinstance(index, pd.DatetimeIndex):
-        freq = index.freq
-        if freq is None and len(index) >= 3:
-            with warnings.catch_warnings():  # pandas 3 announces a return-type change
-                warnings.simplefilter("ignore")
-                inferred = pd.infer_freq(index)
-            freq = pd.tseries.frequencies.to_offset(inferred) if inferred else None
-        return index[-1] + freq if freq is not None else None
+        freq = index_freq(index)
+        return index[-1] + pd.tseries.frequencies.to_offset(freq) if freq is not None else None
     if pd.api.types.is_integer_dtype(index.dtype):
         values = index.to_numpy()
         if len(values) == 1:
