@@ -154,10 +154,9 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
         self.seasonal_diff = seasonal_diff
         self.carry_over = carry_over
 
-    def _validate(self, X, reset, check_order=True):
+    def _validate(self, X, reset):
         check_numeric_columns(X, type(self).__name__)
-        if check_order:
-            warn_if_not_time_ordered(X, type(self).__name__, stacklevel=4)
+        warn_if_not_time_ordered(X, type(self).__name__, stacklevel=4)
         return validate_data(
             self, X, reset=reset, dtype=[np.float64, np.float32], ensure_all_finite="allow-nan"
         )
@@ -178,6 +177,11 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
         self : WindowTransformer
             The fitted transformer.
         """
+        self._fit(X)
+        return self
+
+    def _fit(self, X):
+        """Fit to ``X``; return ``X`` validated (so ``fit_transform`` need not validate it again)."""
         if self.seasonal_diff and self.seasonal_period is None:
             raise ValueError(
                 f"seasonal_diff={self.seasonal_diff!r} needs a seasonal_period; "
@@ -198,7 +202,7 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
         self.last_window_ = arr[arr.shape[0] - self.n_warmup_ :].copy()
         index = index_of(X)
         self._next_label = next_label(index) if index is not None else None
-        return self
+        return arr
 
     def transform(self, X):
         """Return the lag windows of ``X``, one row per input row.
@@ -214,8 +218,14 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
         X_windows : ndarray of shape (n_samples, window * n_features)
             Time-major lag windows; NaN where history is missing.
         """
-        return self._transform(X)
+        check_is_fitted(self)
+        arr = self._validate(X, reset=False)
+        if self.carry_over and self.n_warmup_ and continues(self._next_label, X):
+            arr = np.concatenate([self.last_window_.astype(arr.dtype), arr])
+            return self._windows(arr)[self.n_warmup_ :]
+        return self._windows(arr)
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit_transform(self, X, y=None):
         """Fit to ``X`` and return its lag windows (checks the time order once).
 
@@ -231,17 +241,11 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
         X_windows : ndarray of shape (n_samples, window * n_features)
             Time-major lag windows; NaN where history is missing.
         """
-        return self.fit(X)._transform(X, check_order=False)
+        arr = self._fit(X)  # validated once; the fitted rows have no earlier rows to carry over
+        return self._windows(arr)
 
-    def _transform(self, X, check_order=True):
-        check_is_fitted(self)
-        arr = self._validate(X, reset=False, check_order=check_order)
-        n_prev = 0
-        if self.carry_over and self.n_warmup_ and continues(self._next_label, X):
-            arr = np.concatenate([self.last_window_.astype(arr.dtype), arr])
-            n_prev = self.n_warmup_
-        Z = difference(arr, self.diff, self.seasonal_period, self.seasonal_diff)
-        return lag_matrix(Z, self.window)[n_prev:]
+    def _windows(self, arr):
+        return lag_matrix(difference(arr, self.diff, self.seasonal_period, self.seasonal_diff), self.window)
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output columns, ``<column>_lag<k>`` in time-major order.
