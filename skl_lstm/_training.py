@@ -819,11 +819,47 @@ def _keras_inference(model, chain, gaps):
     return tf.function(lambda x: forward((x,), False)).get_concrete_function(spec)
 
 
+def _split_linear_skip(model):
+    """``(recurrent_part, skip_layer)`` for a network that
+    :func:`~skl_lstm._network.build_lstm` built with ``linear_skip=True``, else None.
+
+    The recurrent part is a plain chain (so it runs on the shared fused
+    inference function); the skip is one matrix product of the NaN-filled,
+    flattened window, done in NumPy.
+    """
+    try:
+        total, head, skip = (model.get_layer(n) for n in ("forecast_plus_skip", "forecast", "linear_skip"))
+        flatten, fill = model.get_layer("skip_flatten"), model.get_layer("skip_fill")
+    except ValueError:
+        return None
+    if (
+        len(model.outputs) != 1
+        or model.outputs[0] is not total.output
+        or total.input[0] is not head.output
+        or total.input[1] is not skip.output
+        or skip.input is not flatten.output
+        or flatten.input is not fill.output
+        or fill.input is not model.inputs[0]
+        or skip.activation is not keras.activations.linear
+    ):
+        return None
+    part = keras.Model(model.inputs, head.output, name="skl_lstm_recurrent_inference")
+    return (part, skip) if _chain(part) is not None else None
+
+
 class _InferencePlan:
-    """How :func:`predict` runs a given model; computed once per model."""
+    """How :func:`predict` runs a given model; computed once per model.
+
+    A network with a linear skip runs as its recurrent part (a plan of its
+    own) plus the skip's matrix product, so it shares the compiled inference
+    function of its shape with every other such network instead of tracing
+    a Keras forward pass of its own.
+    """
 
     def __init__(self, model):
         self.model = model
+        split = _split_linear_skip(model)
+        self.part, self.skip = (None, None) if split is None else (_InferencePlan(split[0]), split[1])
         self.chain = _chain(model)
         self.masked = self.chain is not None and self.chain[0] is not None
         # the fused op where training would pick it for one-sample batches
@@ -832,6 +868,10 @@ class _InferencePlan:
         self.functions = {}
 
     def __call__(self, X):
+        if self.part is not None and self.part.fused:
+            flat = np.nan_to_num(X.reshape(X.shape[0], -1), nan=0.0)
+            kernel, bias = (keras.ops.convert_to_numpy(w) for w in (self.skip.kernel, self.skip.bias))
+            return self.part(X) + (flat @ kernel + bias)
         if self.fused:
             xt, lengths = compact_missing(X)
             gaps = _has_gaps(lengths, X)

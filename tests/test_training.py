@@ -245,6 +245,24 @@ def test_predict_with_the_keras_kernel_for_wide_networks():
     np.testing.assert_allclose(model.predict(X), np.asarray(model.model_.predict_on_batch(X))[:, 0], atol=1e-6)
 
 
+def test_linear_skip_networks_predict_through_one_shared_compiled_function(monkeypatch):
+    # Recurrent part on the fused kernel + the skip's matrix product: equal to
+    # Keras, and a second network of the same shape traces nothing new.
+    monkeypatch.setattr(_training, "_inference_fns", type(_training._inference_fns)())
+    X, y = _data(n=40, gaps=True)
+    models = [
+        LSTMRegressor(units=6, epochs=3, linear_skip=True, random_state=seed, validation_fraction=0.0).fit(X, y)
+        for seed in (0, 1)
+    ]
+    for model in models:
+        assert not np.all(model.model_.get_layer("forecast").kernel.numpy() == 0)  # both branches count
+        expected = np.asarray(model.model_.predict_on_batch(X))[:, 0]
+        np.testing.assert_allclose(model.predict(X), expected, atol=1e-6)
+        np.testing.assert_allclose(model.predict(X[-1:]), expected[-1:], atol=1e-6)  # no gaps
+        plan = model.model_.__dict__["_skl_lstm_inference"]
+        assert plan.part is not None and plan.part.fused
+    assert len(_training._inference_fns) == 2  # one shape, with and without gaps
+
 # ----------------------------------------------------------------------------- threads
 def test_joblib_workers_get_their_thread_budget(monkeypatch):
     import multiprocessing
