@@ -447,8 +447,9 @@ def _spec(t, batch_axis):
 def _compiled(model, kernel, batch_size, gaps, signature):
     """The compiled epoch function for this kernel and data layout, cached on the model.
 
-    ``signature`` holds ``TensorSpec``s with a free sample axis, so folds and
-    validation tails of any size reuse one trace.
+    ``signature`` holds ``TensorSpec``s with a free sample axis (and, for the
+    fused kernel, a free time axis), so folds, validation tails and windows of
+    any size reuse one trace.
     """
     key = (kernel, int(batch_size), bool(gaps), repr(signature))
     cache = model.__dict__.setdefault("_skl_lstm_train_fns", {})
@@ -504,7 +505,9 @@ def _inputs(kernel, X, chain):
             lengths = np.full(X.shape[0], X.shape[1], dtype=np.int32)
             gaps = False
         tensors = (tf.constant(Xt), tf.constant(lengths))
-        return tensors, (_spec(tensors[0], 1), _spec(tensors[1], 0)), gaps
+        # free time and sample axes: one trace serves every window length and fold size
+        time_major = tf.TensorSpec([None, None, Xt.shape[2]], tf.float32)
+        return tensors, (time_major, _spec(tensors[1], 0)), gaps
     tensors = (tf.constant(np.asarray(X, dtype=np.float32)),)
     return tensors, (_spec(tensors[0], 0),), bool(masked and np.isnan(X).any())
 
@@ -531,12 +534,16 @@ _DEFAULT_COMPILE = {
 }
 
 
-def _template_key(model, callbacks):
+def _template_key(model, callbacks, kernel="keras"):
     """Everything a compiled training function bakes in, as a string; None when
     it cannot safely be shared with other models.
 
     The learning rate is a variable of the optimizer, not a constant of the
-    graph, so models that differ only in it share one compiled function.
+    graph, so models that differ only in it share one compiled function. The
+    fused kernel reads the layers' weights, never the input layer, and its
+    function takes windows of any length, so for it the window length is left
+    out too: a search over windows traces once per network size, not once per
+    window (which every fresh joblib worker would pay again).
     """
     if any(type(cb) is not keras.callbacks.EarlyStopping for cb in callbacks):
         return None  # user callbacks may read or change the model mid-fit
@@ -553,6 +560,10 @@ def _template_key(model, callbacks):
     if any(compile_config.get(k, v) != v for k, v in _DEFAULT_COMPILE.items()):
         return None
     layers = [(type(layer).__module__, type(layer).__name__, layer.get_config()) for layer in model.layers]
+    if kernel == "fused":
+        for _, name, config in layers:
+            if name == "InputLayer" and len(config.get("batch_shape") or ()) == 3:
+                config["batch_shape"] = (None, None, config["batch_shape"][2])
     # Huber's get_config omits delta; the wrapped function's kwargs hold it.
     loss_key = (type(loss).__name__, loss.get_config(), getattr(loss, "_fn_kwargs", None))
     return json.dumps(
@@ -589,9 +600,9 @@ class _Template:
         return self.layout == [(tuple(v.shape), str(v.dtype)) for v in _state(model)]
 
 
-def _checkout(model, callbacks):
+def _checkout(model, callbacks, kernel):
     """A template for ``model``, locked for this fit, or None."""
-    key = _template_key(model, callbacks)
+    key = _template_key(model, callbacks, kernel)
     if key is None or TEMPLATE_SLOTS <= 0:
         return None
     if not model.optimizer.built:
@@ -613,10 +624,10 @@ def _checkout(model, callbacks):
 
 
 @contextlib.contextmanager
-def _trainee(model, callbacks):
+def _trainee(model, callbacks, kernel):
     """The network to train in place of ``model``: a checked-out template, whose
     state goes back to ``model`` when training succeeds, or ``model`` itself."""
-    template = _checkout(model, callbacks)
+    template = _checkout(model, callbacks, kernel)
     if template is None:
         yield model
         return
@@ -692,7 +703,7 @@ def train(
             return _fit_with_keras(
                 model, X, y, sample_weight, validation_data, epochs, initial_epoch, batch_size, callbacks, verbose
             )
-        with _trainee(model, callbacks) as trainee:
+        with _trainee(model, callbacks, kernel) as trainee:
             return _train_compiled(
                 trainee, X, y, sample_weight, validation_data, epochs, initial_epoch, batch_size, callbacks, verbose,
                 kernel,
@@ -757,18 +768,18 @@ _inference_fns: collections.OrderedDict = collections.OrderedDict()
 _inference_lock = threading.Lock()
 
 
-def _fused_inference(chain, n_timesteps, n_features, gaps):
+def _fused_inference(chain, n_features, gaps):
     """The shared compiled fused forward pass for networks shaped like ``chain``.
 
-    It takes the weights as (flat) arguments, so every model of one shape
-    uses one trace.
+    It takes the weights as (flat) arguments and windows of any length, so
+    every model of one size uses one trace.
     """
     import tensorflow as tf
 
     _, lstms, dense = chain
     activation = keras.activations.serialize(dense.activation)
     units = tuple(layer.units for layer in lstms)
-    key = (n_timesteps, n_features, units, dense.units, dense.use_bias, str(activation), gaps)
+    key = (n_features, units, dense.units, dense.use_bias, str(activation), gaps)
     with _inference_lock:
         fn = _inference_fns.get(key)
         if fn is not None:
@@ -787,7 +798,7 @@ def _fused_inference(chain, n_timesteps, n_features, gaps):
         return dense_activation(out)
 
     fn = tf.function(run).get_concrete_function(
-        tf.TensorSpec([n_timesteps, None, n_features], tf.float32),
+        tf.TensorSpec([None, None, n_features], tf.float32),
         tf.TensorSpec([None], tf.int32),
         *_weights(chain),
     )
@@ -880,7 +891,7 @@ class _InferencePlan:
         fn = self.functions.get(gaps)
         if fn is None:
             if self.fused:
-                fn = _fused_inference(self.chain, X.shape[1], X.shape[2], gaps)
+                fn = _fused_inference(self.chain, X.shape[2], gaps)
             else:
                 fn = _keras_inference(self.model, self.chain, gaps)
             self.functions[gaps] = fn

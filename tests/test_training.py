@@ -179,6 +179,29 @@ def test_reusing_compiled_functions_changes_nothing(monkeypatch):
     assert int(again.model_.optimizer.iterations) == int(fresh.model_.optimizer.iterations) > 0
 
 
+def test_windows_of_any_length_share_one_compiled_function(monkeypatch):
+    # The fused kernel's function has a free time axis: a search over windows
+    # traces once per network size, and the results equal unshared fits.
+    _training.clear_compiled_cache()
+    monkeypatch.setattr(_training, "_inference_fns", type(_training._inference_fns)())
+    params = dict(units=5, epochs=4, random_state=1, validation_fraction=0.25)
+    fits = {steps: LSTMRegressor(**params).fit(*_data(steps=steps, gaps=True)) for steps in (6, 8, 11)}
+    assert all(model.training_kernel_ == "fused" for model in fits.values())
+    ((template),) = _training._templates.values()
+    assert len(template.model.__dict__["_skl_lstm_train_fns"]) == 1
+    predictions = {steps: model.predict(_data(steps=steps, gaps=True)[0]) for steps, model in fits.items()}
+    assert len(_training._inference_fns) == 1  # every window length, with gaps
+    _training.clear_compiled_cache()
+    keras_kernel = LSTMRegressor(**params, training_kernel="keras")
+    for steps in (6, 8):  # the Keras layers check the input shape: one template per window
+        keras_kernel.fit(*_data(steps=steps))
+    assert len(_training._templates) == 2
+    monkeypatch.setattr(_training, "TEMPLATE_SLOTS", 0)
+    alone = LSTMRegressor(**params).fit(*_data(steps=11, gaps=True))
+    assert alone.history_ == fits[11].history_
+    np.testing.assert_array_equal(alone.predict(_data(steps=11, gaps=True)[0]), predictions[11])
+
+
 def test_reuse_keys_separate_what_a_graph_bakes_in():
     def key(**compile_args):
         model = build_lstm(8, 2, 1, units=4)
