@@ -768,18 +768,20 @@ _inference_fns: collections.OrderedDict = collections.OrderedDict()
 _inference_lock = threading.Lock()
 
 
-def _fused_inference(chain, n_features, gaps):
+def _fused_inference(chain, n_features, gaps, skip=False):
     """The shared compiled fused forward pass for networks shaped like ``chain``.
 
     It takes the weights as (flat) arguments and windows of any length, so
-    every model of one size uses one trace.
+    every model of one size uses one trace. With ``skip`` it also takes the
+    flattened windows and, after the chain's weights, a linear skip's kernel
+    and bias, and adds that branch to the output.
     """
     import tensorflow as tf
 
     _, lstms, dense = chain
     activation = keras.activations.serialize(dense.activation)
     units = tuple(layer.units for layer in lstms)
-    key = (n_features, units, dense.units, dense.use_bias, str(activation), gaps)
+    key = (n_features, units, dense.units, dense.use_bias, str(activation), gaps, skip)
     with _inference_lock:
         fn = _inference_fns.get(key)
         if fn is not None:
@@ -788,20 +790,33 @@ def _fused_inference(chain, n_features, gaps):
     dense_activation = dense.activation
     n_layers = len(lstms)
 
-    def run(xt, lengths, *weights):
+    n_dense = 2 if dense.use_bias else 1
+
+    def chain_output(xt, lengths, weights):
         h = xt
         for k in range(n_layers):
             h = _block_lstm(h, *weights[3 * k : 3 * k + 3])
         out = tf.matmul(_last_observed(h, lengths) if gaps else h[-1], weights[3 * n_layers])
-        if len(weights) > 3 * n_layers + 1:
+        if n_dense == 2:
             out = out + weights[3 * n_layers + 1]
         return dense_activation(out)
 
-    fn = tf.function(run).get_concrete_function(
-        tf.TensorSpec([None, None, n_features], tf.float32),
-        tf.TensorSpec([None], tf.int32),
-        *_weights(chain),
-    )
+    specs = [tf.TensorSpec([None, None, n_features], tf.float32), tf.TensorSpec([None], tf.int32)]
+    if skip:
+
+        def run(xt, lengths, flat, *weights):
+            kernel, bias = weights[-2:]
+            return chain_output(xt, lengths, weights[:-2]) + tf.matmul(flat, kernel) + bias
+
+        specs.append(tf.TensorSpec([None, None], tf.float32))
+        weight_specs = [*_weights(chain), *(tf.TensorSpec([None, dense.units], tf.float32), tf.TensorSpec([dense.units], tf.float32))]
+    else:
+
+        def run(xt, lengths, *weights):
+            return chain_output(xt, lengths, weights)
+
+        weight_specs = _weights(chain)
+    fn = tf.function(run).get_concrete_function(*specs, *weight_specs)
     with _inference_lock:
         _inference_fns[key] = fn
         while len(_inference_fns) > INFERENCE_SLOTS:
@@ -861,28 +876,29 @@ def _split_linear_skip(model):
 class _InferencePlan:
     """How :func:`predict` runs a given model; computed once per model.
 
-    A network with a linear skip runs as its recurrent part (a plan of its
-    own) plus the skip's matrix product, so it shares the compiled inference
-    function of its shape with every other such network instead of tracing
-    a Keras forward pass of its own.
+    A network with a linear skip runs as its recurrent part on the fused
+    kernel plus the skip's matrix product, in one shared compiled function,
+    instead of tracing a Keras forward pass of its own.
     """
 
     def __init__(self, model):
         self.model = model
         split = _split_linear_skip(model)
-        self.part, self.skip = (None, None) if split is None else (_InferencePlan(split[0]), split[1])
+        self.skip = None
+        if split is not None and _fused_obstacle(split[0], _chain(split[0])) is None:
+            model, self.skip = split
         self.chain = _chain(model)
         self.masked = self.chain is not None and self.chain[0] is not None
         # the fused op where training would pick it for one-sample batches
         self.fused = self.masked and select_kernel(model, batch_size=1)[0] == "fused"
+        if self.skip is not None and not self.fused:  # the whole network through Keras
+            self.skip, self.chain, self.masked = None, _chain(self.model), False
         self.weights = _weights(self.chain) if self.fused else None
+        if self.skip is not None:
+            self.weights += [self.skip.kernel.value, self.skip.bias.value]
         self.functions = {}
 
     def __call__(self, X):
-        if self.part is not None and self.part.fused:
-            flat = np.nan_to_num(X.reshape(X.shape[0], -1), nan=0.0)
-            kernel, bias = (keras.ops.convert_to_numpy(w) for w in (self.skip.kernel, self.skip.bias))
-            return self.part(X) + (flat @ kernel + bias)
         if self.fused:
             xt, lengths = compact_missing(X)
             gaps = _has_gaps(lengths, X)
@@ -891,10 +907,13 @@ class _InferencePlan:
         fn = self.functions.get(gaps)
         if fn is None:
             if self.fused:
-                fn = _fused_inference(self.chain, X.shape[2], gaps)
+                fn = _fused_inference(self.chain, X.shape[2], gaps, skip=self.skip is not None)
             else:
                 fn = _keras_inference(self.model, self.chain, gaps)
             self.functions[gaps] = fn
+        if self.skip is not None:  # the skip reads the window flattened, NaN as 0
+            flat = np.nan_to_num(X.reshape(X.shape[0], -1), nan=0.0)
+            return fn(xt, lengths, flat, *self.weights).numpy()
         if self.fused:
             return fn(xt, lengths, *self.weights).numpy()
         return fn(X).numpy()

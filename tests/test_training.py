@@ -261,16 +261,21 @@ def test_fast_predict_matches_keras_and_is_batch_consistent():
     assert not model._is_plain_input(flat[:1].tolist()) and not model._is_plain_input(flat[:1, :-1])
 
 
-def test_predict_with_the_keras_kernel_for_wide_networks():
+@pytest.mark.parametrize("linear_skip", [False, True])
+def test_predict_with_the_keras_kernel_for_wide_networks(linear_skip):
     X, y = _data(n=20)
-    model = LSTMRegressor(units=72, epochs=1, random_state=0).fit(X, y)
+    model = LSTMRegressor(units=72, epochs=1, linear_skip=linear_skip, random_state=0).fit(X, y)
     assert model.training_kernel_ == "keras"
+    assert model.predict(X[:1]).shape == (1,)
+    plan = model.model_.__dict__["_skl_lstm_inference"]
+    assert not plan.fused and plan.skip is None and plan.model is model.model_  # the whole network
     np.testing.assert_allclose(model.predict(X), np.asarray(model.model_.predict_on_batch(X))[:, 0], atol=1e-6)
 
 
 def test_linear_skip_networks_predict_through_one_shared_compiled_function(monkeypatch):
-    # Recurrent part on the fused kernel + the skip's matrix product: equal to
-    # Keras, and a second network of the same shape traces nothing new.
+    # Recurrent part on the fused kernel + the skip's matrix product, in one
+    # function: equal to Keras, and a second network of the same shape traces
+    # nothing new.
     monkeypatch.setattr(_training, "_inference_fns", type(_training._inference_fns)())
     X, y = _data(n=40, gaps=True)
     models = [
@@ -283,7 +288,7 @@ def test_linear_skip_networks_predict_through_one_shared_compiled_function(monke
         np.testing.assert_allclose(model.predict(X), expected, atol=1e-6)
         np.testing.assert_allclose(model.predict(X[-1:]), expected[-1:], atol=1e-6)  # no gaps
         plan = model.model_.__dict__["_skl_lstm_inference"]
-        assert plan.part is not None and plan.part.fused
+        assert plan.fused and plan.skip is model.model_.get_layer("linear_skip")
     assert len(_training._inference_fns) == 2  # one shape, with and without gaps
 
 # ----------------------------------------------------------------------------- threads
