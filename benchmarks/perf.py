@@ -375,6 +375,25 @@ def bench_grid(repeats, epochs=60):
     _record_parallel("GridSearchCV n_jobs=2 (s)", par, best, f"{epochs} epochs, fresh workers")
 
 
+def bench_parallel_warm(repeats, epochs=60):
+    """n_jobs=2 as a session's next search meets it: joblib keeps its worker
+    processes (TensorFlow imported, compiled functions cached) between
+    searches, and the serial side keeps its caches likewise."""
+    from joblib.externals.loky import get_reusable_executor
+
+    from skl_lstm import recommended_pipeline
+
+    _warm_up()
+    model = recommended_pipeline(
+        window=12, units=16, epochs=epochs, validation_fraction=0.0, early_stopping=False, random_state=0
+    )
+    rates = ("learning_rate", [1e-3, 3e-3])
+    get_reusable_executor().shutdown(wait=True)
+    first = [_airline_search(model, rates, n_jobs) for n_jobs in (1, 2)]  # the session's first searches (untimed)
+    par = paired(lambda _: _airline_search(model, rates, 2), lambda _: _airline_search(model, rates, 1), repeats)
+    _record_parallel("GridSearchCV n_jobs=2, warm (s)", par, first[0].best_params_, f"{epochs} epochs, warm workers")
+
+
 def bench_parallel_recipe(repeats):
     """The same grid on the recipe as users run it: its defaults (up to 200 epochs, early stopping)."""
     from skl_lstm import recommended_pipeline
@@ -448,7 +467,7 @@ def main(argv=None):
         "--grid-repeats", type=int, default=None, help="repeats of the (long) grid case; default: max(1, repeats // 3)"
     )
     parser.add_argument(
-        "--cases", default="short,long,predict,window,grid,parallel,memory", help="comma-separated subset of the cases"
+        "--cases", default="short,long,predict,window,grid,parallel,warm,memory", help="comma-separated subset of the cases"
     )
     parser.add_argument("--output", default=os.path.join(os.path.dirname(__file__), "..", "docs", "performance.md"))
     parser.add_argument("--window-child", action="store_true", help=argparse.SUPPRESS)
@@ -463,6 +482,7 @@ def main(argv=None):
         "window": lambda: bench_window(args.repeats),
         "grid": lambda: bench_grid(grid_repeats),
         "parallel": lambda: bench_parallel_recipe(grid_repeats),
+        "warm": lambda: bench_parallel_warm(grid_repeats),
         "memory": bench_memory,
     }
     cases = args.cases.split(",")

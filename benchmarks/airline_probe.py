@@ -1,0 +1,132 @@
+"""Research probe: can an LSTM on airline passengers match SARIMA one step ahead?
+
+Not part of the accuracy protocol: every set-up below is scored on the
+held-out 20 % that ``benchmarks/accuracy.py`` keeps for its final table, so
+these figures show what a set-up *can* reach, not what a search would pick.
+They back the analysis in ``docs/accuracy_airline.md``.
+
+Two families are probed on the accuracy benchmark's split (114 training
+rows, 29 held out, logs):
+
+* the linear model that the tuned recipe reduces to on this series (its LSTM
+  part keeps no trained weights): ridge on windows of the log series, for
+  several windows, with differencing and with seasonal differencing;
+* Zhang's (2003) hybrid: SARIMA(1,1,1)(0,1,1)12 fitted on the training logs,
+  then a model of its one-step residuals from windows of residuals (and of
+  the differenced logs): ridge, the recipe's ``LSTMRegressor`` with its
+  linear skip (3 seeds) and a plain ``LSTMRegressor`` without it (3 seeds).
+
+Run: ``python benchmarks/airline_probe.py`` (about 2 minutes on 2 cores).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import RidgeCV
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skl_lstm import LSTMRegressor, WindowTransformer, recommended_pipeline
+from skl_lstm.datasets import load_airline, make_supervised
+
+SEEDS = (0, 1, 2)
+ALPHAS = np.logspace(-2, 3, 11)
+
+
+def mape(log_true, log_pred) -> float:
+    true, pred = np.exp(log_true), np.exp(log_pred)
+    return float(100 * np.mean(np.abs(true - pred) / true))
+
+
+def windowed(regressor, window, impute):
+    steps = [("window", WindowTransformer(window=window))]
+    if impute:  # ridge cannot read the warm-up NaN; the LSTM masks them
+        steps.append(("fill", SimpleImputer(strategy="constant", fill_value=0.0, keep_empty_features=True)))
+    steps += [("scale", StandardScaler()), ("model", TransformedTargetRegressor(regressor, transformer=StandardScaler()))]
+    return Pipeline(steps)
+
+
+def show(label, scores, epochs=None):
+    spread = f" +- {np.std(scores):.3f}" if len(scores) > 1 else ""
+    kept = f"   best_epoch_ per seed: {epochs}" if epochs is not None else ""
+    print(f"  {label:<58} MAPE {np.mean(scores):.3f}{spread}{kept}", flush=True)
+
+
+def ridge_on_windows(n_test):
+    """The linear model the tuned recipe reduces to on airline, for other choices of window and differencing."""
+    print("ridge on windows of the log series (the recipe with RidgeCV in the LSTM's place)")
+    X, y = make_supervised(load_airline().to_frame("passengers"))
+    X_train, X_test, y_train = X.iloc[:-n_test], X.iloc[-n_test:], y.iloc[:-n_test]
+    log_test = np.log(y.iloc[-n_test:].to_numpy())
+    for window in (12, 13, 24, 25, 36):
+        for diff, seasonal in ((1, 0), (1, 1)):
+            model = recommended_pipeline(window=window, seasonal_period=12, log=True, reference="passengers")
+            (lstm,) = [name for name in model.get_params() if name.endswith("__lstm")]
+            fill = SimpleImputer(strategy="constant", fill_value=0.0, keep_empty_features=True)
+            params = {lstm: Pipeline([("fill", fill), ("ridge", RidgeCV(alphas=ALPHAS))])}
+            params.update({name: diff for name in model.get_params() if name.endswith("window__diff")})
+            if seasonal:
+                params.update({name: seasonal for name in model.get_params() if name.endswith("window__seasonal_diff")})
+                params.update({name: 12 for name in model.get_params() if name.endswith("window__seasonal_period")})
+            model.set_params(**params)
+            pred = model.fit(X_train, y_train).predict(X_test)
+            label = f"window {window}, diff {diff}" + (", seasonal diff (lag 12)" if seasonal else "")
+            show(label, [mape(log_test, np.log(pred))])
+
+
+def hybrid(levels, n_test):
+    """SARIMA, then ridge / LSTM models of its one-step residuals (Zhang 2003)."""
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    logs = np.log(levels)
+    known = logs.size - n_test
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted = SARIMAX(logs[:known], order=(1, 1, 1), seasonal_order=(0, 1, 1, 12)).fit(disp=False)
+        sarima = fitted.apply(logs).get_prediction(start=0).predicted_mean  # sarima[t]: forecast of logs[t]
+    print(f"SARIMA(1,1,1)(0,1,1)12 on logs: MAPE {mape(logs[known:], sarima[known:]):.3f}")
+    print("SARIMA + a model of its residuals from windows of past residuals (and differenced logs)")
+    start = 14  # the filter's first 13 forecasts come from its diffuse start
+    frame = pd.DataFrame({"resid": logs - sarima, "dlog": np.r_[np.nan, np.diff(logs)]}).iloc[start:]
+    X, y = frame.iloc[:-1], frame["resid"].to_numpy()[1:]  # row t -> residual at t + 1
+    n_train = known - start - 1
+    for columns in (["resid"], ["resid", "dlog"]):
+        for window in (12, 24):
+            inputs = X[columns]
+            models = {
+                "ridge": [windowed(RidgeCV(alphas=ALPHAS), window, impute=True)],
+                "LSTM with linear skip": [
+                    windowed(LSTMRegressor(units=32, linear_skip=True, random_state=s), window, False) for s in SEEDS
+                ],
+                "LSTM without skip": [
+                    windowed(LSTMRegressor(units=32, linear_skip=False, random_state=s), window, False) for s in SEEDS
+                ],
+            }
+            for name, fits in models.items():
+                scores, epochs = [], []
+                for model in fits:
+                    model.fit(inputs.iloc[:n_train], y[:n_train])
+                    correction = model.predict(inputs.iloc[n_train:])
+                    scores.append(mape(logs[known:], sarima[known:] + correction))
+                    regressor = model.named_steps["model"].regressor_
+                    if isinstance(regressor, LSTMRegressor):
+                        epochs.append(regressor.best_epoch_)
+                show(f"{name}, inputs {'+'.join(columns)}, window {window}", scores, epochs or None)
+
+
+def main():
+    levels = load_airline().to_numpy(dtype=float)
+    n_test = round(0.2 * (levels.size - 1))  # the accuracy benchmark's split of the 143 supervised rows
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        ridge_on_windows(n_test)
+        hybrid(levels, n_test)
+
+
+if __name__ == "__main__":
+    main()
