@@ -393,28 +393,45 @@ def _last_observed(h, lengths):
     return tf.where((lengths > 0)[:, None], last, tf.zeros_like(last))
 
 
+def _stack_state(h, lengths, layers, gaps, before_layer=None):
+    """The last (observed) hidden state of stacked LSTM layers on time-major ``h``.
+
+    ``layers`` holds ``(kernel, recurrent_kernel, bias)`` per layer;
+    ``before_layer(k, h)``, if given, transforms the input of layer ``k``
+    (input dropout in training).
+    """
+    for k, weights in enumerate(layers):
+        if before_layer is not None:
+            h = before_layer(k, h)
+        h = _block_lstm(h, *weights)
+    return _last_observed(h, lengths) if gaps else h[-1]
+
+
 def _fused_forward(chain, gaps):
     """Training forward pass on ``(time-major compacted X, lengths)`` through the fused kernel,
     reading the Keras layers' own variables."""
     import tensorflow as tf
 
     _, lstms, dense = chain
+    cells = [layer.cell for layer in lstms]
+    layers = [(cell.kernel, cell.recurrent_kernel, cell.bias) for cell in cells]
 
     def forward(inputs, training):
-        h, lengths = inputs
-        for layer in lstms:
-            cell = layer.cell
+        def input_dropout(k, h):
+            cell = cells[k]
             if training and cell.dropout > 0:
                 # Keras draws one input-dropout mask per sequence (B, F), from
                 # the cell's own seed generator, and applies it at every step.
                 mask = keras.random.dropout(tf.ones(tf.shape(h)[1:]), rate=cell.dropout, seed=cell.seed_generator)
-                h = h * mask[None]
-            elif cell.dropout > 0:
+                return h * mask[None]
+            if cell.dropout > 0:
                 # Keras' RNN.call draws (and ignores) that mask in inference
                 # too; drawing the seed keeps both kernels on one random stream.
                 cell.seed_generator.next()
-            h = _block_lstm(h, cell.kernel, cell.recurrent_kernel, cell.bias)
-        return dense(_last_observed(h, lengths) if gaps else h[-1], training=training)
+            return h
+
+        h, lengths = inputs
+        return dense(_stack_state(h, lengths, layers, gaps, input_dropout), training=training)
 
     return forward
 
@@ -793,10 +810,8 @@ def _fused_inference(chain, n_features, gaps, skip=False):
     n_dense = 2 if dense.use_bias else 1
 
     def chain_output(xt, lengths, weights):
-        h = xt
-        for k in range(n_layers):
-            h = _block_lstm(h, *weights[3 * k : 3 * k + 3])
-        out = tf.matmul(_last_observed(h, lengths) if gaps else h[-1], weights[3 * n_layers])
+        layers = [weights[3 * k : 3 * k + 3] for k in range(n_layers)]
+        out = tf.matmul(_stack_state(xt, lengths, layers, gaps), weights[3 * n_layers])
         if n_dense == 2:
             out = out + weights[3 * n_layers + 1]
         return dense_activation(out)
