@@ -28,6 +28,7 @@ from ._training import predict as predict_fast
 from .exceptions import NotFittedError, TrainingDivergedError
 from .preprocessing._windows import split_lag_names
 from .utils._validation import check_finite_target, check_numeric_columns
+from .utils._warnings import user_stacklevel
 
 _OPTIMIZERS = {
     "adam": keras.optimizers.Adam,
@@ -482,7 +483,7 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
                 "LSTMRegressor: y is constant; there is nothing to learn and every forecast will be "
                 "that constant. Check the target column, or use NaiveForecaster.",
                 UserWarning,
-                stacklevel=4,
+                stacklevel=user_stacklevel(),
             )
         if X.ndim not in (2, 3):
             raise ValueError(
@@ -518,7 +519,7 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
                     + (" and wrap it in TransformedTargetRegressor(transformer=StandardScaler())" if name == "y" else "")
                     + ".",
                     UserWarning,
-                    stacklevel=5,
+                    stacklevel=user_stacklevel(),
                 )
 
     def _infer_n_features(self, X):
@@ -695,7 +696,7 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
                 "after observed steps; those steps are masked (skipped by the LSTM), not zero. "
                 "Fill gaps in the series (e.g. series.interpolate()) if they are not meant to be missing.",
                 UserWarning,
-                stacklevel=4,
+                stacklevel=user_stacklevel(),
             )
         if not observed.all():
             X, y = X[observed], y[observed]
@@ -802,7 +803,7 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
                 "continues the training data (WindowTransformer carries history over), or drop "
                 "the first rows.",
                 UserWarning,
-                stacklevel=2,
+                stacklevel=user_stacklevel(),
             )
         y_pred = predict_fast(self.model_, X, chunk=_PREDICT_CHUNK).astype(np.float64)
         if not np.all(np.isfinite(y_pred)):

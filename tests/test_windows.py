@@ -151,3 +151,34 @@ def test_shuffled_split_is_flagged_by_the_index():
         warnings.simplefilter("error")
         for tr, te in TimeSeriesSplit(3).split(X):  # time-ordered folds: silent
             WindowTransformer(3).fit(X.iloc[tr]).transform(X.iloc[te])
+
+
+def test_warnings_point_at_the_callers_line_on_every_path():
+    # One check, reached at different depths (fit, fit_transform under
+    # scikit-learn's decorators, transform under set_output, a Pipeline
+    # through joblib.Memory, LSTMRegressor through scikeras): the warning
+    # names this file every time, not a line inside a library.
+    from sklearn.pipeline import make_pipeline
+
+    from skl_lstm import LSTMRegressor
+    from skl_lstm.exceptions import TimeOrderWarning
+
+    backwards = pd.DataFrame({"y": np.arange(12.0)}, index=np.arange(12)[::-1])
+    fitted = WindowTransformer(2).fit(backwards.iloc[::-1])
+    calls = {
+        "fit": lambda: WindowTransformer(2).fit(backwards),
+        "fit_transform": lambda: WindowTransformer(2).fit_transform(backwards),
+        "transform": lambda: fitted.transform(backwards),
+        "pipeline": lambda: make_pipeline(WindowTransformer(2), LSTMRegressor(units=2, epochs=1)).fit(
+            backwards * 1e5, np.arange(12.0)
+        ),
+    }
+    for name, call in calls.items():
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call()
+        kinds = {type(w.message) for w in caught}
+        assert TimeOrderWarning in kinds, name
+        if name == "pipeline":
+            assert UserWarning in kinds  # LSTMRegressor's unscaled-data warning
+        assert {w.filename for w in caught} == {__file__}, (name, [(w.filename, w.lineno) for w in caught])

@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils._history import continues, index_of, next_label
 from ..utils._validation import check_numeric_columns, column_position
+from ..utils._warnings import user_stacklevel
 
 
 class _ReferenceForecaster(RegressorMixin, BaseEstimator):
@@ -244,7 +245,7 @@ class SeasonalNaiveForecaster(_ReferenceForecaster):
                 "season back and got the naive (last value) forecast. Pass a pandas object whose "
                 "index continues the training data to use the fitted history.",
                 UserWarning,
-                stacklevel=2,
+                stacklevel=user_stacklevel(),
             )
         return self._shape_output(pred)
 

@@ -156,7 +156,7 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
 
     def _validate(self, X, reset):
         check_numeric_columns(X, type(self).__name__)
-        warn_if_not_time_ordered(X, type(self).__name__, stacklevel=4)
+        warn_if_not_time_ordered(X, type(self).__name__)
         return validate_data(
             self, X, reset=reset, dtype=[np.float64, np.float32], ensure_all_finite="allow-nan"
         )

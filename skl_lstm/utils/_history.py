@@ -14,6 +14,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from ._warnings import user_stacklevel
+
 
 def index_freq(index) -> str | None:
     """Frequency of a datetime or period index: as set, else inferred from three or more labels (None if none)."""
@@ -64,7 +66,7 @@ def index_of(X):
     return X.index if isinstance(X, (pd.Series, pd.DataFrame)) else None
 
 
-def warn_if_not_time_ordered(X, caller: str, stacklevel: int = 3) -> None:
+def warn_if_not_time_ordered(X, caller: str) -> None:
     """Warn when a pandas index runs backwards or an integer index skips labels.
 
     Both are the fingerprint of a shuffled split. Arrays carry no index and
@@ -95,5 +97,5 @@ def warn_if_not_time_ordered(X, caller: str, stacklevel: int = 3) -> None:
             "shuffle=True), ShuffleSplit, KFold(shuffle=True)). Keep time order: split with "
             "sklearn.model_selection.TimeSeriesSplit.",
             TimeOrderWarning,
-            stacklevel=stacklevel,
+            stacklevel=user_stacklevel(),
         )
