@@ -824,7 +824,8 @@ def _fused_inference(chain, n_features, gaps, skip=False):
             return chain_output(xt, lengths, weights[:-2]) + tf.matmul(flat, kernel) + bias
 
         specs.append(tf.TensorSpec([None, None], tf.float32))
-        weight_specs = [*_weights(chain), *(tf.TensorSpec([None, dense.units], tf.float32), tf.TensorSpec([dense.units], tf.float32))]
+        skip_specs = [tf.TensorSpec([None, dense.units], tf.float32), tf.TensorSpec([dense.units], tf.float32)]
+        weight_specs = [*_weights(chain), *skip_specs]
     else:
 
         def run(xt, lengths, *weights):
@@ -864,9 +865,9 @@ def _split_linear_skip(model):
     """``(recurrent_part, skip_layer)`` for a network that
     :func:`~skl_lstm._network.build_lstm` built with ``linear_skip=True``, else None.
 
-    The recurrent part is a plain chain (so it runs on the shared fused
+    The recurrent part is a plain chain (so it can run on the shared fused
     inference function); the skip is one matrix product of the NaN-filled,
-    flattened window, done in NumPy.
+    flattened window, added in that same compiled function.
     """
     try:
         total, head, skip = (model.get_layer(n) for n in ("forecast_plus_skip", "forecast", "linear_skip"))
@@ -882,6 +883,7 @@ def _split_linear_skip(model):
         or flatten.input is not fill.output
         or fill.input is not model.inputs[0]
         or skip.activation is not keras.activations.linear
+        or not skip.use_bias
     ):
         return None
     part = keras.Model(model.inputs, head.output, name="skl_lstm_recurrent_inference")
@@ -900,7 +902,7 @@ class _InferencePlan:
         self.model = model
         split = _split_linear_skip(model)
         self.skip = None
-        if split is not None and _fused_obstacle(split[0], _chain(split[0])) is None:
+        if split is not None:
             model, self.skip = split
         self.chain = _chain(model)
         self.masked = self.chain is not None and self.chain[0] is not None
