@@ -54,3 +54,4 @@ def test_perf_benchmark_window_case_writes_its_table(tmp_path):
     assert "window" in out
     text = path.read_text()
     assert "<!-- perf-table:start -->" in text and "| window" in text
+    assert "`benchmarks/perf.py --cases window --repeats 1" in text  # the header names the subset it ran
