@@ -1,1 +1,1 @@
-"""Internal helpers: validation, optional dependencies, pandas index arithmetic."""
+"""Internal helpers: validation, optional dependencies, pandas index arithmetic, warning locations."""
