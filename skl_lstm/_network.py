@@ -116,3 +116,28 @@ def build_lstm(
         skip = keras.layers.Dense(n_outputs, trainable=False, name="linear_skip")(flat)
         outputs = keras.layers.Add(name="forecast_plus_skip")([outputs, skip])
     return keras.Model(inputs, outputs, name="skl_lstm")
+
+
+def linear_skip_layers(model):
+    """``(head, skip)``: the LSTM head (``"forecast"``) and the linear branch
+    (``"linear_skip"``) of a network :func:`build_lstm` built with
+    ``linear_skip=True``; None for any other network.
+
+    The layers are checked to be wired as :func:`build_lstm` wires them, so
+    a user's network that happens to reuse the names is not mistaken for one.
+    """
+    try:
+        total, head, skip = (model.get_layer(n) for n in ("forecast_plus_skip", "forecast", "linear_skip"))
+        flatten, fill = model.get_layer("skip_flatten"), model.get_layer("skip_fill")
+    except ValueError:
+        return None
+    wired = (
+        len(model.outputs) == 1
+        and model.outputs[0] is total.output
+        and total.input[0] is head.output
+        and total.input[1] is skip.output
+        and skip.input is flatten.output
+        and flatten.input is fill.output
+        and fill.input is model.inputs[0]
+    )
+    return (head, skip) if wired and skip.activation is keras.activations.linear and skip.use_bias else None

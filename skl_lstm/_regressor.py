@@ -22,7 +22,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_random_state, validate_data
 
 from . import _scikeras_compat  # noqa: F401  (adds BaseWrapper.__sklearn_tags__)
-from ._network import build_lstm
+from ._network import build_lstm, linear_skip_layers
 from ._training import KERNELS, select_kernel, train
 from ._training import predict as predict_fast
 from .exceptions import NotFittedError, TrainingDivergedError
@@ -46,14 +46,6 @@ _PREDICT_CHUNK = 8192
 #: Largest magnitude that passes without the unscaled-data warning of
 #: ``_check_magnitudes`` (larger inputs take the full validation).
 _PLAIN_INPUT_PEAK = 1e4
-
-
-def _linear_branch(model):
-    """The ``linear_skip`` layer of a network built with ``linear_skip=True``, else None."""
-    try:
-        return model.get_layer("linear_skip")
-    except ValueError:
-        return None
 
 
 def _flat_windows(X):
@@ -702,12 +694,13 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
             X, y = X[observed], y[observed]
             sample_weight = None if sample_weight is None else sample_weight[observed]
         network = self.model_
-        skip = _linear_branch(self.model_)
-        if skip is not None:
+        branches = linear_skip_layers(self.model_)
+        skip = None
+        if branches is not None:
             # The linear branch is fitted in closed form on every training
             # window and then frozen; the LSTM part (a plain chain, so the
             # fused kernel applies) is trained on its residuals.
-            head = self.model_.get_layer("forecast")
+            head, skip = branches
             flat = _flat_windows(X)
             if not (warm_start and initial_epoch):
                 _fit_linear_branch(skip, head, flat, y, sample_weight)

@@ -861,35 +861,6 @@ def _keras_inference(model, chain, gaps):
     return tf.function(lambda x: forward((x,), False)).get_concrete_function(spec)
 
 
-def _split_linear_skip(model):
-    """``(recurrent_part, skip_layer)`` for a network that
-    :func:`~skl_lstm._network.build_lstm` built with ``linear_skip=True``, else None.
-
-    The recurrent part is a plain chain (so it can run on the shared fused
-    inference function); the skip is one matrix product of the NaN-filled,
-    flattened window, added in that same compiled function.
-    """
-    try:
-        total, head, skip = (model.get_layer(n) for n in ("forecast_plus_skip", "forecast", "linear_skip"))
-        flatten, fill = model.get_layer("skip_flatten"), model.get_layer("skip_fill")
-    except ValueError:
-        return None
-    if (
-        len(model.outputs) != 1
-        or model.outputs[0] is not total.output
-        or total.input[0] is not head.output
-        or total.input[1] is not skip.output
-        or skip.input is not flatten.output
-        or flatten.input is not fill.output
-        or fill.input is not model.inputs[0]
-        or skip.activation is not keras.activations.linear
-        or not skip.use_bias
-    ):
-        return None
-    part = keras.Model(model.inputs, head.output, name="skl_lstm_recurrent_inference")
-    return (part, skip) if _chain(part) is not None else None
-
-
 class _InferencePlan:
     """How :func:`predict` runs a given model; computed once per model.
 
@@ -899,21 +870,28 @@ class _InferencePlan:
     """
 
     def __init__(self, model):
-        self.model = model
-        split = _split_linear_skip(model)
-        self.skip = None
-        if split is not None:
-            model, self.skip = split
+        from ._network import linear_skip_layers
+
+        self.model, self.skip = model, None
+        branches = linear_skip_layers(model)
+        if branches is not None:
+            head, skip = branches
+            part = keras.Model(model.inputs, head.output, name="skl_lstm_recurrent_inference")
+            if self._fused_applies(part):  # else the whole network through Keras
+                model, self.skip = part, skip
         self.chain = _chain(model)
         self.masked = self.chain is not None and self.chain[0] is not None
-        # the fused op where training would pick it for one-sample batches
-        self.fused = self.masked and select_kernel(model, batch_size=1)[0] == "fused"
-        if self.skip is not None and not self.fused:  # the whole network through Keras
-            self.skip, self.chain, self.masked = None, _chain(self.model), False
+        self.fused = self._fused_applies(model)
         self.weights = _weights(self.chain) if self.fused else None
         if self.skip is not None:
             self.weights += [self.skip.kernel.value, self.skip.bias.value]
         self.functions = {}
+
+    @staticmethod
+    def _fused_applies(model):
+        """The fused op where training would pick it for one-sample batches (a masked chain)."""
+        chain = _chain(model)
+        return chain is not None and chain[0] is not None and select_kernel(model, batch_size=1)[0] == "fused"
 
     def __call__(self, X):
         if self.fused:
