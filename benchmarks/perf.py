@@ -33,12 +33,16 @@ grid     ``GridSearchCV``, 12 candidates x 3 ``TimeSeriesSplit`` folds on airlin
 parallel the same grid and ``n_jobs=2`` against ``n_jobs=1`` on the recipe as
          users run it (its defaults: up to 200 epochs with early stopping),
          fresh workers for every parallel search.
+warm     ``n_jobs=2`` against ``n_jobs=1`` on the grid case's search as a
+         session's later search meets it: joblib's workers (TensorFlow
+         imported, compiled functions cached) kept from an earlier search.
 memory   resident memory growth over 100 consecutive fits in one process.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import json
 import os
@@ -307,6 +311,23 @@ def _scikeras_recipe(epochs):
 
 
 GRID = {"window": [6, 12, 24], "units": [8, 16]}  # x 2 learning rates: 12 candidates
+RATES = ("learning_rate", [1e-3, 3e-3])
+
+
+@functools.lru_cache(maxsize=1)
+def _airline_xy():
+    from skl_lstm.datasets import load_airline, make_supervised
+
+    return make_supervised(load_airline())
+
+
+def _grid_model(epochs):
+    """The recipe the grid and parallel cases search: fixed epochs, no early stopping."""
+    from skl_lstm import recommended_pipeline
+
+    return recommended_pipeline(
+        window=12, units=16, epochs=epochs, validation_fraction=0.0, early_stopping=False, random_state=0
+    )
 
 
 def _airline_search(estimator, learning_rates, n_jobs):
@@ -314,9 +335,8 @@ def _airline_search(estimator, learning_rates, n_jobs):
     from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 
     from skl_lstm import recipe_grid
-    from skl_lstm.datasets import load_airline, make_supervised
 
-    X, y = make_supervised(load_airline())
+    X, y = _airline_xy()
     return GridSearchCV(
         estimator,
         recipe_grid(estimator, {**GRID, learning_rates[0]: learning_rates[1]}),
@@ -336,7 +356,7 @@ def _fresh_search(model, n_jobs):
     # ... and a parallel one its worker processes too (TensorFlow import,
     # thread pools, empty caches)
     get_reusable_executor().shutdown(wait=True)
-    return _airline_search(model, ("learning_rate", [1e-3, 3e-3]), n_jobs)
+    return _airline_search(model, RATES, n_jobs)
 
 
 def _record_parallel(case, par, best, note):
@@ -348,18 +368,13 @@ def _record_parallel(case, par, best, note):
 
 
 def bench_grid(repeats, epochs=60):
-    from skl_lstm import recommended_pipeline
-
     _warm_up()
 
     def run_ours(n_jobs):
-        model = recommended_pipeline(
-            window=12, units=16, epochs=epochs, validation_fraction=0.0, early_stopping=False, random_state=0
-        )
-        return _fresh_search(model, n_jobs)
+        return _fresh_search(_grid_model(epochs), n_jobs)
 
     def run_scikeras(_):
-        return _airline_search(_scikeras_recipe(epochs), ("optimizer__learning_rate", [1e-3, 3e-3]), 1)
+        return _airline_search(_scikeras_recipe(epochs), ("optimizer__learning_rate", RATES[1]), 1)
 
     runs = paired(lambda _: run_ours(1), run_scikeras, repeats)
     t_ours, t_ref = statistics.median(runs["ours"][0]), statistics.median(runs["ref"][0])
@@ -381,16 +396,11 @@ def bench_parallel_warm(repeats, epochs=60):
     searches, and the serial side keeps its caches likewise."""
     from joblib.externals.loky import get_reusable_executor
 
-    from skl_lstm import recommended_pipeline
-
     _warm_up()
-    model = recommended_pipeline(
-        window=12, units=16, epochs=epochs, validation_fraction=0.0, early_stopping=False, random_state=0
-    )
-    rates = ("learning_rate", [1e-3, 3e-3])
+    model = _grid_model(epochs)
     get_reusable_executor().shutdown(wait=True)
-    first = [_airline_search(model, rates, n_jobs) for n_jobs in (1, 2)]  # the session's first searches (untimed)
-    par = paired(lambda _: _airline_search(model, rates, 2), lambda _: _airline_search(model, rates, 1), repeats)
+    first = [_airline_search(model, RATES, n_jobs) for n_jobs in (1, 2)]  # the session's first searches (untimed)
+    par = paired(lambda _: _airline_search(model, RATES, 2), lambda _: _airline_search(model, RATES, 1), repeats)
     _record_parallel("GridSearchCV n_jobs=2, warm (s)", par, first[0].best_params_, f"{epochs} epochs, warm workers")
 
 
