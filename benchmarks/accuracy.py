@@ -261,20 +261,24 @@ def _cv_score(search: GridSearchCV) -> dict:
     return {f"cv_{search.refit}": scale * float(search.best_score_)}
 
 
-def ridge_search(s: Series, n_jobs: int, y_train) -> GridSearchCV:
-    """Ridge in the recipe's place of the LSTM (same windows, differencing, scaling and log), tuned the same way."""
-    model = recipe(s, 0, quick=False)
+def linear_recipe(s: Series, ridge, **overrides):
+    """The recipe with ``ridge`` in the LSTM's place: same windows, differencing, scaling and log."""
+    model = recipe(s, 0, quick=False, **overrides)
     (lstm,) = [name for name in model.get_params() if name.endswith("__lstm")]
-    ridge = Pipeline(
-        [
-            # warm-up steps of the first windows are missing: read them as the mean
-            ("fill", SimpleImputer(strategy="constant", fill_value=0.0, keep_empty_features=True)),
-            ("ridge", Ridge()),
-        ]
-    )
-    model.set_params(**{lstm: ridge})
+    # warm-up steps of the first windows are missing: read them as the mean
+    fill = SimpleImputer(strategy="constant", fill_value=0.0, keep_empty_features=True)
+    return model.set_params(**{lstm: Pipeline([("fill", fill), ("ridge", ridge)])})
+
+
+def held_out(n_rows: int) -> int:
+    """Rows held out at the end: the last 20 %."""
+    return round(0.2 * n_rows)
+
+
+def ridge_search(s: Series, n_jobs: int, y_train) -> GridSearchCV:
+    """Ridge in the recipe's place of the LSTM, tuned the same way."""
     grid = {"window": s.windows, "diff": [0, 1], "alpha": list(np.logspace(-2, 3, 6))}
-    return tuned(s, model, grid, y_train, n_jobs)
+    return tuned(s, linear_recipe(s, Ridge()), grid, y_train, n_jobs)
 
 
 def lstm_grid(s: Series, quick: bool) -> dict:
@@ -312,10 +316,12 @@ def reseeded(model, seeds: list[int], X_train, y_train) -> list:
     return models
 
 
-def sarima_forecasts(s: Series, known: int, horizon: int = 1) -> np.ndarray:
+def sarima_forecasts(s: Series, known: int, horizon: int = 1, start: int | None = None) -> np.ndarray:
     """Forecasts ``horizon`` steps ahead from every origin ``known - 1 ..`` of the actual history.
 
-    The parameters are fitted on the first ``known`` observations only.
+    The parameters are fitted on the first ``known`` observations only. For
+    one step ahead, ``start`` moves the first forecast earlier (0: in-sample
+    one-step forecasts of every observation as well).
     """
     from statsmodels.tsa.statespace.sarimax import SARIMAX
 
@@ -326,7 +332,7 @@ def sarima_forecasts(s: Series, known: int, horizon: int = 1) -> np.ndarray:
         warnings.simplefilter("ignore")
         fitted = SARIMAX(values[:known], **s.sarima).fit(disp=False)
         if horizon == 1:
-            pred = fitted.apply(values).get_prediction(start=known).predicted_mean
+            pred = fitted.apply(values).get_prediction(start=known if start is None else start).predicted_mean
         else:
             origins = range(known - 1, values.size - horizon)
             pred = np.array([fitted.apply(values[: t + 1]).forecast(horizon)[-1] for t in origins])
@@ -374,7 +380,7 @@ def tutorial_lstm(s: Series, seed: int, window: int, n_test: int, epochs: int) -
 # ---------------------------------------------------------------- one series
 def run_series(s: Series, seeds: list[int], quick: bool, n_jobs: int) -> dict:
     X, y = make_supervised(s.frame, horizon=1, target=s.target)
-    n_test = round(0.2 * len(X))
+    n_test = held_out(len(X))
     # Missing months (CO2): the target's current level must be known to
     # forecast its change, so its gaps are interpolated in X (what the
     # recipe's error message asks for) and in the training targets; scoring

@@ -31,8 +31,9 @@ from sklearn.linear_model import RidgeCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skl_lstm import LSTMRegressor, WindowTransformer, recommended_pipeline
-from skl_lstm.datasets import load_airline, make_supervised
+from accuracy import airline_series, held_out, linear_recipe, sarima_forecasts
+from skl_lstm import LSTMRegressor, WindowTransformer
+from skl_lstm.datasets import make_supervised
 
 SEEDS = (0, 1, 2)
 ALPHAS = np.logspace(-2, 3, 11)
@@ -57,31 +58,22 @@ def show(label, scores, epochs=None):
     print(f"  {label:<58} MAPE {np.mean(scores):.3f}{spread}{kept}", flush=True)
 
 
-def ridge_on_windows(n_test):
-    """The linear model the tuned recipe reduces to on airline, for other choices of window and differencing."""
+def ridge_on_windows(s, n_test):
+    """The linear model the tuned recipe reduces to on airline, for other windows."""
     print("ridge on windows of the log series (the recipe with RidgeCV in the LSTM's place)")
-    X, y = make_supervised(load_airline().to_frame("passengers"))
+    X, y = make_supervised(s.frame, target=s.target)
     X_train, X_test, y_train = X.iloc[:-n_test], X.iloc[-n_test:], y.iloc[:-n_test]
     log_test = np.log(y.iloc[-n_test:].to_numpy())
     for window in (12, 13, 24, 25, 36):
-        model = recommended_pipeline(window=window, seasonal_period=12, log=True, reference="passengers")
-        (lstm,) = [name for name in model.get_params() if name.endswith("__lstm")]
-        fill = SimpleImputer(strategy="constant", fill_value=0.0, keep_empty_features=True)
-        model.set_params(**{lstm: Pipeline([("fill", fill), ("ridge", RidgeCV(alphas=ALPHAS))])})
-        pred = model.fit(X_train, y_train).predict(X_test)
+        pred = linear_recipe(s, RidgeCV(alphas=ALPHAS), window=window).fit(X_train, y_train).predict(X_test)
         show(f"window {window}", [mape(log_test, np.log(pred))])
 
 
-def hybrid(levels, n_test):
+def hybrid(s, n_test):
     """SARIMA, then ridge / LSTM models of its one-step residuals (Zhang 2003)."""
-    from statsmodels.tsa.statespace.sarimax import SARIMAX
-
-    logs = np.log(levels)
+    logs = np.log(s.frame[s.target].to_numpy(dtype=float))
     known = logs.size - n_test
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fitted = SARIMAX(logs[:known], order=(1, 1, 1), seasonal_order=(0, 1, 1, 12)).fit(disp=False)
-        sarima = fitted.apply(logs).get_prediction(start=0).predicted_mean  # sarima[t]: forecast of logs[t]
+    sarima = np.log(sarima_forecasts(s, known, start=0))  # sarima[t]: forecast of logs[t] from logs[:t]
     print(f"SARIMA(1,1,1)(0,1,1)12 on logs: MAPE {mape(logs[known:], sarima[known:]):.3f}")
     print("SARIMA + a model of its residuals from windows of past residuals (and differenced logs)")
     start = 14  # the filter's first 13 forecasts come from its diffuse start
@@ -94,10 +86,10 @@ def hybrid(levels, n_test):
             models = {
                 "ridge": [windowed(RidgeCV(alphas=ALPHAS), window, impute=True)],
                 "LSTM with linear skip": [
-                    windowed(LSTMRegressor(units=32, linear_skip=True, random_state=s), window, False) for s in SEEDS
+                    windowed(LSTMRegressor(units=32, linear_skip=True, random_state=seed), window, False) for seed in SEEDS
                 ],
                 "LSTM without skip": [
-                    windowed(LSTMRegressor(units=32, linear_skip=False, random_state=s), window, False) for s in SEEDS
+                    windowed(LSTMRegressor(units=32, linear_skip=False, random_state=seed), window, False) for seed in SEEDS
                 ],
             }
             for name, fits in models.items():
@@ -113,12 +105,12 @@ def hybrid(levels, n_test):
 
 
 def main():
-    levels = load_airline().to_numpy(dtype=float)
-    n_test = round(0.2 * (levels.size - 1))  # the accuracy benchmark's split of the 143 supervised rows
+    s = airline_series()
+    n_test = held_out(len(s.frame) - 1)  # the accuracy benchmark's split of the supervised rows
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        ridge_on_windows(n_test)
-        hybrid(levels, n_test)
+        ridge_on_windows(s, n_test)
+        hybrid(s, n_test)
 
 
 if __name__ == "__main__":

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 
 from ..utils._deps import import_optional
+from ..utils._history import index_freq
 from ..utils._validation import check_finite_target
 from ._checks import CHECKS, Evidence, link_causes, residual_tests
-from ..utils._history import index_freq
 from ._data import first_output, order_problem, read_layout, shuffled_without_index, take
 from ._folds import default_splitter, run_folds
 from ._inspect import inspect_setup
