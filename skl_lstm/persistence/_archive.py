@@ -100,8 +100,10 @@ def read_archive(path) -> tuple[dict, dict[str, bytes]]:
     """
     with open(path, "rb") as fh:
         starts_as_zip = fh.read(4) == b"PK\x03\x04"  # a pickle may embed a zip at its end
-    if not starts_as_zip or not zipfile.is_zipfile(path):
+    if not starts_as_zip:
         raise ArchiveError("it is not an skl_lstm model archive (pickle and other files are never loaded).")
+    if not zipfile.is_zipfile(path):
+        raise ArchiveError("the archive is corrupt or truncated (no zip directory at its end).")
     try:
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
