@@ -292,3 +292,11 @@ def test_keras_network_is_its_own_member_and_loads_with_skl_lstm_layers(tmp_path
     np.testing.assert_array_equal(loaded.predict(X), holder.predict(X))
     bare = round_trip(holder.model_, tmp_path)
     np.testing.assert_array_equal(bare.predict(X, verbose=0), holder.predict(X))
+
+
+def test_committed_format_2_pipeline_still_loads_and_predicts():
+    with open(os.path.join(DATA, "pipeline_format2.json")) as fh:
+        expected = json.load(fh)
+    model = skl_lstm.load(os.path.join(DATA, "pipeline_format2.skl-lstm"))
+    X = pd.DataFrame(expected["X"], columns=expected["columns"])
+    np.testing.assert_allclose(model.predict(X), expected["predictions"], rtol=1e-6)
