@@ -300,3 +300,11 @@ def test_committed_format_2_pipeline_still_loads_and_predicts():
     model = skl_lstm.load(os.path.join(DATA, "pipeline_format2.skl-lstm"))
     X = pd.DataFrame(expected["X"], columns=expected["columns"])
     np.testing.assert_allclose(model.predict(X), expected["predictions"], rtol=1e-6)
+
+
+def test_reliability_docs_list_every_trusted_name():
+    with open(os.path.join(os.path.dirname(DATA), "..", "docs", "reliability.md")) as fh:
+        docs = fh.read()
+    ranges = {"numpy.int16", "numpy.int32", "numpy.uint16", "numpy.uint32"}  # written as "int8 to int64"
+    missing = [name for name in (*TRUSTED_TYPES, *TRUSTED_NAMES) if f"`{name}`" not in docs and name not in ranges]
+    assert not missing
