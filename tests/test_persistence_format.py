@@ -212,7 +212,7 @@ def test_user_types_and_functions_need_trusted_on_save_and_load(series, tmp_path
     skl_lstm.save(model, path, trusted=[Clip, halve])
     with pytest.raises(UnsafeModelFileError, match=r"holds an object of type 'test_persistence_format\.Clip' \(at "
                                                    r"estimator\['steps'\]\[0\]\[1\]\), which is not trusted\. If "
-                                                   r"you trust it, pass the class in skl_lstm\.load\(path, "
+                                                   r"you trust it, pass it in skl_lstm\.load\(path, "
                                                    r"trusted=\[Clip\]\)"):
         skl_lstm.load(path)
     loaded = skl_lstm.load(path, trusted=[Clip, halve])

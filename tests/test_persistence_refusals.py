@@ -172,7 +172,7 @@ def test_metadata_that_is_not_json_is_refused(good, tmp_path):
 def test_untrusted_types_and_functions_are_refused(good, tmp_path):
     popen = forge(good[0], tmp_path / "popen", edit=_set("estimator", "type", value="subprocess.Popen"))
     refused(popen, re.escape("it holds an object of type 'subprocess.Popen' (at estimator), which is not trusted. "
-                             "If you trust it, pass the class in skl_lstm.load(path, trusted=[Popen])."))
+                             "If you trust it, pass it in skl_lstm.load(path, trusted=[Popen])."))
 
     refused(forge(good[0], tmp_path / "eval", edit=_first_step_becomes(kind="name", name="builtins.eval")),
             re.escape("it names the function or type 'builtins.eval' (at estimator['steps'][0][1]), which is not "

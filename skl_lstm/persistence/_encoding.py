@@ -288,22 +288,21 @@ class Decoder:
         array[:] = items
         return self._register(node, array.reshape(shape))
 
-    def _name(self, node, where):
-        value = self.registry.resolve_value(node["name"])
+    def _trusted(self, resolve, name, what, where):
+        """``resolve(name)``, or a refusal that names ``what`` the file holds and how to trust it."""
+        value = resolve(name)
         if value is None:
             self.refuse(
-                f"it names the function or type {node['name']!r} (at {where}), which is not trusted. If you trust "
-                f"it, pass it in skl_lstm.load(path, trusted=[{node['name'].rpartition('.')[2]}])."
+                f"it {what} {name!r} (at {where}), which is not trusted. If you trust it, pass it in "
+                f"skl_lstm.load(path, trusted=[{name.rpartition('.')[2]}])."
             )
         return value
 
+    def _name(self, node, where):
+        return self._trusted(self.registry.resolve_value, node["name"], "names the function or type", where)
+
     def _object(self, node, where):
-        cls = self.registry.resolve_type(node["type"])
-        if cls is None:
-            self.refuse(
-                f"it holds an object of type {node['type']!r} (at {where}), which is not trusted. If you trust it, "
-                f"pass the class in skl_lstm.load(path, trusted=[{node['type'].rpartition('.')[2]}])."
-            )
+        cls = self._trusted(self.registry.resolve_type, node["type"], "holds an object of type", where)
         obj = self._register(node, cls.__new__(cls))  # registered first: a cycle back to it finds it
         state = None if node["state"] is None else self.decode(node["state"], where)
         if state is None:
