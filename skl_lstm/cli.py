@@ -15,7 +15,7 @@ network; rows whose target is missing are dropped from training with a
 message. Mistakes (a wrong column name, a file that is not CSV, a time column
 that is not dates) end with a one-line message and exit status 2.
 
-Models are saved with joblib (pickle): load only files you trust.
+Models are saved with :func:`skl_lstm.save` (no pickle; see docs/reliability.md).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ EXIT_USAGE = 2
 EXIT_FINDINGS = 1
 #: Format tag of the model files written by ``fit`` and ``tune``.
 MODEL_FORMAT = "skl_lstm.cli.model"
-MODEL_FORMAT_VERSION = 1
+MODEL_FORMAT_VERSION = 2
 
 #: The grid ``tune`` searches unless ``--grid`` is given (8 candidates); ``window`` None means
 #: one and two seasons (12 and 24 without a season).
@@ -224,35 +224,33 @@ def _window_of(args, seasonal_period) -> int:
 
 
 def save_model(path: str, model, meta: dict) -> None:
-    import joblib
+    """Save the fitted ``model`` with the command line's facts (``meta``) to ``path`` with :func:`skl_lstm.save`."""
+    from .persistence import save
 
-    from ._version import __version__
-
-    bundle = {"format": MODEL_FORMAT, "format_version": MODEL_FORMAT_VERSION, "skl_lstm_version": __version__,
-              "model": model, **meta}
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    joblib.dump(bundle, path)
-    _say(f"saved the fitted model to {path} (joblib/pickle: load it only if you trust its source).")
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    save(model, path, metadata={"format": MODEL_FORMAT, "format_version": MODEL_FORMAT_VERSION, **meta})
+    _say(f"saved the fitted model to {path}")
 
 
 def load_model(path: str) -> dict:
-    import joblib
+    """The facts ``save_model`` stored, with the fitted model under ``"model"``; no pickle is ever read."""
+    from .exceptions import UnsafeModelFileError
+    from .persistence import load
 
     if not os.path.isfile(path):
         raise CLIError(f"cannot read the model {path!r}: no such file.")
     try:
-        bundle = joblib.load(path)
-    except Exception as exc:  # joblib/pickle raise many types for foreign files
-        raise CLIError(
-            f"cannot load {path!r}: it is not a model written by `skl-lstm fit` ({type(exc).__name__})."
-        ) from None
-    if not isinstance(bundle, dict) or bundle.get("format") != MODEL_FORMAT:
+        model, meta = load(path, return_metadata=True)
+    except UnsafeModelFileError as exc:
+        reason = str(exc).removeprefix(f"Refusing to load {path!r}: ")
+        raise CLIError(f"cannot load {path!r}: {reason} Model files of `skl-lstm fit` from before skl_lstm's "
+                       "format 2 (joblib) must be fitted again.") from None
+    if meta.get("format") != MODEL_FORMAT:
         raise CLIError(f"cannot load {path!r}: it is not a model written by `skl-lstm fit`.")
-    if bundle.get("format_version", 0) > MODEL_FORMAT_VERSION:
-        version = bundle.get("skl_lstm_version")
-        raise CLIError(f"{path!r} was written by a newer skl_lstm ({version}); upgrade skl_lstm.")
-    return bundle
+    if meta.get("format_version", 0) > MODEL_FORMAT_VERSION:
+        raise CLIError(f"{path!r} was written by a newer skl-lstm (command-line format {meta['format_version']}, this "
+                       f"one reads up to {MODEL_FORMAT_VERSION}); upgrade skl_lstm.")
+    return {**meta, "model": model}
 
 
 def _requested(args) -> list:
@@ -474,7 +472,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="skl-lstm",
         description="Diagnose, fit, tune and forecast an LSTM on a CSV time series (skl_lstm).",
-        epilog="Models are saved with joblib (pickle): load only files you trust.",
+        epilog="Models are saved with skl_lstm.save: no pickle, atomic writes (docs/reliability.md).",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="{diagnose,fit,tune,predict}")
 
@@ -491,7 +489,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("fit", help="fit the recommended pipeline and save it")
     _add_data(p)
     _add_model(p)
-    p.add_argument("--model", required=True, help="where to save the fitted model (joblib)")
+    p.add_argument("--model", required=True, help="where to save the fitted model (skl_lstm.save format)")
     p.set_defaults(func=cmd_fit)
 
     p = sub.add_parser("tune", help="GridSearchCV with TimeSeriesSplit over a small grid; save the best model")
@@ -500,7 +498,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--grid", help="JSON object of lists, keys window, diff or LSTMRegressor parameters "
                                   f"(default {json.dumps(DEFAULT_GRID)}; window null = one and two seasons)")
     p.add_argument("--cv-splits", type=int, default=3, help="time-ordered folds (default 3)")
-    p.add_argument("--model", required=True, help="where to save the best model (joblib)")
+    p.add_argument("--model", required=True, help="where to save the best model (skl_lstm.save format)")
     p.add_argument("--output", help="directory for cv_results.csv")
     p.set_defaults(func=cmd_tune)
 
