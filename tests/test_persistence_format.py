@@ -292,6 +292,11 @@ def test_keras_network_is_its_own_member_and_loads_with_skl_lstm_layers(tmp_path
     np.testing.assert_array_equal(loaded.predict(X), holder.predict(X))
     bare = round_trip(holder.model_, tmp_path)
     np.testing.assert_array_equal(bare.predict(X, verbose=0), holder.predict(X))
+    with pytest.raises(TypeError, match=r"cannot store the Keras object keras\.src\.optimizers\.adam\.Adam at "
+                                        r"estimator\['optimizer'\]: of Keras, only whole networks \(keras\.Model\) "
+                                        r"are saved\. Give a parameter its string form instead \(e\.g\. "
+                                        r"optimizer='adam'"):
+        skl_lstm.save({"optimizer": keras.optimizers.Adam()}, tmp_path / "optimizer.skl-lstm")
 
 
 def test_committed_format_2_pipeline_still_loads_and_predicts():

@@ -136,6 +136,12 @@ class Registry:
         if not named and cls.__name__ in _SAVE_INSTEAD:
             return f"skl_lstm.save cannot store the {qualified_name(cls)} at {where}: {_SAVE_INSTEAD[cls.__name__]}."
         name = qualified_name(value) if named else qualified_name(cls)
+        if name.startswith("keras."):
+            return (
+                f"skl_lstm.save cannot store the Keras object {name} at {where}: of Keras, only whole networks "
+                "(keras.Model) are saved. Give a parameter its string form instead (e.g. optimizer='adam', "
+                "loss='huber' with loss__delta=...), and leave out callbacks."
+            )
         if "<lambda>" in name or "<locals>" in name:
             return (
                 f"skl_lstm.save cannot store {value!r} at {where}: a lambda or a function defined inside another "
