@@ -54,13 +54,8 @@ TRUSTED_NAMES = (
     *(f"builtins.{t}" for t in ("bool", "int", "float", "str")),
 )
 
-#: Meta-estimators refused with a pointer to what to save instead.
-_SAVE_INSTEAD = {
-    "GridSearchCV": "save search.best_estimator_ (the refitted model) instead of the search",
-    "RandomizedSearchCV": "save search.best_estimator_ (the refitted model) instead of the search",
-    "HalvingGridSearchCV": "save search.best_estimator_ (the refitted model) instead of the search",
-    "HalvingRandomSearchCV": "save search.best_estimator_ (the refitted model) instead of the search",
-}
+#: Fitted searches: refused with a pointer to the refitted model, which is what to deploy.
+_SEARCHES = ("GridSearchCV", "RandomizedSearchCV", "HalvingGridSearchCV", "HalvingRandomSearchCV")
 
 
 def qualified_name(obj) -> str:
@@ -115,26 +110,27 @@ class Registry:
                 return name
         return None
 
+    def _name_of(self, obj, built_in) -> str | None:
+        for name, extra in self.extra.items():
+            if extra is obj:
+                return name
+        return self._built_in_name(obj, built_in)
+
     def type_name(self, cls) -> str | None:
         """The name under which instances of ``cls`` are saved, or None if it is not trusted."""
-        for name, obj in self.extra.items():
-            if obj is cls:
-                return name
-        return self._built_in_name(cls, TRUSTED_TYPES)
+        return self._name_of(cls, TRUSTED_TYPES)
 
     def value_name(self, value) -> str | None:
         """The name under which ``value`` (a function or type) is saved, or None if it is not trusted."""
-        for name, obj in self.extra.items():
-            if obj is value:
-                return name
-        return self._built_in_name(value, TRUSTED_NAMES)
+        return self._name_of(value, TRUSTED_NAMES)
 
     def untrusted_message(self, value, where: str) -> str:
         """Why ``value`` (found at ``where``) cannot be saved, and how to allow it."""
         named = is_named_value(value)
         cls = value if named else type(value)
-        if not named and cls.__name__ in _SAVE_INSTEAD:
-            return f"skl_lstm.save cannot store the {qualified_name(cls)} at {where}: {_SAVE_INSTEAD[cls.__name__]}."
+        if not named and cls.__name__ in _SEARCHES:
+            return (f"skl_lstm.save cannot store the {qualified_name(cls)} at {where}: save search.best_estimator_ "
+                    "(the refitted model) instead of the search.")
         name = qualified_name(value) if named else qualified_name(cls)
         if name.startswith("keras."):
             return (
@@ -156,14 +152,15 @@ class Registry:
         )
 
     # ---------------------------------------------------------------- loading
-    def resolve_type(self, name: str):
-        """The class a file names for an instance, or None if the name is not trusted."""
+    def _object_of(self, name: str, built_in):
         if name in self.extra:
             return self.extra[name]
-        return _resolve(name) if name in TRUSTED_TYPES else None
+        return _resolve(name) if name in built_in else None
+
+    def resolve_type(self, name: str):
+        """The class a file names for an instance, or None if the name is not trusted."""
+        return self._object_of(name, TRUSTED_TYPES)
 
     def resolve_value(self, name: str):
         """The function or type a file names as a value, or None if the name is not trusted."""
-        if name in self.extra:
-            return self.extra[name]
-        return _resolve(name) if name in TRUSTED_NAMES else None
+        return self._object_of(name, TRUSTED_NAMES)
