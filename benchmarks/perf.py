@@ -135,7 +135,7 @@ def _warm_up():
 
 
 def bench_short_fit(repeats):
-    from skl_lstm._training import clear_compiled_cache
+    from skl_lstm.lstm._loop import clear_compiled_cache
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(120, 24, 1)).astype("float32")
@@ -350,7 +350,7 @@ def _fresh_search(model, n_jobs):
     """Our search as a new session runs it: empty caches, and fresh workers when parallel."""
     from joblib.externals.loky import get_reusable_executor
 
-    from skl_lstm._training import clear_compiled_cache
+    from skl_lstm.lstm._loop import clear_compiled_cache
 
     clear_compiled_cache()  # every search pays its own tracing
     # ... and a parallel one its worker processes too (TensorFlow import,

@@ -32,7 +32,7 @@ __all__ = [
 
 _LAZY = {
     "diagnose": (".diagnostics", "diagnose"),
-    "LSTMRegressor": ("._regressor", "LSTMRegressor"),
+    "LSTMRegressor": (".lstm", "LSTMRegressor"),
     "recommended_pipeline": ("._recipes", "recommended_pipeline"),
     "recipe_grid": ("._recipes", "recipe_grid"),
     "save": (".persistence", "save"),

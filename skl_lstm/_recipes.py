@@ -92,7 +92,7 @@ def recommended_pipeline(window=None, seasonal_period=None, *, reference=0, diff
     >>> sorted(model.regressor.regressor.named_steps)
     ['lstm', 'scale', 'window']
     """
-    from ._regressor import LSTMRegressor
+    from .lstm import LSTMRegressor
 
     if window is None:
         window = 2 * seasonal_period if seasonal_period else 12

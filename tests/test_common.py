@@ -4,9 +4,13 @@ import pytest
 from sklearn.linear_model import Ridge
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skl_lstm import DifferencedTargetRegressor, NaiveForecaster, SeasonalNaiveForecaster, WindowTransformer
-
-from skl_lstm import LSTMRegressor  # noqa: E402
+from skl_lstm import (
+    DifferencedTargetRegressor,
+    LSTMRegressor,
+    NaiveForecaster,
+    SeasonalNaiveForecaster,
+    WindowTransformer,
+)
 
 # Reasons are part of the contract: each expected failure says why a stochastic
 # network cannot meet it. Structural checks (tags, mixin order, n_features_in_,
@@ -25,6 +29,11 @@ EXPECTED_FAILURES = {
         "check_methods_subset_invariance": "by design: a row's forecast is the value one season (rows) earlier",
     },
     "LSTMRegressor": {
+        "check_estimator_tags_renamed": (
+            "scikeras 0.13's BaseWrapper, our base class, defines _more_tags without __sklearn_tags__; "
+            "LSTMRegressor's tags still resolve through BaseEstimator (is_regressor holds, tested), and "
+            "patching scikeras for the whole process to pass this check is what we no longer do"
+        ),
         "check_sample_weight_equivalence_on_dense_data": (
             "weight 2 versus a duplicated sample changes the mini-batches and so the "
             "stochastic gradient path; predictions agree only approximately"

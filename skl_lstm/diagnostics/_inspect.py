@@ -35,7 +35,7 @@ _LOG_FUNCS = (np.log, np.log1p, np.log10, np.log2)
 
 def is_lstm(estimator) -> bool:
     """True for an :class:`~skl_lstm.LSTMRegressor`, without importing Keras."""
-    module = sys.modules.get("skl_lstm._regressor")
+    module = sys.modules.get("skl_lstm.lstm._estimator")
     return module is not None and isinstance(estimator, module.LSTMRegressor)
 
 

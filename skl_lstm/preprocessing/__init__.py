@@ -1,5 +1,5 @@
 """Preprocessing for time series: lag windows and differencing."""
 
-from ._windows import WindowTransformer, difference, lag_matrix
+from ._windows import WindowTransformer, difference, lag_matrix, window_layout
 
-__all__ = ["WindowTransformer", "difference", "lag_matrix"]
+__all__ = ["WindowTransformer", "difference", "lag_matrix", "window_layout"]

@@ -275,25 +275,58 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
         return tags
 
 
-def split_lag_names(names) -> tuple[list[str], int] | None:
-    """Recover ``(series names, window)`` from time-major ``*_lag<k>`` names.
 
-    Returns None when the names do not follow WindowTransformer's layout.
+
+def window_layout(X) -> int | None:
+    """How many series each time step of 2-D windows holds, read from their warm-up rows.
+
+    Windows cut from the start of a series (as :class:`WindowTransformer`
+    cuts every training fold) begin with warm-up rows whose oldest steps are
+    missing: the first row with any observed value holds the newest step only,
+    ``k`` values for ``k`` series, and the next row ``2k`` (or all of them).
+    That is a fact of the data, the same under NumPy and pandas output and
+    after a scaler that keeps NaN (``StandardScaler``).
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, window * k)
+        Time-major windows, oldest step first.
+
+    Returns
+    -------
+    int or None
+        ``k``, or None when ``X`` starts with no such rows (e.g. windows whose
+        warm-up rows were dropped) or they do not follow this layout.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> three = np.arange(30.0).reshape(10, 3)
+    >>> window_layout(WindowTransformer(window=4).fit_transform(three))
+    3
+    >>> window_layout(WindowTransformer(window=4, diff=1).fit_transform(three[:, :1]))
+    1
+    >>> window_layout(np.ones((5, 4))) is None
+    True
     """
-    names = [str(n) for n in names]
-    parsed = []
-    for n in names:
-        base, sep, lag = n.rpartition("_lag")
-        if not sep or not lag.isdigit():
-            return None
-        parsed.append((base, int(lag)))
-    series = list(dict.fromkeys(b for b, _ in parsed))
-    k = len(series)
-    if len(names) % k:
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
         return None
-    window = len(names) // k
-    expected = [(s, lag) for lag in range(window - 1, -1, -1) for s in series]
-    return (series, window) if parsed == expected else None
+    n_cols = X.shape[1]
+    missing = np.isnan(X)
+
+    def observed_suffix(row):
+        """Observed values of a row whose NaN are exactly its oldest columns, else None."""
+        n_missing = int(missing[row].sum())
+        return n_cols - n_missing if not missing[row, n_missing:].any() else None
+
+    first = int(np.argmax(~missing.all(axis=1)))  # the first row with an observed value
+    k = observed_suffix(first)
+    if not k or k == n_cols or n_cols % k:
+        return None  # no warm-up, or NaN that are gaps rather than missing history
+    if first + 1 < X.shape[0] and observed_suffix(first + 1) != min(2 * k, n_cols):
+        return None
+    return k
 
 
-__all__ = ["WindowTransformer", "difference", "lag_matrix", "split_lag_names"]
+__all__ = ["WindowTransformer", "difference", "lag_matrix", "window_layout"]

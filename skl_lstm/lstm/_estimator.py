@@ -1,162 +1,45 @@
-"""LSTMRegressor: a scikeras-based LSTM that behaves like a scikit-learn regressor.
+"""LSTMRegressor: the estimator's scikit-learn plumbing.
 
-This is the only module (with :mod:`skl_lstm._network`) that imports Keras.
+Parameters, input validation, the order of a fit (seed, initialise, hold out
+the validation tail, start the linear branch, train, decide what to keep),
+prediction and the fitted state. The network comes from :mod:`._network`,
+training from :mod:`._loop`, prediction from :mod:`._inference`, and the
+scikeras hooks from :mod:`._scikeras`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
-import random
 import warnings
 from collections import defaultdict
 from numbers import Integral, Real
 
 import keras
 import numpy as np
-from scikeras.utils.transformers import RegressorTargetEncoder
-from scikeras.wrappers import BaseWrapper
-from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
+from sklearn.base import RegressorMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_random_state, validate_data
 
-from . import _scikeras_compat  # noqa: F401  (adds BaseWrapper.__sklearn_tags__)
-from ._network import build_lstm, linear_skip_layers
-from ._training import KERNELS, select_kernel, train
-from ._training import predict as predict_fast
-from .exceptions import NotFittedError, TrainingDivergedError
-from .preprocessing._windows import split_lag_names
-from .utils._validation import check_finite_target, check_numeric_columns
-from .utils._warnings import user_stacklevel
+from ..exceptions import NotFittedError, TrainingDivergedError
+from ..utils._validation import check_finite_target, check_numeric_columns
+from ..utils._warnings import user_stacklevel
+from . import _linear, _runtime
+from ._inference import InferencePlan
+from ._inference import predict as run_inference
+from ._kernels import KERNELS, select_kernel
+from ._loop import train
+from ._network import Network
+from ._scikeras import _LOSSES, _OPTIMIZERS, ScikerasAdapter, check_units
 
-_OPTIMIZERS = {
-    "adam": keras.optimizers.Adam,
-    "adamw": keras.optimizers.AdamW,
-    "rmsprop": keras.optimizers.RMSprop,
-    "sgd": keras.optimizers.SGD,
-}
-_LOSSES = {
-    "mse": keras.losses.MeanSquaredError,
-    "mae": keras.losses.MeanAbsoluteError,
-    "huber": keras.losses.Huber,
-}
 #: Rows per call of the compiled predict function (bounded memory).
 _PREDICT_CHUNK = 8192
 #: Largest magnitude that passes without the unscaled-data warning of
 #: ``_check_magnitudes`` (larger inputs take the full validation).
 _PLAIN_INPUT_PEAK = 1e4
-
-
-def _flat_windows(X):
-    """The windows as the linear branch reads them (``skip_fill`` then ``skip_flatten``)."""
-    return np.nan_to_num(X.reshape(X.shape[0], -1), nan=0.0)
-
-
-def _fit_linear_branch(skip, head, flat, y, sample_weight):
-    """Set the linear branch to the ridge fit of the windows and the LSTM head to zero.
-
-    The network then starts as the best linear model of the windows; the
-    LSTM part is trained on what that model misses.
-    """
-    from sklearn.linear_model import RidgeCV
-
-    target = y.reshape(y.shape[0], -1)
-    ridge = RidgeCV(alphas=np.logspace(-3, 3, 13)).fit(flat, target, sample_weight=sample_weight)
-    skip.kernel.assign(np.asarray(ridge.coef_, dtype="float32").reshape(target.shape[1], -1).T)
-    skip.bias.assign(np.asarray(ridge.intercept_, dtype="float32").reshape(-1))
-    _zero(head)
-
-
-def _zero(head):
-    """Silence the LSTM head: the network then outputs its linear branch alone."""
-    head.kernel.assign(np.zeros(head.kernel.shape, dtype="float32"))
-    head.bias.assign(np.zeros(head.bias.shape, dtype="float32"))
-
-
-def _linear_start_is_better(part, validation_data, val_losses) -> bool:
-    """Whether the linear branch alone beats the trained LSTM part on the validation tail.
-
-    ``part`` predicts the linear fit's residuals, so the linear start is the
-    prediction 0. The trained part's loss is the best of ``val_losses`` (the
-    weights early stopping restored), less the weight penalties that Keras
-    adds to it, so both sides are the plain loss of predictions.
-    """
-    X_val, y_val, *weights = validation_data
-    weight = weights[0] if weights else None
-    y_val = y_val.reshape(len(y_val), -1)  # one loss value per sample, as sample_weight expects
-    start = float(part.loss(y_val, np.zeros_like(y_val), sample_weight=weight))
-    penalty = float(sum(keras.ops.convert_to_numpy(loss) for loss in part.losses))
-    return start <= float(np.min(val_losses)) - penalty
-
-
-class _SequenceEncoder(TransformerMixin, BaseEstimator):
-    """Reshape 2-D windows to ``(samples, timesteps, features)`` as float32."""
-
-    def __init__(self, n_features=None):
-        self.n_features = n_features
-
-    def fit(self, X, y=None):
-        if X.ndim == 3:
-            self.n_timesteps_, self.n_features_per_step_ = X.shape[1], X.shape[2]
-        else:
-            k = self.n_features
-            if X.shape[1] % k:
-                raise ValueError(
-                    f"X has {X.shape[1]} columns, which is not a multiple of n_features={k}; "
-                    "2-D X must hold windows of n_features series in time-major order (as "
-                    "WindowTransformer outputs). Set n_features to the number of series."
-                )
-            self.n_timesteps_, self.n_features_per_step_ = X.shape[1] // k, k
-        return self
-
-    def transform(self, X):
-        X = np.asarray(X, dtype=np.float32)
-        if X.ndim == 2:
-            X = X.reshape(X.shape[0], self.n_timesteps_, self.n_features_per_step_)
-        return X
-
-    def get_metadata(self):
-        return {"n_timesteps_": self.n_timesteps_, "n_features_per_step_": self.n_features_per_step_}
-
-
-@contextlib.contextmanager
-def _seeded(seed):
-    """Seed Python, NumPy and TensorFlow (with op determinism) for one fit, then restore them.
-
-    The same seeding as scikeras' ``tensorflow_random_state``, which leaves
-    TensorFlow's op determinism switched on for the rest of the process when
-    its first fit is the first thing to ask TensorFlow about it (it sets
-    ``TF_DETERMINISTIC_OPS=1`` before asking whether determinism was on, and
-    TensorFlow answers from that variable), after which every unseeded Keras
-    ``fit`` in the process fails with "Random ops require a seed". Here the
-    state is read before anything changes.
-    """
-    import tensorflow as tf
-    from tensorflow.python.eager import context
-    from tensorflow.python.framework import config
-
-    was_deterministic = config.is_op_determinism_enabled()
-    env = os.environ.get("TF_DETERMINISTIC_OPS")
-    python_state, numpy_state = random.getstate(), np.random.get_state()
-    tf_seed = context.global_seed()
-    try:
-        os.environ["TF_DETERMINISTIC_OPS"] = "1"
-        random.seed(seed)
-        np.random.seed(seed)
-        tf.random.set_seed(seed)
-        config.enable_op_determinism()
-        yield
-    finally:
-        if env is None:
-            os.environ.pop("TF_DETERMINISTIC_OPS", None)
-        else:
-            os.environ["TF_DETERMINISTIC_OPS"] = env
-        random.setstate(python_state)
-        np.random.set_state(numpy_state)
-        tf.random.set_seed(tf_seed)
-        if not was_deterministic:
-            config.disable_op_determinism()
+#: Private attributes rebuilt from the fitted state, never part of it.
+_DERIVED = ("_network", "_inference", "_fit_callbacks", "_predict_callbacks")
+#: Fitted attributes rebuilt from the others (the encoders hold nothing else).
+_DERIVED_FITTED = ("target_encoder_", "feature_encoder_")
 
 
 def _count_interior_gaps(missing):
@@ -167,7 +50,7 @@ def _count_interior_gaps(missing):
     return int((missing[:, 1:] & ~missing[:, :-1]).any(axis=1).sum())
 
 
-class LSTMRegressor(RegressorMixin, BaseWrapper):
+class LSTMRegressor(RegressorMixin, ScikerasAdapter):
     """LSTM regressor for windows of a time series, with a scikit-learn API.
 
     Built on scikeras' ``BaseWrapper`` with :class:`~sklearn.base.RegressorMixin`
@@ -191,9 +74,14 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
     n_features : int or None, default=None
         Number of series per time step in 2-D ``X`` (whose columns are
         ``window * n_features`` time-major lags, as
-        :class:`~skl_lstm.WindowTransformer` outputs). None infers it from
-        ``<name>_lag<k>`` column names of a DataFrame, else uses 1. Ignored for
-        3-D ``X`` of shape ``(samples, timesteps, features)``.
+        :class:`~skl_lstm.WindowTransformer` outputs). None reads it from the
+        data: the warm-up rows WindowTransformer writes at the start of a
+        series are missing ``n_features`` more values per row (see
+        :func:`skl_lstm.preprocessing.window_layout`), so NumPy and pandas
+        windows give the same network. Where ``X`` has no warm-up rows (windows
+        cut before cross-validation, say), 1 is assumed with a warning that
+        says to pass ``n_features``. Ignored for 3-D ``X`` of shape
+        ``(samples, timesteps, features)``.
     activation : str, default="tanh"
         Activation of the LSTM cell output.
     dropout : float, default=0.0
@@ -245,7 +133,8 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
     verbose : int, default=0
         Keras progress output: 0 silent, 1 progress bar, 2 one line per epoch.
     warm_start : bool, default=False
-        If True, ``fit`` continues from the current weights.
+        If True, ``fit`` continues from the current weights (see also
+        :meth:`partial_fit`).
     callbacks : list of keras.callbacks.Callback or None, default=None
         Extra Keras callbacks for ``fit``. They are called at the start and
         end of training and of every epoch; a callback that needs per-batch
@@ -266,7 +155,7 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
         Routed parameters, as in scikeras: ``optimizer__*`` (e.g.
         ``optimizer__clipnorm=1.0``), ``loss__*`` (e.g. ``loss__delta=0.5``),
         ``compile__*`` (``keras.Model.compile``) and ``model__*`` (passed to
-        :func:`skl_lstm._network.build_lstm`, e.g. ``model__unroll=True``).
+        :func:`skl_lstm.lstm.build_network`, e.g. ``model__unroll=True``).
 
     Attributes
     ----------
@@ -350,19 +239,12 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
         *,
         n_features=None,
         activation="tanh",
-        dropout=0.0,
-        recurrent_dropout=0.0,
-        l1=0.0,
-        l2=0.0,
+        dropout=0.0, recurrent_dropout=0.0,
+        l1=0.0, l2=0.0,
         linear_skip=False,
-        loss="mse",
-        optimizer="adam",
-        learning_rate=0.001,
-        epochs=100,
-        batch_size=32,
-        validation_fraction=0.1,
-        early_stopping=True,
-        patience=10,
+        loss="mse", optimizer="adam", learning_rate=0.001,
+        epochs=100, batch_size=32,
+        validation_fraction=0.1, early_stopping=True, patience=10,
         random_state=None,
         verbose=0,
         warm_start=False,
@@ -392,77 +274,216 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
         self.callbacks = callbacks
         self.training_kernel = training_kernel
         vars(self).update(kwargs)
-        if kwargs:
-            self._user_params = set(kwargs)
 
-    # scikeras reads these; LSTMRegressor always builds its own network.
-    model = None
-    build_fn = None
-    _routing_prefixes = {"model", "optimizer", "loss", "compile"}
 
-    __repr__ = BaseEstimator.__repr__
-
-    # ------------------------------------------------------------------ params
-    @classmethod
-    def _constructor_params(cls):
-        import inspect
-
-        return {
-            name
-            for name, p in inspect.signature(cls.__init__).parameters.items()
-            if name != "self" and p.kind != p.VAR_KEYWORD
-        }
-
-    def _check_param_names(self, names):
-        valid = self._constructor_params()
-        for name in names:
-            if name in valid or ("__" in name and name.split("__", 1)[0] in self._routing_prefixes):
-                continue
-            import difflib
-
-            choices = sorted(valid | {p + "__" for p in self._routing_prefixes})
-            close = difflib.get_close_matches(name, choices, n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise ValueError(
-                f"Invalid parameter {name!r} for LSTMRegressor.{hint} Valid parameters are "
-                f"{sorted(valid)}, plus routed ones starting with "
-                f"{sorted(p + '__' for p in self._routing_prefixes)}."
-            )
-
-    def set_params(self, **params):
-        """Set parameters, including routed ``optimizer__*``-style ones.
+    # ----------------------------------------------------------------- fit
+    def fit(self, X, y, sample_weight=None, **kwargs):
+        """Train the network on windows ``X`` and targets ``y``.
 
         Parameters
         ----------
-        **params : dict
-            Estimator parameters.
+        X : array-like of shape (n_samples, window * n_features) or (n_samples, timesteps, features)
+            Windows, oldest step first. NaN may mark missing leading steps.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets (several columns for several horizons).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples in the loss.
+        **kwargs : dict
+            ``epochs`` and ``initial_epoch`` override the constructor's for this call.
 
         Returns
         -------
         self : LSTMRegressor
-            This estimator.
+            The fitted estimator.
         """
-        known = set(self.get_params(deep=False))
-        self._check_param_names([name for name in params if name not in known])
-        return super().set_params(**params)
+        unknown = set(kwargs) - {"epochs", "initial_epoch"}
+        if unknown:
+            raise TypeError(
+                f"LSTMRegressor.fit got unexpected keyword argument(s) {sorted(unknown)}; set "
+                "hyperparameters in the constructor or with set_params instead."
+            )
+        return self._train(
+            X,
+            y,
+            sample_weight,
+            epochs=kwargs.get("epochs", self.epochs),
+            initial_epoch=kwargs.get("initial_epoch", 0),
+            warm_start=self.warm_start,
+            continued=False,
+        )
 
-    # --------------------------------------------------------------- validation
+    def partial_fit(self, X, y, sample_weight=None):
+        """Train one more epoch on ``(X, y)``, continuing from the current weights.
+
+        The first call initialises the network (and, with ``linear_skip``,
+        its linear start) as ``fit`` does; every call then runs one epoch and
+        appends to ``history_``. The most recent ``validation_fraction`` of
+        the samples is still held out, for ``history_["val_loss"]``; early
+        stopping and the choice of the linear start, which need several
+        epochs, are left to the caller. With an int ``random_state``, call
+        ``k`` shuffles with seed ``random_state + k``, so a sequence of calls
+        is reproducible.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, window * n_features) or (n_samples, timesteps, features)
+            Windows in the layout of the first call.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets, with as many columns as in the first call.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples in the loss.
+
+        Returns
+        -------
+        self : LSTMRegressor
+            The estimator, trained one more epoch.
+
+        Examples
+        --------
+        Three epochs, one call each, on a sine's windows:
+
+        >>> import numpy as np
+        >>> from skl_lstm import LSTMRegressor, WindowTransformer
+        >>> series = np.sin(np.arange(81.0) / 4)
+        >>> windows = WindowTransformer(window=6).fit_transform(series[:-1, None])
+        >>> model = LSTMRegressor(units=4, random_state=0)
+        >>> for _ in range(3):
+        ...     model = model.partial_fit(windows, series[1:])
+        >>> model.n_epochs_, len(model.history_["loss"])
+        (3, 3)
+        """
+        return self._train(
+            X, y, sample_weight, epochs=1, initial_epoch=self.current_epoch, warm_start=True, continued=True
+        )
+
+    def _train(self, X, y, sample_weight, *, epochs, initial_epoch, warm_start, continued):
+        self._validate_params()
+        check_units(self.units)
+        self._check_param_names(set(self.get_params(deep=False)) - self._constructor_params())
+        _runtime.configure()
+        seed = None
+        if self.random_state is not None:
+            seed = int(check_random_state(self.random_state).randint(2**31 - 1)) + (initial_epoch if continued else 0)
+        fitted_before = set(vars(self))
+        self._continued = continued
+        try:
+            with _runtime.seeded(seed):
+                self._fit(
+                    X=X, y=y, sample_weight=sample_weight, warm_start=warm_start, epochs=epochs,
+                    initial_epoch=initial_epoch,
+                )
+        except BaseException:
+            if not warm_start:
+                for name in set(vars(self)) - fitted_before:
+                    delattr(self, name)
+                for name in ("model_", "history_", "_network", "_inference"):
+                    vars(self).pop(name, None)
+            raise
+        finally:
+            vars(self).pop("_continued", None)
+        self._inference = InferencePlan(self._network)  # reads the trained weights
+        return self
+
+    def _n_validation(self, n_samples):
+        if self.validation_fraction <= 0:
+            return 0
+        n_val = math.ceil(self.validation_fraction * n_samples)
+        return n_val if n_samples - n_val >= 2 else 0
+
+    def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
+        nan = np.isnan(X)
+        observed = ~nan.all(axis=(1, 2))
+        if not observed.any():
+            raise ValueError(
+                "LSTMRegressor: no training sample has an observed time step (every window is "
+                "all NaN); pass a series longer than the window."
+            )
+        n_gaps = _count_interior_gaps(nan.any(axis=2))
+        if n_gaps:
+            warnings.warn(
+                f"LSTMRegressor: {n_gaps} of {X.shape[0]} training windows have missing values "
+                "after observed steps; those steps are masked (skipped by the LSTM), not zero. "
+                "Fill gaps in the series (e.g. series.interpolate()) if they are not meant to be missing.",
+                UserWarning,
+                stacklevel=user_stacklevel(),
+            )
+        if not observed.all():
+            X, y = X[observed], y[observed]
+            sample_weight = None if sample_weight is None else sample_weight[observed]
+        network = self._network
+        trained = network.model
+        if network.skip is not None:
+            # The linear branch is fitted in closed form on every training
+            # window and then frozen; the LSTM part (a plain chain, so the
+            # fused kernel applies) is trained on its residuals.
+            flat = _linear.flat_windows(X)
+            if not (warm_start and initial_epoch):
+                _linear.fit_linear_start(network, flat, y, sample_weight)
+            y = y - np.asarray(network.skip(flat)).reshape(y.shape).astype(y.dtype, copy=False)
+            trained = network.recurrent
+            model = network.model
+            if getattr(trained, "optimizer", None) is not model.optimizer or trained.loss is not model.loss:
+                trained.compile(optimizer=model.optimizer, loss=model.loss)
+        n_val = self.n_validation_ = self._n_validation(X.shape[0])
+        validation_data = None
+        if n_val:
+            cut = X.shape[0] - n_val
+            val_w = None if sample_weight is None else sample_weight[cut:]
+            validation_data = (X[cut:], y[cut:]) if val_w is None else (X[cut:], y[cut:], val_w)
+            X, y = X[:cut], y[:cut]
+            sample_weight = None if sample_weight is None else sample_weight[:cut]
+        monitor = "val_loss" if n_val else "loss"
+        callbacks = list(self._fit_callbacks)
+        stopping = self.early_stopping and not self._continued
+        if stopping:
+            callbacks.append(
+                keras.callbacks.EarlyStopping(monitor=monitor, patience=self.patience, restore_best_weights=True)
+            )
+        batch_size = min(self.batch_size, X.shape[0])
+        self.training_kernel_, _ = select_kernel(
+            network.chain, batch_size=batch_size, callbacks=callbacks, requested=self.training_kernel
+        )
+        schedule = dict(epochs=epochs, initial_epoch=initial_epoch, batch_size=batch_size, callbacks=callbacks)
+        history = train(
+            trained, network.chain, X, y, sample_weight=sample_weight, validation_data=validation_data,
+            verbose=self.verbose, kernel=self.training_kernel, **schedule,
+        )
+        # LSTNet's promise, kept on data the fit did not train on: when no
+        # epoch beats the linear start on the validation tail, keep that start.
+        linear_kept = bool(
+            network.skip is not None and validation_data is not None and stopping
+            and _linear.linear_start_is_better(trained, validation_data, history.get("val_loss", [np.nan]))
+        )
+        if linear_kept:
+            _linear.silence_head(network)
+        losses = np.asarray(history.get("loss", []), dtype=float)
+        if losses.size == 0 or not np.all(np.isfinite(losses)):
+            epoch = int(np.argmax(~np.isfinite(losses))) + 1 if losses.size else 1
+            raise TrainingDivergedError(
+                f"LSTMRegressor: the training loss became NaN/inf at epoch {epoch} "
+                f"(learning_rate={self.learning_rate!r}, loss={self.loss!r}). Lower learning_rate "
+                "(e.g. 1e-3), scale the inputs and target (StandardScaler, "
+                "TransformedTargetRegressor), or use loss='huber'."
+            )
+        if not warm_start or not hasattr(self, "history_") or initial_epoch == 0:
+            self.history_ = defaultdict(list)
+        for key, values in history.items():
+            self.history_[key] += list(values)
+        self.history_ = dict(self.history_)
+        monitored = np.asarray(self.history_.get(monitor, self.history_["loss"]), dtype=float)
+        self.n_epochs_ = len(monitored)
+        self.best_epoch_ = int(np.argmin(monitored)) + 1 if stopping else self.n_epochs_
+        if linear_kept:
+            self.best_epoch_ = 0
+
+    # -------------------------------------------------------------- validation
     def _validate_data(self, X=None, y=None, reset=False, y_numeric=True):
         if reset and y is None:
             raise ValueError("LSTMRegressor requires y to be passed, but the target y is None.")
         if X is None:  # scikeras' score() path: y only
-            y = np.asarray(y)
-            return None, y
+            return None, np.asarray(y)
         check_numeric_columns(X, "LSTMRegressor")
-        if reset:
-            self._n_features_guess = self._infer_n_features(X)
-        kwargs = dict(
-            reset=reset,
-            dtype=np.float32,
-            allow_nd=True,
-            ensure_all_finite="allow-nan",
-            accept_sparse=False,
-        )
+        kwargs = dict(reset=reset, dtype=np.float32, allow_nd=True, ensure_all_finite="allow-nan", accept_sparse=False)
         if y is not None:
             if not hasattr(y, "dtype") or np.asarray(y).dtype.kind in "fiub":
                 check_finite_target(np.asarray(y, dtype=np.float64), "LSTMRegressor")
@@ -514,257 +535,7 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
                     stacklevel=user_stacklevel(),
                 )
 
-    def _infer_n_features(self, X):
-        if self.n_features is not None:
-            return int(self.n_features)
-        columns = getattr(X, "columns", None)
-        if columns is not None:
-            parsed = split_lag_names(columns)
-            if parsed is not None:
-                return len(parsed[0])
-        return 1
-
-    @property
-    def target_encoder(self):
-        """Transformer that records the target's shape (scikeras' regressor encoder)."""
-        return RegressorTargetEncoder()
-
-    @property
-    def feature_encoder(self):
-        """Transformer that turns ``X`` into the network's 3-D input."""
-        return _SequenceEncoder(n_features=getattr(self, "_n_features_guess", 1))
-
-    # ------------------------------------------------------------------ model
-    def _get_compile_kwargs(self):
-        params = self.get_params(deep=False)
-        routed = {k.split("__", 1)[1]: v for k, v in params.items() if k.startswith("optimizer__")}
-        if isinstance(self.optimizer, str):
-            optimizer = _OPTIMIZERS[self.optimizer](learning_rate=self.learning_rate, **routed)
-        else:
-            optimizer = self.optimizer.__class__.from_config(self.optimizer.get_config())
-        loss_args = {k.split("__", 1)[1]: v for k, v in params.items() if k.startswith("loss__")}
-        loss = _LOSSES[self.loss](**loss_args) if isinstance(self.loss, str) else self.loss
-        compile_kwargs = {k.split("__", 1)[1]: v for k, v in params.items() if k.startswith("compile__")}
-        return {"optimizer": optimizer, "loss": loss, **compile_kwargs}
-
-    def _keras_build_fn(self, meta, compile_kwargs, params=None, **model_params):
-        model = build_lstm(
-            meta["n_timesteps_"],
-            meta["n_features_per_step_"],
-            meta["n_outputs_"],
-            units=self.units,
-            activation=self.activation,
-            dropout=self.dropout,
-            recurrent_dropout=self.recurrent_dropout,
-            l1=self.l1,
-            l2=self.l2,
-            linear_skip=self.linear_skip,
-            **model_params,
-        )
-        model.compile(**compile_kwargs)
-        return model
-
-    def _initialize(self, X, y=None):
-        # Same steps as scikeras' BaseWrapper._initialize, but the metadata is
-        # read from the *fitted* encoders (scikeras reads a fresh, unfitted
-        # one) and seeding is done once around the whole fit.
-        self._random_state = None
-        X, y = self._validate_data(X, y, reset=True)
-        self.target_encoder_ = self.target_encoder.fit(y)
-        vars(self).update(self.target_encoder_.get_metadata())
-        self.feature_encoder_ = self.feature_encoder.fit(X)
-        vars(self).update(self.feature_encoder_.get_metadata())
-        self.model_ = self._build_keras_model()
-        self._initialize_callbacks()
-        return X, y
-
-    def _check_model_param(self):
-        return self._keras_build_fn
-
-    def _check_model_compatibility(self, y):
-        return None
-
-    # -------------------------------------------------------------------- fit
-    def fit(self, X, y, sample_weight=None, **kwargs):
-        """Train the network on windows ``X`` and targets ``y``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, window * n_features) or (n_samples, timesteps, features)
-            Windows, oldest step first. NaN may mark missing leading steps.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Targets (several columns for several horizons).
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the samples in the loss.
-        **kwargs : dict
-            Passed to ``keras.Model.fit`` (prefer ``fit__*`` parameters).
-
-        Returns
-        -------
-        self : LSTMRegressor
-            The fitted estimator.
-        """
-        self._validate_params()
-        self._check_units()
-        self._check_routed_params()
-        unknown = set(kwargs) - {"epochs", "initial_epoch"}
-        if unknown:
-            raise TypeError(
-                f"LSTMRegressor.fit got unexpected keyword argument(s) {sorted(unknown)}; set "
-                "hyperparameters in the constructor or with set_params instead."
-            )
-        fitted_before = set(vars(self))
-        seed = None if self.random_state is None else int(check_random_state(self.random_state).randint(2**31 - 1))
-        try:
-            if seed is None:
-                self._fit_seeded(X, y, sample_weight, kwargs)
-            else:
-                with _seeded(seed):
-                    self._fit_seeded(X, y, sample_weight, kwargs)
-        except BaseException:
-            if not self.warm_start:
-                for name in set(vars(self)) - fitted_before:
-                    delattr(self, name)
-                for name in ("model_", "history_"):
-                    vars(self).pop(name, None)
-            raise
-        return self
-
-    def _fit_seeded(self, X, y, sample_weight, kwargs):
-        self._fit(
-            X=X,
-            y=y,
-            sample_weight=sample_weight,
-            warm_start=self.warm_start,
-            epochs=kwargs.pop("epochs", self.epochs),
-            initial_epoch=kwargs.pop("initial_epoch", 0),
-            **kwargs,
-        )
-
-    def _check_routed_params(self):
-        self._check_param_names(getattr(self, "_user_params", ()))
-
-    def _check_units(self):
-        units = self.units if isinstance(self.units, (tuple, list)) else (self.units,)
-        if not units or not all(isinstance(u, Integral) and not isinstance(u, bool) and u >= 1 for u in units):
-            raise ValueError(
-                f"units={self.units!r} must be a positive int or a non-empty tuple of positive "
-                "ints (one per stacked LSTM layer), e.g. units=32 or units=(64, 32)."
-            )
-
-    def _lstm_part(self, head):
-        """The network without its linear branch (shares its layers), compiled like it.
-
-        Built once per ``model_`` and kept in its ``__dict__`` (out of Keras'
-        layer tracking, so saving is unchanged): warm-start fits reuse it, and
-        with it the compiled training functions cached on it.
-        """
-        network = self.model_
-        part = network.__dict__.get("_skl_lstm_recurrent_part")
-        if part is None or part.optimizer is not network.optimizer or part.loss is not network.loss:
-            part = keras.Model(network.inputs, head.output, name="skl_lstm_recurrent_part")
-            part.compile(optimizer=network.optimizer, loss=network.loss)
-            network.__dict__["_skl_lstm_recurrent_part"] = part
-        return part
-
-    def _n_validation(self, n_samples):
-        if self.validation_fraction <= 0:
-            return 0
-        n_val = math.ceil(self.validation_fraction * n_samples)
-        return n_val if n_samples - n_val >= 2 else 0
-
-    def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
-        nan = np.isnan(X)
-        observed = ~nan.all(axis=(1, 2))
-        if not observed.any():
-            raise ValueError(
-                "LSTMRegressor: no training sample has an observed time step (every window is "
-                "all NaN); pass a series longer than the window."
-            )
-        n_gaps = _count_interior_gaps(nan.any(axis=2))
-        if n_gaps:
-            warnings.warn(
-                f"LSTMRegressor: {n_gaps} of {X.shape[0]} training windows have missing values "
-                "after observed steps; those steps are masked (skipped by the LSTM), not zero. "
-                "Fill gaps in the series (e.g. series.interpolate()) if they are not meant to be missing.",
-                UserWarning,
-                stacklevel=user_stacklevel(),
-            )
-        if not observed.all():
-            X, y = X[observed], y[observed]
-            sample_weight = None if sample_weight is None else sample_weight[observed]
-        network = self.model_
-        branches = linear_skip_layers(self.model_)
-        skip = None
-        if branches is not None:
-            # The linear branch is fitted in closed form on every training
-            # window and then frozen; the LSTM part (a plain chain, so the
-            # fused kernel applies) is trained on its residuals.
-            head, skip = branches
-            flat = _flat_windows(X)
-            if not (warm_start and initial_epoch):
-                _fit_linear_branch(skip, head, flat, y, sample_weight)
-            y = y - np.asarray(skip(flat)).reshape(y.shape).astype(y.dtype, copy=False)
-            network = self._lstm_part(head)
-        n_val = self.n_validation_ = self._n_validation(X.shape[0])
-        validation_data = None
-        if n_val:
-            cut = X.shape[0] - n_val
-            val_w = None if sample_weight is None else sample_weight[cut:]
-            validation_data = (X[cut:], y[cut:]) if val_w is None else (X[cut:], y[cut:], val_w)
-            X, y = X[:cut], y[:cut]
-            sample_weight = None if sample_weight is None else sample_weight[:cut]
-        monitor = "val_loss" if n_val else "loss"
-        callbacks = list(self._fit_callbacks)
-        if self.early_stopping:
-            callbacks.append(
-                keras.callbacks.EarlyStopping(monitor=monitor, patience=self.patience, restore_best_weights=True)
-            )
-        batch_size = min(self.batch_size, X.shape[0])
-        kernel, _ = select_kernel(network, batch_size=batch_size, callbacks=callbacks, requested=self.training_kernel)
-        history = train(
-            network,
-            X,
-            y,
-            sample_weight=sample_weight,
-            validation_data=validation_data,
-            epochs=epochs,
-            initial_epoch=initial_epoch,
-            batch_size=batch_size,
-            callbacks=callbacks,
-            verbose=self.verbose,
-            kernel=self.training_kernel,
-        )
-        self.training_kernel_ = kernel
-        # LSTNet's promise, kept on data the fit did not train on: when no
-        # epoch beats the linear start on the validation tail, keep that start.
-        linear_kept = bool(
-            skip is not None and validation_data is not None and self.early_stopping
-            and _linear_start_is_better(network, validation_data, history.get("val_loss", [np.nan]))
-        )
-        if linear_kept:
-            _zero(head)
-        losses = np.asarray(history.get("loss", []), dtype=float)
-        if losses.size == 0 or not np.all(np.isfinite(losses)):
-            epoch = int(np.argmax(~np.isfinite(losses))) + 1 if losses.size else 1
-            raise TrainingDivergedError(
-                f"LSTMRegressor: the training loss became NaN/inf at epoch {epoch} "
-                f"(learning_rate={self.learning_rate!r}, loss={self.loss!r}). Lower learning_rate "
-                "(e.g. 1e-3), scale the inputs and target (StandardScaler, "
-                "TransformedTargetRegressor), or use loss='huber'."
-            )
-        if not warm_start or not hasattr(self, "history_") or initial_epoch == 0:
-            self.history_ = defaultdict(list)
-        for key, values in history.items():
-            self.history_[key] += list(values)
-        self.history_ = dict(self.history_)
-        monitored = np.asarray(self.history_.get(monitor, self.history_["loss"]), dtype=float)
-        self.n_epochs_ = len(monitored)
-        self.best_epoch_ = int(np.argmin(monitored)) + 1 if self.early_stopping else self.n_epochs_
-        if linear_kept:
-            self.best_epoch_ = 0
-
-    # ---------------------------------------------------------------- predict
+    # ----------------------------------------------------------------- predict
     def predict(self, X, **kwargs):
         """Predict the targets of windows ``X``.
 
@@ -798,7 +569,7 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
                 UserWarning,
                 stacklevel=user_stacklevel(),
             )
-        y_pred = predict_fast(self.model_, X, chunk=_PREDICT_CHUNK).astype(np.float64)
+        y_pred = run_inference(self._inference, X, chunk=_PREDICT_CHUNK).astype(np.float64)
         if not np.all(np.isfinite(y_pred)):
             raise ValueError(
                 "LSTMRegressor produced NaN/inf predictions; the inputs are probably far outside "
@@ -823,6 +594,32 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
         peak = np.fmax.reduce(np.abs(X), axis=None)  # ignores NaN; NaN only if all are
         return not peak > _PLAIN_INPUT_PEAK
 
+    # ------------------------------------------------------------ fitted state
+    def __getstate__(self):
+        """The estimator's state: parameters, fitted attributes and the network, as plain values.
+
+        Derived objects (the layer handles, the inference plan, the encoders,
+        the callback lists) are left out and rebuilt by :meth:`__setstate__`.
+        This is what pickle, ``copy`` and :meth:`save` store.
+        """
+        state = {k: v for k, v in super().__getstate__().items() if k not in _DERIVED + _DERIVED_FITTED}
+        if "history_" in state:
+            state["history_"] = {k: [float(v) for v in values] for k, values in state["history_"].items()}
+        return state
+
+    def __setstate__(self, state):
+        """Restore the state :meth:`__getstate__` gave, rebuilding what derives from it."""
+        state = dict(state)
+        state.pop("_sklearn_version", None)  # kept by scikit-learn only for its own classes
+        super().__setstate__(state)
+        if "model_" in state:
+            self._network = Network.of(self.model_)
+            self._inference = InferencePlan(self._network)
+            self._restore_encoders()
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "model_")
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
@@ -834,14 +631,14 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
         tags.regressor_tags.poor_score = True
         return tags
 
+    # ------------------------------------------------------------- persistence
     def save(self, path):
         """Save the fitted estimator to ``path`` without pickle.
 
         The file is a zip archive holding the network in Keras' native format
-        and JSON metadata (parameters, fitted attributes, the skl_lstm and Keras
-        versions, a SHA-256 of the network). :meth:`load` refuses any file that
-        was altered or carries code. Pipelines around the estimator are not
-        included; persist those with joblib from a trusted source.
+        and JSON metadata (the estimator's state: parameters and fitted
+        attributes, the skl_lstm and Keras versions, a SHA-256 of the network).
+        :meth:`load` refuses any file that was altered or carries code.
 
         Parameters
         ----------
@@ -876,9 +673,6 @@ class LSTMRegressor(RegressorMixin, BaseWrapper):
         from ._persistence import load
 
         return load(cls, path)
-
-    def __sklearn_is_fitted__(self):
-        return hasattr(self, "model_")
 
 
 __all__ = ["LSTMRegressor"]

@@ -1,11 +1,11 @@
-"""Save and load a fitted LSTMRegressor without pickle.
+"""Save and load a fitted LSTMRegressor without pickle (format 1).
 
 File layout (a zip archive, suffix ``.skl-lstm`` by convention):
 
 ``metadata.json``
     Format name and version, the skl_lstm / Keras versions that wrote it, the
-    SHA-256 of ``model.keras``, the estimator's parameters and its fitted
-    attributes, all as JSON.
+    SHA-256 of ``model.keras``, the estimator's parameters and the rest of its
+    state (:meth:`LSTMRegressor.__getstate__`: every fitted attribute), all as JSON.
 ``model.keras``
     The network in Keras' native format (architecture as JSON, weights as HDF5).
 
@@ -25,8 +25,8 @@ import zipfile
 
 import numpy as np
 
-from ._version import __version__
-from .exceptions import UnsafeModelFileError
+from .._version import __version__
+from ..exceptions import UnsafeModelFileError
 
 FORMAT = "skl_lstm.LSTMRegressor"
 FORMAT_VERSION = 1
@@ -52,39 +52,66 @@ def _from_json_param(value):
     return value
 
 
+def _json_fitted(name, value):
+    if isinstance(value, np.ndarray):
+        return {"__array__": value.tolist(), "dtype": "str" if value.dtype == object else str(value.dtype)}
+    if isinstance(value, tuple):
+        return {"__tuple__": [_json_fitted(name, v) for v in value]}
+    if isinstance(value, (np.integer, np.floating, np.bool_)):
+        return value.item()
+    if isinstance(value, dict):
+        return {str(k): _json_fitted(name, v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_fitted(name, v) for v in value]
+    if isinstance(value, _JSON_SCALARS):
+        return value
+    raise TypeError(f"LSTMRegressor.save cannot store the fitted attribute {name}={value!r} as JSON.")
+
+
+def _from_json_fitted(value):
+    if isinstance(value, dict) and "__array__" in value:
+        return np.asarray(value["__array__"], dtype=object if value["dtype"] == "str" else value["dtype"])
+    if isinstance(value, dict) and "__tuple__" in value:
+        return tuple(_from_json_fitted(v) for v in value["__tuple__"])
+    if isinstance(value, dict):
+        return {k: _from_json_fitted(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_from_json_fitted(v) for v in value]
+    return value
+
+
+def _upgrade_fitted(fitted):
+    """Fitted attributes of a file written before the estimator saved its whole state."""
+    if "y_shape" in fitted:  # the first writer stored the target encoder's private fields
+        fitted["_y_ndim"] = len(fitted.pop("y_shape"))
+        fitted.pop("y_dtype", None)
+        fitted["n_outputs_expected_"] = 1
+        fitted["X_shape_"] = tuple(fitted["X_shape_"])
+    return fitted
+
+
 def save(estimator, path) -> None:
     """Write a fitted LSTMRegressor to ``path`` (see module docstring)."""
     import keras
 
-    from .exceptions import NotFittedError
+    from ..exceptions import NotFittedError
 
     if not hasattr(estimator, "model_"):
         raise NotFittedError("This LSTMRegressor instance is not fitted yet; fit it before calling save.")
     params = {name: _json_param(name, value) for name, value in estimator.get_params(deep=False).items()}
     if params.get("callbacks"):
         raise TypeError("LSTMRegressor.save cannot store callbacks; set callbacks=None before saving.")
+    state = estimator.__getstate__()
+    fitted = {
+        name: _json_fitted(name, value)
+        for name, value in state.items()
+        if name not in params and name not in ("model_", "_sklearn_version")
+    }
     with tempfile.TemporaryDirectory() as tmp:
         model_path = os.path.join(tmp, "model.keras")
         keras.saving.save_model(estimator.model_, model_path)
         with open(model_path, "rb") as fh:
             model_bytes = fh.read()
-    encoder = estimator.target_encoder_
-    fitted = {
-        "n_features_in_": int(estimator.n_features_in_),
-        "feature_names_in_": None
-        if getattr(estimator, "feature_names_in_", None) is None
-        else [str(n) for n in estimator.feature_names_in_],
-        "X_shape_": list(estimator.X_shape_),
-        "n_timesteps_": int(estimator.n_timesteps_),
-        "n_features_per_step_": int(estimator.n_features_per_step_),
-        "n_outputs_": int(estimator.n_outputs_),
-        "y_shape": list(encoder._y_shape),
-        "y_dtype": str(encoder._y_dtype),
-        "history_": {k: [float(v) for v in vals] for k, vals in estimator.history_.items()},
-        "best_epoch_": int(estimator.best_epoch_),
-        "n_epochs_": int(estimator.n_epochs_),
-        "n_validation_": int(estimator.n_validation_),
-    }
     metadata = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -107,10 +134,8 @@ def _refuse(path, reason):
 def load(cls, path):
     """Read an LSTMRegressor written by :func:`save`; refuse anything else."""
     import keras
-    from scikeras.utils.transformers import RegressorTargetEncoder
 
-    from ._network import MaskMissingSteps
-    from ._regressor import _SequenceEncoder
+    from ._network import CUSTOM_OBJECTS
 
     with open(path, "rb") as fh:
         starts_as_zip = fh.read(4) == b"PK\x03\x04"  # a pickle may embed a zip at its end
@@ -141,39 +166,16 @@ def load(cls, path):
         with open(model_path, "wb") as fh:
             fh.write(model_bytes)
         try:
-            model = keras.saving.load_model(
-                model_path, safe_mode=True, custom_objects={"skl_lstm>MaskMissingSteps": MaskMissingSteps}
-            )
+            model = keras.saving.load_model(model_path, safe_mode=True, custom_objects=CUSTOM_OBJECTS)
         except Exception as exc:  # Keras raises several types for unsafe or foreign content
             _refuse(path, f"Keras refused the network in safe mode: {exc}")
     params = {k: _from_json_param(v) for k, v in metadata["params"].items()}
-    estimator = cls(**params)
-    fitted = metadata["fitted"]
-    estimator.model_ = model
-    estimator.n_features_in_ = fitted["n_features_in_"]
-    if fitted["feature_names_in_"] is not None:
-        estimator.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)
-    estimator.X_shape_ = tuple(fitted["X_shape_"])
-    estimator.n_timesteps_ = fitted["n_timesteps_"]
-    estimator.n_features_per_step_ = fitted["n_features_per_step_"]
-    estimator.n_outputs_ = fitted["n_outputs_"]
-    estimator.history_ = fitted["history_"]
-    estimator.best_epoch_ = fitted["best_epoch_"]
-    estimator.n_epochs_ = fitted["n_epochs_"]
-    if "n_validation_" in fitted:  # absent from files saved before the attribute existed
-        estimator.n_validation_ = fitted["n_validation_"]
-    encoder = RegressorTargetEncoder()
-    encoder._y_shape = tuple(fitted["y_shape"])
-    encoder._y_dtype = np.dtype(fitted["y_dtype"])
-    encoder.n_outputs_ = fitted["n_outputs_"]
-    encoder.n_outputs_expected_ = 1
-    estimator.target_encoder_ = encoder
-    estimator.n_outputs_expected_ = 1
-    features = _SequenceEncoder(n_features=fitted["n_features_per_step_"])
-    features.n_timesteps_, features.n_features_per_step_ = fitted["n_timesteps_"], fitted["n_features_per_step_"]
-    estimator.feature_encoder_ = features
-    estimator._n_features_guess = fitted["n_features_per_step_"]
-    estimator._initialize_callbacks()
+    fitted = _upgrade_fitted({k: _from_json_fitted(v) for k, v in metadata["fitted"].items()})
+    import sklearn
+
+    estimator = cls.__new__(cls)
+    # rebuilt from JSON by this sklearn, not unpickled from another one
+    estimator.__setstate__({**params, **fitted, "model_": model, "_sklearn_version": sklearn.__version__})
     return estimator
 
 

@@ -1,0 +1,54 @@
+"""The linear skip branch: its closed-form start, and whether training beat it.
+
+With ``linear_skip=True`` the network starts as the best linear model of its
+windows (a ridge fit of the flattened windows, in the frozen ``linear_skip``
+layer) with the LSTM head silenced, so the recurrent part learns only what
+the linear model misses; when no epoch beats that start on the validation
+tail, the start is kept.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def flat_windows(X):
+    """The windows as the linear branch reads them (``skip_fill`` then ``skip_flatten``)."""
+    return np.nan_to_num(X.reshape(X.shape[0], -1), nan=0.0)
+
+
+def fit_linear_start(network, flat, y, sample_weight):
+    """Set the linear branch to the ridge fit of the windows and the LSTM head to zero."""
+    from sklearn.linear_model import RidgeCV
+
+    target = y.reshape(y.shape[0], -1)
+    ridge = RidgeCV(alphas=np.logspace(-3, 3, 13)).fit(flat, target, sample_weight=sample_weight)
+    skip = network.skip
+    skip.kernel.assign(np.asarray(ridge.coef_, dtype="float32").reshape(target.shape[1], -1).T)
+    skip.bias.assign(np.asarray(ridge.intercept_, dtype="float32").reshape(-1))
+    silence_head(network)
+
+
+def silence_head(network):
+    """Zero the LSTM head: the network then outputs its linear branch alone."""
+    head = network.chain.dense
+    head.kernel.assign(np.zeros(head.kernel.shape, dtype="float32"))
+    head.bias.assign(np.zeros(head.bias.shape, dtype="float32"))
+
+
+def linear_start_is_better(part, validation_data, val_losses) -> bool:
+    """Whether the linear branch alone beats the trained LSTM part on the validation tail.
+
+    ``part`` predicts the linear fit's residuals, so the linear start is the
+    prediction 0. The trained part's loss is the best of ``val_losses`` (the
+    weights early stopping restored), less the weight penalties that Keras
+    adds to it, so both sides are the plain loss of predictions.
+    """
+    import keras
+
+    X_val, y_val, *weights = validation_data
+    weight = weights[0] if weights else None
+    y_val = y_val.reshape(len(y_val), -1)  # one loss value per sample, as sample_weight expects
+    start = float(part.loss(y_val, np.zeros_like(y_val), sample_weight=weight))
+    penalty = float(sum(keras.ops.convert_to_numpy(loss) for loss in part.losses))
+    return start <= float(np.min(val_losses)) - penalty
