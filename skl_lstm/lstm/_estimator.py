@@ -633,30 +633,42 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
 
     # ------------------------------------------------------------- persistence
     def save(self, path):
-        """Save the fitted estimator to ``path`` without pickle.
+        """Save the fitted estimator to ``path`` without pickle: ``skl_lstm.save(self, path)``.
 
-        The file is a zip archive holding the network in Keras' native format
-        and JSON metadata (the estimator's state: parameters and fitted
-        attributes, the skl_lstm and Keras versions, a SHA-256 of the network).
-        :meth:`load` refuses any file that was altered or carries code.
+        The file is the one :func:`skl_lstm.save` writes for any model (format
+        2): the network in Keras' native format, the rest of the estimator's
+        state (:meth:`__getstate__`) as JSON, the library versions and a
+        SHA-256 per member, replaced atomically. :meth:`load` and
+        :func:`skl_lstm.load` refuse any file that was altered or carries code.
 
         Parameters
         ----------
         path : str or path-like
             Where to write; ``.skl-lstm`` is the conventional suffix.
-        """
-        from ._persistence import save
 
+        Raises
+        ------
+        NotFittedError
+            If the estimator is not fitted.
+        TypeError
+            If a parameter cannot be stored safely (a Keras optimizer or loss
+            object, callbacks); the message says to use the string form.
+        """
+        from ..persistence import save
+
+        if not hasattr(self, "model_"):
+            raise NotFittedError("This LSTMRegressor instance is not fitted yet; fit it before calling save.")
         save(self, path)
 
     @classmethod
     def load(cls, path):
-        """Load an estimator written by :meth:`save`.
+        """Load an estimator written by :meth:`save`: ``skl_lstm.load(path)``, which must hold an LSTMRegressor.
 
         Parameters
         ----------
         path : str or path-like
-            A file written by :meth:`save`.
+            A file written by :meth:`save` (format 2) or by the format-1
+            ``save`` of skl_lstm 0.1.0.
 
         Returns
         -------
@@ -667,12 +679,20 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
         ------
         skl_lstm.exceptions.UnsafeModelFileError
             If the file is not an archive written by :meth:`save`, was altered,
-            was written by a newer format, or holds a network Keras refuses to
-            load in safe mode (e.g. a ``Lambda`` layer).
+            was written by a newer format, or holds a network that carries code.
+        TypeError
+            If the file holds another estimator (a pipeline, say); load that
+            with :func:`skl_lstm.load`.
         """
-        from ._persistence import load
+        import os
 
-        return load(cls, path)
+        from ..persistence import load
+
+        estimator = load(path)
+        if not isinstance(estimator, cls):
+            raise TypeError(f"{os.fspath(path)!r} holds a {type(estimator).__name__}, not an {cls.__name__}; load it "
+                            "with skl_lstm.load(path).")
+        return estimator
 
 
 __all__ = ["LSTMRegressor"]

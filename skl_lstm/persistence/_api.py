@@ -108,11 +108,10 @@ def save(estimator, path, *, trusted=None, metadata=None) -> None:
 
 
 def _load_format_1(path):
-    """A format-1 file (a bare LSTMRegressor), read by its own reader."""
-    from .._persistence import load as load_format_1
-    from .._regressor import LSTMRegressor
+    """A format-1 file (a bare LSTMRegressor), read by its own reader; the class is found as any trusted type."""
+    from ..lstm._persistence import load as load_format_1
 
-    return load_format_1(LSTMRegressor, path)
+    return load_format_1(Registry().resolve_type("skl_lstm.LSTMRegressor"), path)
 
 
 def load(path, *, trusted=None, return_metadata=False):

@@ -18,9 +18,9 @@ CODE_LAYERS = ("Lambda", "__lambda__", "TFSMLayer")
 
 def custom_objects() -> dict:
     """skl_lstm's own Keras classes, by the registered names a saved network uses."""
-    from .._network import MaskMissingSteps  # the one line that names the network module
+    from ..lstm._network import CUSTOM_OBJECTS  # the one line that names the network module
 
-    return {"skl_lstm>MaskMissingSteps": MaskMissingSteps}
+    return dict(CUSTOM_OBJECTS)
 
 
 def is_keras_model(value) -> bool:

@@ -33,6 +33,7 @@ TRUSTED_TYPES = (
     "sklearn.preprocessing.MinMaxScaler",
     "sklearn.preprocessing.RobustScaler",
     "sklearn.preprocessing.StandardScaler",
+    "skl_lstm.LSTMRegressor",
     "skl_lstm.baselines.NaiveForecaster",
     "skl_lstm.baselines.SeasonalNaiveForecaster",
     "skl_lstm.compose.DifferencedTargetRegressor",
