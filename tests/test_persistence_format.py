@@ -107,7 +107,8 @@ def round_trip(model, tmp_path, **kwargs):
 
 
 def test_examples_cover_the_trusted_list():
-    assert sorted(EXAMPLES) == sorted(TRUSTED_TYPES)
+    needs_keras = {"skl_lstm.LSTMRegressor"}  # round-tripped in test_persistence_lstm.py
+    assert sorted(EXAMPLES) == sorted(set(TRUSTED_TYPES) - needs_keras)
 
 
 @pytest.mark.filterwarnings("ignore:SeasonalNaiveForecaster:UserWarning")
