@@ -1,7 +1,5 @@
 """skl_lstm.save / load with the LSTM: the bare estimator, the plain pipeline, the recipe, a search's best model."""
 
-import json
-import os
 import zipfile
 
 import numpy as np
@@ -18,7 +16,6 @@ from test_persistence_format import assert_same_state  # noqa: E402
 import skl_lstm  # noqa: E402
 from skl_lstm import LSTMRegressor, WindowTransformer  # noqa: E402
 
-DATA = os.path.join(os.path.dirname(__file__), "data")
 TINY = {"units": 4, "epochs": 2, "random_state": 0}
 
 
@@ -83,12 +80,3 @@ def test_lstm_save_and_load_are_the_same_machinery(series, tmp_path):
     skl_lstm.save(Pipeline([("lstm", lstm)]), path)
     with pytest.raises(TypeError, match="holds a Pipeline, not an LSTMRegressor; load it with skl_lstm.load"):
         LSTMRegressor.load(path)
-
-
-@pytest.mark.filterwarnings("ignore:LSTMRegressor. 1 of 95 samples:UserWarning")  # the first row: no history
-def test_committed_recipe_with_its_lstm_still_loads_and_predicts():
-    with open(os.path.join(DATA, "recipe_format2.json")) as fh:
-        expected = json.load(fh)
-    model = skl_lstm.load(os.path.join(DATA, "recipe_format2.skl-lstm"))
-    X = pd.DataFrame(expected["X"], columns=expected["columns"])
-    np.testing.assert_allclose(model.predict(X), expected["predictions"], rtol=1e-6)

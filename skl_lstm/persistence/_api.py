@@ -155,14 +155,23 @@ def load(path, *, trusted=None, return_metadata=False):
 
     Examples
     --------
-    >>> import os, tempfile
+    A function such as ``np.log`` is stored by its trusted name; a pickle is
+    refused without being read:
+
+    >>> import os, pickle, tempfile
     >>> import numpy as np
     >>> from sklearn.preprocessing import FunctionTransformer
     >>> import skl_lstm
-    >>> path = os.path.join(tempfile.mkdtemp(), "log.skl-lstm")
-    >>> skl_lstm.save(FunctionTransformer(np.log, inverse_func=np.exp).fit(np.ones((2, 1))), path)
-    >>> skl_lstm.load(path).func is np.log
+    >>> folder = tempfile.mkdtemp()
+    >>> skl_lstm.save(FunctionTransformer(np.log), os.path.join(folder, "log.skl-lstm"))
+    >>> skl_lstm.load(os.path.join(folder, "log.skl-lstm")).func is np.log
     True
+    >>> with open(os.path.join(folder, "evil.skl-lstm"), "wb") as fh:
+    ...     _ = fh.write(pickle.dumps([1, 2]))
+    >>> skl_lstm.load(os.path.join(folder, "evil.skl-lstm"))
+    Traceback (most recent call last):
+    ...
+    skl_lstm.exceptions.UnsafeModelFileError: Refusing to load '...evil.skl-lstm': it is not an skl_lstm model ...
     """
 
     def refuse(reason):
