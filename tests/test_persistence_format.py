@@ -318,3 +318,26 @@ def test_reliability_docs_list_every_trusted_name():
     ranges = {"numpy.int16", "numpy.int32", "numpy.uint16", "numpy.uint32"}  # written as "int8 to int64"
     missing = [name for name in (*TRUSTED_TYPES, *TRUSTED_NAMES) if f"`{name}`" not in docs and name not in ranges]
     assert not missing
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        pd.date_range("2000-01-01", periods=80, freq="MS"),
+        pd.date_range("2000-03-20", periods=80, freq="h", tz="Europe/Paris", unit="s"),
+        pd.period_range("2000Q1", periods=80, freq="Q"),
+        pd.RangeIndex(10, 170, 2),
+    ],
+    ids=["datetime", "tz-aware seconds", "period", "range"],
+)
+def test_windows_keep_recognising_the_continued_series_after_loading(series, tmp_path, index):
+    X, y = series
+    X = X.set_axis(index)
+    model = windowed(Ridge()).fit(X.iloc[:60], y[:60])
+    loaded = round_trip(model, tmp_path)
+    window = loaded.named_steps["window"]
+    assert type(window._next_label) is type(model.named_steps["window"]._next_label)
+    assert window._next_label == model.named_steps["window"]._next_label == index[60]
+    # the rows after the training ones continue the series: the fitted history fills their first windows
+    np.testing.assert_array_equal(loaded.predict(X.iloc[60:]), model.predict(X.iloc[60:]))
+    np.testing.assert_array_equal(window.transform(X.iloc[60:])[:1], model[0].transform(X.iloc[:61])[-1:])

@@ -6,7 +6,8 @@ Every value becomes one node of the tree:
 * ``{"kind": ...}`` objects for the rest (:data:`NODE_SCHEMA` lists each kind and its fields):
   ``float`` (NaN and infinities), ``tuple``, ``dict``, ``ndarray`` (a ``.npy`` member, never pickled),
   ``str_array`` (an object array of strings, as a JSON list), ``scalar`` (a NumPy scalar), ``dtype``,
-  ``name`` (a trusted function or type), ``object`` (a trusted estimator: its ``__getstate__()``),
+  ``name`` (a trusted function or type), ``timestamp`` and ``period`` (pandas index labels, which
+  windows keep to recognise a continued series), ``object`` (a trusted estimator: its ``__getstate__()``),
   ``keras`` (a network, a ``.keras`` member) and ``ref`` (an object met before, so shared objects stay
   shared).
 
@@ -22,6 +23,7 @@ import math
 import re
 
 import numpy as np
+import pandas as pd
 
 from . import _keras
 from ._registry import is_named_value
@@ -36,6 +38,8 @@ NODE_SCHEMA = {
     "scalar": {"dtype": str, "value": (bool, int, float, str, dict)},
     "dtype": {"dtype": str},
     "name": {"name": str},
+    "timestamp": {"value": str, "unit": str, "tz": (str, type(None))},
+    "period": {"value": str, "freq": str},
     "object": {"id": int, "type": str, "state": (dict, type(None))},
     "keras": {"id": int, "member": str},
     "ref": {"id": int},
@@ -110,6 +114,11 @@ class Encoder:
             return self._scalar(value, where)
         if kind is np.ndarray:
             return self._memo(value) or self._array(value, where)
+        if kind is pd.Timestamp:
+            return {"kind": "timestamp", "value": value.isoformat(), "unit": value.unit,
+                    "tz": None if value.tz is None else str(value.tz)}
+        if kind is pd.Period:
+            return {"kind": "period", "value": str(value), "freq": value.freqstr}
         if is_named_value(value):
             name = self.registry.value_name(value)
             if name is None:
@@ -297,6 +306,21 @@ class Decoder:
                 f"skl_lstm.load(path, trusted=[{name.rpartition('.')[2]}])."
             )
         return value
+
+    def _timestamp(self, node, where):
+        if node["unit"] not in ("s", "ms", "us", "ns"):
+            raise MalformedTreeError(f"{where} timestamp unit is {node['unit']!r}")
+        try:
+            value = pd.Timestamp(node["value"]).as_unit(node["unit"])
+            return value if node["tz"] is None else value.tz_convert(node["tz"])
+        except (ValueError, TypeError, KeyError) as exc:  # pandas' parse and time-zone errors
+            raise MalformedTreeError(f"{where} timestamp {node['value']!r} ({node['tz']}) is not valid ({exc})")
+
+    def _period(self, node, where):
+        try:
+            return pd.Period(node["value"], freq=node["freq"])
+        except (ValueError, TypeError) as exc:
+            raise MalformedTreeError(f"{where} period {node['value']!r} ({node['freq']}) is not valid ({exc})")
 
     def _name(self, node, where):
         return self._trusted(self.registry.resolve_value, node["name"], "names the function or type", where)
