@@ -1,0 +1,94 @@
+"""Panels: many series in one DataFrame indexed by (series, time).
+
+A panel is a pandas DataFrame (or Series) whose index has two levels, the
+series id (level 0) and the time (level 1: integers, dates or periods). Rows
+may arrive in any order; whatever looks back in time works on them in
+(series, time) order and answers in the order given. :class:`Panel` is that
+order, read once from the index: it is the one place that knows how to group
+rows by series, so that windows, differences and lags never cross from one
+series into the next.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+def is_panel(X) -> bool:
+    """True for a pandas object indexed by (series, time).
+
+    Examples
+    --------
+    >>> index = pd.MultiIndex.from_product([["a", "b"], [0, 1]], names=["id", "t"])
+    >>> is_panel(pd.DataFrame({"y": range(4)}, index=index)), is_panel(pd.DataFrame({"y": range(4)}))
+    (True, False)
+    """
+    index = getattr(X, "index", None)
+    return isinstance(X, (pd.DataFrame, pd.Series)) and isinstance(index, pd.MultiIndex) and index.nlevels == 2
+
+
+@dataclass(frozen=True)
+class Panel:
+    """The (series, time) order of a panel's rows.
+
+    Attributes
+    ----------
+    order : ndarray of shape (n_rows,)
+        Positions of the rows sorted by series, then time: ``X.iloc[order]``.
+    series : pandas.Index
+        The series ids, sorted; ``series[k]`` owns sorted rows ``bounds[k]:bounds[k + 1]``.
+    bounds : ndarray of shape (n_series + 1,)
+        Where each series starts in the sorted rows.
+    times : pandas.Index
+        The time labels of the sorted rows.
+    """
+
+    order: np.ndarray
+    series: pd.Index
+    bounds: np.ndarray
+    times: pd.Index
+
+    @classmethod
+    def of(cls, X, caller: str) -> Panel:
+        """Read the order of panel ``X``; refuse a (series, time) pair that appears twice."""
+        index = X.index
+        series_codes, series = pd.factorize(index.get_level_values(0), sort=True)
+        time_codes, _ = pd.factorize(index.get_level_values(1), sort=True)
+        order = np.lexsort((time_codes, series_codes))
+        sorted_series, sorted_times = series_codes[order], time_codes[order]
+        repeated = np.flatnonzero((np.diff(sorted_series) == 0) & (np.diff(sorted_times) == 0))
+        if repeated.size:
+            pair = tuple(v.item() if isinstance(v, np.generic) else v for v in index[order[repeated[0] + 1]])
+            raise ValueError(
+                f"{caller}: the panel has the (series, time) pair {pair!r} more than once; each "
+                "series needs one row per time step. Drop the duplicates (X[~X.index.duplicated()]) "
+                "or aggregate them (X.groupby(level=[0, 1]).mean())."
+            )
+        bounds = np.searchsorted(sorted_series, np.arange(len(series) + 1))
+        return cls(order, pd.Index(series), bounds, index.get_level_values(1)[order])
+
+    @property
+    def n_series(self) -> int:
+        """Number of series."""
+        return len(self.series)
+
+    def positions(self) -> np.ndarray:
+        """Position of each sorted row within its series (0 for its first row)."""
+        lengths = np.diff(self.bounds)
+        return np.arange(self.bounds[-1]) - np.repeat(self.bounds[:-1], lengths)
+
+    def unsort(self, sorted_rows: np.ndarray) -> np.ndarray:
+        """Rows computed in (series, time) order, put back in the order the rows were given."""
+        out = np.empty_like(sorted_rows)
+        out[self.order] = sorted_rows
+        return out
+
+    def time_index(self, k: int) -> pd.Index:
+        """The time labels of series ``k``, oldest first."""
+        return self.times[self.bounds[k] : self.bounds[k + 1]]
+
+
+__all__ = ["Panel", "is_panel"]
