@@ -81,7 +81,10 @@ EXAMPLES = {
 def assert_same_state(loaded, original, where="estimator"):
     """Every attribute, recursively: the same types and values (arrays exactly, with their dtype)."""
     assert type(loaded) is type(original), where
-    if isinstance(original, np.ndarray):
+    if isinstance(original, np.ndarray) and original.dtype == object:
+        assert loaded.dtype == object and loaded.shape == original.shape, where
+        assert_same_state(loaded.ravel().tolist(), original.ravel().tolist(), where)
+    elif isinstance(original, np.ndarray):
         assert loaded.dtype == original.dtype and loaded.shape == original.shape, where
         np.testing.assert_array_equal(loaded, original, err_msg=where)
     elif isinstance(original, (list, tuple)):
@@ -148,9 +151,10 @@ def test_search_best_estimator_round_trips_and_the_search_is_refused_with_a_poin
 def test_shared_objects_stay_shared_and_special_floats_survive(tmp_path):
     scaler = StandardScaler().fit([[1.0], [3.0]])
     value = {"twice": [scaler, scaler], "floats": (np.nan, np.inf, -np.inf, 0.1), "n": np.int64(3),
-             "f32": np.float32(0.1), "dtype": np.dtype("float32"), "type": np.float64, 2: None}
+             "f32": np.float32(0.1), "dtype": np.dtype("float32"), "type": np.float64, 2: None,
+             "labels": np.array([["a", 3], [pd.Timestamp("2020-01-31"), scaler]], dtype=object)}
     loaded = round_trip(value, tmp_path)
-    assert loaded["twice"][0] is loaded["twice"][1]
+    assert loaded["twice"][0] is loaded["twice"][1] is loaded["labels"][1, 1]
     assert_same_state(loaded, value)
     assert type(loaded["n"]) is np.int64 and type(loaded["f32"]) is np.float32 and loaded["type"] is np.float64
 
@@ -225,8 +229,8 @@ def test_lambdas_and_bad_trusted_entries_are_refused_with_the_fix(tmp_path):
         skl_lstm.save(FunctionTransformer(lambda x: x), tmp_path / "m")
     with pytest.raises(TypeError, match=r"each entry must be a class or a module-level function, got 'Clip'"):
         skl_lstm.save(Clip(), tmp_path / "m", trusted=["Clip"])
-    with pytest.raises(TypeError, match=r"cannot store the object array at estimator\['x'\]: it holds 1 \(int\)"):
-        skl_lstm.save({"x": np.array(["a", 1], dtype=object)}, tmp_path / "m")
+    with pytest.raises(TypeError, match=r"cannot store a builtins\.set at estimator\['x'\]\[1\]: it is not on"):
+        skl_lstm.save({"x": np.array(["a", {1}], dtype=object)}, tmp_path / "m")
     with pytest.raises(FileNotFoundError, match="the directory .* does not exist; create it first"):
         skl_lstm.save(Ridge(), tmp_path / "missing" / "m")
 
@@ -341,3 +345,18 @@ def test_windows_keep_recognising_the_continued_series_after_loading(series, tmp
     # the rows after the training ones continue the series: the fitted history fills their first windows
     np.testing.assert_array_equal(loaded.predict(X.iloc[60:]), model.predict(X.iloc[60:]))
     np.testing.assert_array_equal(window.transform(X.iloc[60:])[:1], model[0].transform(X.iloc[:61])[-1:])
+
+
+def test_windows_fitted_on_a_panel_keep_each_series_history(tmp_path):
+    rng = np.random.default_rng(0)
+    frames = [pd.DataFrame(rng.normal(size=(n, 2)).cumsum(axis=0),
+                           index=pd.MultiIndex.from_product([[name], pd.date_range(start, periods=n, freq="MS")]))
+              for name, n, start in (("east", 30, "2001-01"), ("north", 12, "2003-05"), ("west", 18, "2002-02"))]
+    head = pd.concat([f.iloc[:-5] for f in frames])
+    tail = pd.concat([f.iloc[-5:] for f in frames]).sample(frac=1, random_state=0)
+    window = WindowTransformer(4, diff=1).fit(head)
+    loaded = round_trip(window, tmp_path)
+    assert_same_state(loaded, window)
+    assert list(loaded.series_) == ["east", "north", "west"] and loaded._next_label[1] == pd.Timestamp("2003-12-01")
+    np.testing.assert_array_equal(loaded.transform(tail), window.transform(tail))
+    assert not np.isnan(loaded.transform(tail)).any()  # each series continued from its own fitted history

@@ -161,6 +161,10 @@ def _first_step_becomes(**node):
          r"metadata.json fails its schema: .* period '2020-01' \(fortnightly\) is not valid"),
         (_first_step_becomes(kind="str_array", id=1, shape=[3], items=["a"]),
          r"metadata.json fails its schema: .* str_array of shape \[3\] holds 1"),
+        (_first_step_becomes(kind="str_array", id=1, shape=[1], items=[{"kind": "name", "name": "builtins.eval"}]),
+         "metadata.json fails its schema: .* str_array holds a value that is not a str"),
+        (_first_step_becomes(kind="object_array", id=1, shape=[2, 2], items=[1, 2]),
+         r"metadata.json fails its schema: .* object_array of shape \[2, 2\] holds 2 items"),
     ],
 )
 def test_metadata_that_fails_its_schema_is_refused(good, tmp_path, edit, message):

@@ -5,7 +5,8 @@ Every value becomes one node of the tree:
 * ``None``, ``bool``, ``int``, ``str``, finite ``float``: themselves; a list: a JSON list of nodes;
 * ``{"kind": ...}`` objects for the rest (:data:`NODE_SCHEMA` lists each kind and its fields):
   ``float`` (NaN and infinities), ``tuple``, ``dict``, ``ndarray`` (a ``.npy`` member, never pickled),
-  ``str_array`` (an object array of strings, as a JSON list), ``scalar`` (a NumPy scalar), ``dtype``,
+  ``str_array`` (an object array of strings, as a JSON list), ``object_array`` (any other object array:
+  a JSON list of nodes, e.g. the series labels of a panel), ``scalar`` (a NumPy scalar), ``dtype``,
   ``name`` (a trusted function or type), ``timestamp`` and ``period`` (pandas index labels, which
   windows keep to recognise a continued series), ``object`` (a trusted estimator: its ``__getstate__()``),
   ``keras`` (a network, a ``.keras`` member) and ``ref`` (an object met before, so shared objects stay
@@ -35,6 +36,7 @@ NODE_SCHEMA = {
     "dict": {"items": list},
     "ndarray": {"id": int, "member": str},
     "str_array": {"id": int, "shape": list, "items": list},
+    "object_array": {"id": int, "shape": list, "items": list},
     "scalar": {"dtype": str, "value": (bool, int, float, str, dict)},
     "dtype": {"dtype": str},
     "name": {"name": str},
@@ -169,13 +171,10 @@ class Encoder:
         node_id = self._ids[id(array)]
         if array.dtype.kind == "O":
             flat = array.ravel(order="C").tolist()
-            if not all(type(v) is str for v in flat):
-                bad = next(v for v in flat if type(v) is not str)
-                raise UnsupportedValueError(
-                    f"skl_lstm.save cannot store the object array at {where}: it holds {bad!r} "
-                    f"({type(bad).__name__}); object arrays are stored only when every element is a str."
-                )
-            return {"kind": "str_array", "id": node_id, "shape": list(array.shape), "items": flat}
+            if all(type(v) is str for v in flat):  # feature names: the common case, a plain JSON list
+                return {"kind": "str_array", "id": node_id, "shape": list(array.shape), "items": flat}
+            items = [self.encode(v, f"{where}[{i}]") for i, v in enumerate(flat)]
+            return {"kind": "object_array", "id": node_id, "shape": list(array.shape), "items": items}
         if array.dtype.kind not in ARRAY_KINDS or array.dtype.fields is not None:
             raise UnsupportedValueError(f"skl_lstm.save cannot store the array at {where}: dtype {array.dtype} "
                                         "is not a plain numeric or string dtype.")
@@ -287,15 +286,26 @@ class Decoder:
             raise MalformedTreeError(f"{where} array member {node['member']!r} has dtype {array.dtype}")
         return self._register(node, array)
 
-    def _str_array(self, node, where):
+    def _object_array_of(self, node, where):
+        """An empty object array registered under the node's id (before its items, as they were encoded)."""
         shape, items = node["shape"], node["items"]
         if not all(type(n) is int and n >= 0 for n in shape) or math.prod(shape) != len(items):
-            raise MalformedTreeError(f"{where} str_array of shape {shape} holds {len(items)} items")
-        if not all(type(v) is str for v in items):
+            raise MalformedTreeError(f"{where} {node['kind']} of shape {shape} holds {len(items)} items")
+        return self._register(node, np.empty(shape, dtype=object))
+
+    def _str_array(self, node, where):
+        if not all(type(v) is str for v in node["items"]):
             raise MalformedTreeError(f"{where} str_array holds a value that is not a str")
-        array = np.empty(len(items), dtype=object)
-        array[:] = items
-        return self._register(node, array.reshape(shape))
+        array = self._object_array_of(node, where)
+        array.reshape(-1)[:] = node["items"]
+        return array
+
+    def _object_array(self, node, where):
+        array = self._object_array_of(node, where)
+        flat = array.reshape(-1)  # a view: filling it fills the array
+        for i, item in enumerate(node["items"]):
+            flat[i] = self.decode(item, f"{where}[{i}]")
+        return array
 
     def _trusted(self, resolve, name, what, where):
         """``resolve(name)``, or a refusal that names ``what`` the file holds and how to trust it."""
