@@ -9,7 +9,6 @@ scikeras hooks from :mod:`._scikeras`.
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections import defaultdict
 from numbers import Integral, Real
@@ -17,10 +16,12 @@ from numbers import Integral, Real
 import keras
 import numpy as np
 from sklearn.base import RegressorMixin
+from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_random_state, validate_data
 
 from ..exceptions import NotFittedError, TrainingDivergedError
+from ..utils._panel import Panel, is_panel
 from ..utils._validation import check_finite_target, check_numeric_columns
 from ..utils._warnings import user_stacklevel
 from . import _linear, _runtime
@@ -366,6 +367,7 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
             seed = int(check_random_state(self.random_state).randint(2**31 - 1)) + (initial_epoch if continued else 0)
         fitted_before = set(vars(self))
         self._continued = continued
+        X, y, sample_weight, self._panel_tail = self._tails_last(X, y, sample_weight)
         try:
             with _runtime.seeded(seed):
                 self._fit(
@@ -381,14 +383,34 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
             raise
         finally:
             vars(self).pop("_continued", None)
+            vars(self).pop("_panel_tail", None)
         self._inference = InferencePlan(self._network)  # reads the trained weights
         return self
 
     def _n_validation(self, n_samples):
-        if self.validation_fraction <= 0:
-            return 0
-        n_val = math.ceil(self.validation_fraction * n_samples)
-        return n_val if n_samples - n_val >= 2 else 0
+        """Samples in the validation tail of a series of ``n_samples`` (array-like for several series)."""
+        n_samples = np.asarray(n_samples)
+        n_val = np.ceil(self.validation_fraction * n_samples).astype(int)
+        return np.where(n_samples - n_val >= 2, n_val, 0)
+
+    def _tails_last(self, X, y, sample_weight):
+        """For a panel (windows indexed by (series, time)), the rows reordered so that every
+        series' most recent ``validation_fraction`` comes last, and which rows those are.
+
+        The validation tail of a panel is then each series' own latest rows,
+        never the last series' rows. Other inputs pass unchanged (tail None).
+        """
+        if not is_panel(X) or self.validation_fraction <= 0:
+            return X, y, sample_weight, None
+        panel = Panel.of(X, "LSTMRegressor")
+        lengths = np.diff(panel.bounds)
+        tail = panel.positions() >= np.repeat(lengths - self._n_validation(lengths), lengths)
+        order = np.concatenate([panel.order[~tail], panel.order[tail]])
+        tail = np.sort(tail)  # False for the training rows, then True
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight)[order]
+            tail = tail[sample_weight != 0]  # as scikeras drops zero-weight samples
+        return _safe_indexing(X, order), _safe_indexing(y, order), sample_weight, tail
 
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
         nan = np.isnan(X)
@@ -424,7 +446,9 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
             model = network.model
             if getattr(trained, "optimizer", None) is not model.optimizer or trained.loss is not model.loss:
                 trained.compile(optimizer=model.optimizer, loss=model.loss)
-        n_val = self.n_validation_ = self._n_validation(X.shape[0])
+        tail = getattr(self, "_panel_tail", None)
+        n_val = int(self._n_validation(X.shape[0]) if tail is None else tail[observed].sum())
+        self.n_validation_ = n_val
         validation_data = None
         if n_val:
             cut = X.shape[0] - n_val
