@@ -213,10 +213,22 @@ class DifferencedTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimat
         self : DifferencedTargetRegressor
             The fitted estimator.
         """
+        X_in, change = self._regressor_data(X, y, reset=True)
+        base = LinearRegression() if self.regressor is None else self.regressor
+        self.regressor_ = clone(base).fit(X_in, change, **fit_params)
+        return self
+
+    def _regressor_data(self, X, y, reset):
+        """What the regressor learns from ``(X, y)``: ``X`` (``log(X)``) and the (scaled) change.
+
+        With ``reset`` (in ``fit``) the reference column is resolved and the
+        transformer fitted; otherwise the fitted ones are used, so
+        :func:`~skl_lstm.diagnose` sees the targets the network trained on.
+        """
         name = type(self).__name__
         if y is None:
             raise ValueError(f"{name} requires y to be passed, but the target y is None.")
-        X_in, ref = self._inputs(X, reset=True)
+        X_in, ref = self._inputs(X, reset=reset)
         y_arr = np.asarray(y, dtype=np.float64)
         if y_arr.shape[0] != ref.shape[0]:
             raise ValueError(f"X has {ref.shape[0]} rows but y has {y_arr.shape[0]}; pass one target per row of X.")
@@ -229,19 +241,19 @@ class DifferencedTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimat
                     "log=False, or shift the series to positive values."
                 )
             y_arr = np.log(y_arr)
-        self._y_ndim = y_arr.ndim
         change = y_arr - (ref[:, None] if y_arr.ndim == 2 else ref)
-        self.transformer_ = None
-        if self.transformer is not None:
+        if reset:
+            self._y_ndim = y_arr.ndim
+            self.transformer_ = None if self.transformer is None else clone(self.transformer)
+        if self.transformer_ is not None:
             # as TransformedTargetRegressor: transformers take 2-D input; one column goes back to 1-D
             change_2d = change.reshape(-1, 1) if change.ndim == 1 else change
-            self.transformer_ = clone(self.transformer).fit(change_2d)
+            if reset:
+                self.transformer_.fit(change_2d)
             change = np.asarray(self.transformer_.transform(change_2d), dtype=np.float64)
             if change.ndim == 2 and change.shape[1] == 1:
                 change = change[:, 0]
-        base = LinearRegression() if self.regressor is None else self.regressor
-        self.regressor_ = clone(base).fit(X_in, change, **fit_params)
-        return self
+        return X_in, change
 
     def predict(self, X):
         """Predict the change, undo its scaling, add back the last observed level (and undo the log).

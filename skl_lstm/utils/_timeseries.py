@@ -141,8 +141,8 @@ def resolve_reference(X, reference, caller: str) -> int:
     return column_position(view, reference, "reference", caller)
 
 
-def reference_values(X, position: int, caller: str) -> np.ndarray:
-    """The reference column of 2-D ``X`` (last time step of 3-D ``X``) as float64; it must be finite.
+def reference_values(X, position: int, caller: str, *, finite: bool = True) -> np.ndarray:
+    """The reference column of 2-D ``X`` (last time step of 3-D ``X``) as float64.
 
     Parameters
     ----------
@@ -152,6 +152,8 @@ def reference_values(X, position: int, caller: str) -> np.ndarray:
         Column position, from :func:`resolve_reference`.
     caller : str
         Who asks, for error messages.
+    finite : bool, default=True
+        Refuse a NaN or infinite value (a forecast adds the change to it).
 
     Returns
     -------
@@ -171,8 +173,8 @@ def reference_values(X, position: int, caller: str) -> np.ndarray:
             f"got an array with {arr.ndim} dimension(s); reshape a single series with X.reshape(-1, 1)."
         )
     values = np.asarray(arr[:, -1, position] if arr.ndim == 3 else arr[:, position], dtype=np.float64)
-    bad = np.flatnonzero(~np.isfinite(values))
-    if bad.size:
+    bad = np.flatnonzero(~np.isfinite(values)) if finite else ()
+    if len(bad):
         raise ValueError(
             f"{caller}: the reference column (position {position}) is {_name_nonfinite(values[bad[0]])} "
             f"at row {int(bad[0])}; the last observed level must be finite. Fill gaps first (e.g. "
@@ -261,7 +263,7 @@ def time_order_problem(X) -> TimeOrderProblem | None:
     n_steps = len(index) - 1
     if back.size:
         row = int(back[0]) + 1
-        return TimeOrderProblem("decreases", row, int(back.size), n_steps, f"({values[row - 1]!r} -> {values[row]!r})")
+        return TimeOrderProblem("decreases", row, int(back.size), n_steps, f"({index[row - 1]!s} -> {index[row]!s})")
     if pd.api.types.is_integer_dtype(index.dtype) and len(index) >= 3:
         steps = np.diff(values)
         usual = np.median(steps)
@@ -269,7 +271,7 @@ def time_order_problem(X) -> TimeOrderProblem | None:
         if irregular.size > max(2, SKIPPED_SHARE * n_steps):
             row = int(irregular[0]) + 1
             return TimeOrderProblem("skips", row, int(irregular.size), n_steps,
-                                    f"(steps of {usual:g} and {steps[row - 1]!r})")
+                                    f"(steps of {usual:g} and {steps[row - 1]:g})")
     return None
 
 
