@@ -183,7 +183,7 @@ class DifferencedTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimat
             bad = _first_nonpositive(values)
             if bad is not None:
                 raise ValueError(
-                    f"{name}: log=True needs positive X, but X holds {values[bad]!r} at row {bad[0]}, column "
+                    f"{name}: log=True needs positive X, but X holds {float(values[bad])!r} at row {bad[0]}, column "
                     f"{bad[1]}. Pass log=False, or drop or shift the inputs that can be zero or negative."
                 )
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -237,7 +237,7 @@ class DifferencedTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimat
             bad = _first_nonpositive(y_arr)
             if bad is not None:
                 raise ValueError(
-                    f"{name}: log=True needs a positive y, but y holds {y_arr[bad]!r} at row {bad[0]}. Pass "
+                    f"{name}: log=True needs a positive y, but y holds {float(y_arr[bad])!r} at row {bad[0]}. Pass "
                     "log=False, or shift the series to positive values."
                 )
             y_arr = np.log(y_arr)
