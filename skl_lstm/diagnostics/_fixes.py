@@ -59,10 +59,12 @@ def _difference(estimator, reference):
         return estimator
     outer = next(layer for layer in setup.chain if layer.kind != "search")
     est = outer.estimator
-    if outer.kind == "ttr" and est.func is None:
-        # the target scaling moves into the one wrapper: DTR(regressor, transformer=...) keeps the keys flat
-        wrapped = DifferencedTargetRegressor(clone(est.regressor), reference=reference,
-                                             transformer=None if est.transformer is None else clone(est.transformer))
+    if outer.kind == "ttr" and (est.func is None or setup.log_target):
+        # the target transform moves into the one wrapper, DTR(regressor, transformer=..., log=...): the change
+        # is learned on the log scale, and the keys stay one step deep
+        transformer = None if est.transformer is None or setup.log_target else clone(est.transformer)
+        wrapped = DifferencedTargetRegressor(clone(est.regressor), reference=reference, transformer=transformer,
+                                             log=setup.log_target)
     else:
         wrapped = DifferencedTargetRegressor(clone(est), reference=reference)
     estimator = _replace(estimator, outer.prefix, wrapped)
