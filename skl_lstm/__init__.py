@@ -7,7 +7,7 @@ baselines, metrics and datasets work without them. ``LSTMRegressor`` and
 when it runs.
 """
 
-from . import datasets, metrics
+from . import datasets, metrics, utils
 from ._version import __version__
 from .baselines import NaiveForecaster, SeasonalNaiveForecaster
 from .compose import DifferencedTargetRegressor
@@ -25,6 +25,7 @@ __all__ = [
     "metrics",
     "recipe_grid",
     "recommended_pipeline",
+    "utils",
 ]
 
 _LAZY = {

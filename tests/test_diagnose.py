@@ -290,13 +290,14 @@ def test_fixes_change_the_right_step():
     # on the recipe the log fix is a parameter of its wrapper
     logged = Fix("t", "log", "x", action="log_target").apply(differenced)
     assert logged.log is True and inspect_setup(logged).log_target and not differenced.log
-    # a foreign estimator gets a log of its target around it
+    # a foreign estimator gets the log of its inputs in front and of its target around it
     foreign = Fix("t", "log", "x", action="log_target").apply(raw)
     assert isinstance(foreign, TransformedTargetRegressor) and foreign.func is np.log
-    # ... and differencing it keeps the log: the change is learned on the log scale
+    assert foreign.regressor.named_steps["log"].func is np.log and foreign.regressor.named_steps["model"] is not raw
+    # ... and differencing it moves both logs into the one wrapper: the change is learned on the log scale
     again = Fix("t", "change", "x", action="difference_target", options={"reference": 0}).apply(foreign)
     assert isinstance(again, DifferencedTargetRegressor) and again.log and again.transformer is None
-    assert isinstance(again.regressor, Pipeline)
+    assert list(again.regressor.named_steps) == ["window", "lstm"]  # X is logged once, by the wrapper
 
     # a scaled-target fix on the recipe sets its transformer
     bare = recommended_pipeline(window=12).set_params(transformer=None)
@@ -315,6 +316,7 @@ def test_diagnose_reads_a_search_and_the_recorded_layout():
     X, y = make_supervised(df, target="y", horizon=2)
     search = GridSearchCV(Pipeline([("window", WindowTransformer(3)), ("impute", SimpleImputer()),
                                     ("ridge", Ridge())]), {"ridge__alpha": [0.1, 10.0]}, cv=TimeSeriesSplit(2))
+    search.fit(X, y)  # a fitted search is diagnosed as its settings: diagnose refits clones per fold
     report = diagnose_quiet(search, X, y)
     assert report.setup.startswith("GridSearchCV > Pipeline(window=WindowTransformer")
     assert report.settings["reference"] == "y"  # the recorded target, not column 0

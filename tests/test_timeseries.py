@@ -26,17 +26,6 @@ def _frame(n=40):
 
 
 # --------------------------------------------------------------------------- the make_supervised record
-def test_make_supervised_records_target_and_horizons_on_x_and_y():
-    X, y = make_supervised(_frame(), horizon=3, target="b")
-    assert supervised_record(X) == supervised_record(y) == {"target": "b", "horizons": [3]}
-    _, Y = make_supervised(_frame(), horizon=3, target="b", all_horizons=True)
-    assert supervised_record(Y) == {"target": "b", "horizons": [1, 2, 3]}
-    assert supervised_record(X.to_numpy(), None) is None
-    df = _frame()
-    make_supervised(df, target="b")
-    assert df.attrs == {}  # the caller's frame is left alone
-
-
 def test_record_survives_cv_indexing_and_pipelines():
     X, y = make_supervised(_frame(), target="b")
     rows = np.arange(5, 20)

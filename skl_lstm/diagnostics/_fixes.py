@@ -13,7 +13,7 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from ..compose import DifferencedTargetRegressor
 from ..utils._timeseries import default_window
@@ -63,7 +63,8 @@ def _difference(estimator, reference):
         # the target transform moves into the one wrapper, DTR(regressor, transformer=..., log=...): the change
         # is learned on the log scale, and the keys stay one step deep
         transformer = None if est.transformer is None or setup.log_target else clone(est.transformer)
-        wrapped = DifferencedTargetRegressor(clone(est.regressor), reference=reference, transformer=transformer,
+        inner = _unlogged(est.regressor) if setup.log_target else est.regressor
+        wrapped = DifferencedTargetRegressor(clone(inner), reference=reference, transformer=transformer,
                                              log=setup.log_target)
     else:
         wrapped = DifferencedTargetRegressor(clone(est), reference=reference)
@@ -78,9 +79,20 @@ def _log(estimator):
     setup = inspect_setup(estimator)
     if setup.target_prefix is not None:
         return estimator.set_params(**{f"{setup.target_prefix}log": True})
+    # no target wrapper: log the inputs in front of the model and the target around it
     outer = next(layer for layer in setup.chain if layer.kind != "search")
-    wrapped = TransformedTargetRegressor(clone(outer.estimator), func=np.log, inverse_func=np.exp, check_inverse=False)
+    log_inputs = FunctionTransformer(np.log, inverse_func=np.exp, feature_names_out="one-to-one")
+    wrapped = TransformedTargetRegressor(Pipeline([("log", log_inputs), ("model", clone(outer.estimator))]),
+                                         func=np.log, inverse_func=np.exp, check_inverse=False)
     return _replace(estimator, outer.prefix, wrapped)
+
+
+def _unlogged(model):
+    """``model`` without the log of the inputs :func:`_log` put in front of it (DTR(log=True) logs them)."""
+    if isinstance(model, Pipeline) and isinstance(model.steps[0][1], FunctionTransformer) and model.steps[0][1].func is np.log:
+        rest = model.steps[1:]
+        return rest[0][1] if len(rest) == 1 else Pipeline(rest)
+    return model
 
 
 def _recipe(estimator, options):
