@@ -219,7 +219,8 @@ def test_cli_uses_only_the_public_api():
         if isinstance(node, ast.ImportFrom) and node.level:  # a relative import: skl_lstm's own modules
             path = (node.module or "").split(".")
             names = [alias.name for alias in node.names]
-            if any(part.startswith("_") for part in path) or any(n.startswith("_") and n != "__version__" for n in names):
+            private_name = any(n.startswith("_") and n != "__version__" for n in names)
+            if any(part.startswith("_") for part in path) or private_name:
                 private.append(f"from {'.' * node.level}{node.module or ''} import {', '.join(names)}")
         elif isinstance(node, ast.Import | ast.ImportFrom) and not getattr(node, "level", 0):
             modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]

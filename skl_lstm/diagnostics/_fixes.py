@@ -89,7 +89,8 @@ def _log(estimator):
 
 def _unlogged(model):
     """``model`` without the log of the inputs :func:`_log` put in front of it (DTR(log=True) logs them)."""
-    if isinstance(model, Pipeline) and isinstance(model.steps[0][1], FunctionTransformer) and model.steps[0][1].func is np.log:
+    first = model.steps[0][1] if isinstance(model, Pipeline) else None
+    if isinstance(first, FunctionTransformer) and first.func is np.log:
         rest = model.steps[1:]
         return rest[0][1] if len(rest) == 1 else Pipeline(rest)
     return model
