@@ -8,7 +8,7 @@ when it runs. ``save`` / ``load`` persist whole fitted models without pickle
 (Keras is imported only for a model that holds a network).
 """
 
-from . import datasets, metrics
+from . import datasets, metrics, utils
 from ._version import __version__
 from .baselines import NaiveForecaster, SeasonalNaiveForecaster
 from .compose import DifferencedTargetRegressor
@@ -28,6 +28,7 @@ __all__ = [
     "recipe_grid",
     "recommended_pipeline",
     "save",
+    "utils",
 ]
 
 _LAZY = {

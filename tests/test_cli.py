@@ -184,7 +184,9 @@ def test_diagnose_writes_report_and_figures(sales_csv, tmp_path, capsys):
     out = capsys.readouterr().out
     report = json.loads((out_dir / "report.json").read_text())
     assert code == (1 if any(f["severity"] == "high" for f in report["findings"]) else 0)
-    assert out.startswith("skl_lstm diagnosis of DifferencedTargetRegressor(reference=0)")
+    assert out.startswith("skl_lstm diagnosis of DifferencedTargetRegressor(reference='auto', "
+                          "transformer=StandardScaler) > Pipeline(window=WindowTransformer, scale=StandardScaler, lstm)")
+    assert report["settings"]["reference"] == "sales"
     assert report["settings"]["seasonal_period"] == 12 and report["settings"]["n_folds"] == 2
     assert sorted(os.listdir(out_dir)) == [
         "forecast.png", "loss.png", "report.html", "report.json", "report.txt", "residuals.png"]
@@ -223,3 +225,23 @@ def test_tune_grid_errors(sales_csv, tmp_path, capsys):
         "'l2', 'learning_rate', 'linear_skip', 'loss', 'n_features', 'optimizer', 'patience', 'random_state', 'recurrent_dropout', "
         "'training_kernel', 'units', 'validation_fraction', 'verbose', 'warm_start'.\n"
     )
+
+
+def test_cli_uses_only_the_public_api():
+    import ast
+
+    import skl_lstm.cli
+
+    tree = ast.parse(open(skl_lstm.cli.__file__, encoding="utf-8").read())
+    private = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level:  # a relative import: skl_lstm's own modules
+            path = (node.module or "").split(".")
+            names = [alias.name for alias in node.names]
+            private_name = any(n.startswith("_") and n != "__version__" for n in names)
+            if any(part.startswith("_") for part in path) or private_name:
+                private.append(f"from {'.' * node.level}{node.module or ''} import {', '.join(names)}")
+        elif isinstance(node, ast.Import | ast.ImportFrom) and not getattr(node, "level", 0):
+            modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]
+            private += [m for m in modules if m.startswith("skl_lstm") and any(p.startswith("_") for p in m.split("."))]
+    assert private == []

@@ -10,8 +10,9 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
-from ..utils._history import continues, index_of, next_label, warn_if_not_time_ordered
+from ..utils._history import continues, index_of, next_label
 from ..utils._panel import Panel, is_panel
+from ..utils._timeseries import warn_if_not_time_ordered
 from ..utils._validation import check_numeric_columns
 
 
