@@ -11,9 +11,10 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..utils._history import continues, index_of, next_label
+from ..utils._history import continues, next_label_of
 from ..utils._timeseries import resolve_reference, supervised_record
 from ..utils._validation import check_numeric_columns
+from ..utils._docstrings import fill_doc
 from ..utils._warnings import user_stacklevel
 
 
@@ -29,6 +30,30 @@ class _ReferenceForecaster(RegressorMixin, BaseEstimator):
         else:
             arr = validate_data(self, X, dtype=np.float64, reset=False)
         return arr[:, self.reference_index_]
+
+    @fill_doc
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Check the data and record what the forecast reads from it.
+
+        That is the reference column (the target's level at ``t``) and, for
+        :class:`SeasonalNaiveForecaster`, the horizons and the last season.
+
+        Parameters
+        ----------
+        %(forecast_fit_data)s
+
+        Returns
+        -------
+        self : estimator
+            The fitted forecaster.
+        """
+        ref, _ = self._fit_target(X, y)
+        self._fit_history(X, y, ref)
+        return self
+
+    def _fit_history(self, X, y, ref):
+        """Record what the forecast needs beyond the reference column (nothing, here)."""
 
     def _fit_target(self, X, y):
         name = type(self).__name__
@@ -51,6 +76,7 @@ class _ReferenceForecaster(RegressorMixin, BaseEstimator):
         return tags
 
 
+@fill_doc
 class NaiveForecaster(_ReferenceForecaster):
     """Forecast the last observed value: ``y_hat(t + h) = x(t)``.
 
@@ -68,14 +94,9 @@ class NaiveForecaster(_ReferenceForecaster):
 
     Attributes
     ----------
-    reference_index_ : int
-        Position of the reference column.
     n_outputs_ : int
         Number of targets (horizons) seen in ``fit``; each gets the same forecast.
-    n_features_in_ : int
-        Number of columns of ``X``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Column names, when ``X`` has string column names.
+    %(reference_attributes)s
 
     See Also
     --------
@@ -94,25 +115,6 @@ class NaiveForecaster(_ReferenceForecaster):
 
     def __init__(self, reference="auto"):
         self.reference = reference
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
-        """Check the data and record the reference column.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Observed values at ``t``.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Targets; only their shape is used.
-
-        Returns
-        -------
-        self : NaiveForecaster
-            The fitted forecaster.
-        """
-        self._fit_target(X, y)
-        return self
 
     def predict(self, X):
         """Repeat the reference column for every output.
@@ -190,23 +192,8 @@ class SeasonalNaiveForecaster(_ReferenceForecaster):
         self.horizon = horizon
         self.carry_over = carry_over
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
-        """Record the horizons and the last season of the reference column.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Observed values at ``t``.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Targets; only their shape is used.
-
-        Returns
-        -------
-        self : SeasonalNaiveForecaster
-            The fitted forecaster.
-        """
-        ref, _ = self._fit_target(X, y)
+    def _fit_history(self, X, y, ref):
+        """Record the horizons and the last season of the reference column."""
         if self.n_outputs_ > 1 and self.horizon is not None:
             raise ValueError(
                 f"horizon={self.horizon!r} is for a single-output y, but y has {self.n_outputs_} "
@@ -222,9 +209,7 @@ class SeasonalNaiveForecaster(_ReferenceForecaster):
         m = self.seasonal_period
         self.lags_ = np.array([m * math.ceil(h / m) - h for h in self.horizons_])
         self.last_values_ = ref[ref.shape[0] - min(int(self.lags_.max()), ref.shape[0]) :].copy()
-        index = index_of(X)
-        self._next_label = next_label(index) if index is not None else None
-        return self
+        self._next_label = next_label_of(X)
 
     def predict(self, X):
         """Repeat the value one season before each target time.

@@ -10,7 +10,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
-from ..utils._history import continues, index_of, next_label
+from ..utils._history import continues, next_label, next_label_of
 from ..utils._panel import Panel, is_panel
 from ..utils._timeseries import warn_if_not_time_ordered
 from ..utils._validation import check_numeric_columns
@@ -217,8 +217,7 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
             return arr
         self.series_ = None
         self.last_window_ = arr[arr.shape[0] - self.n_warmup_ :].copy()
-        index = index_of(X)
-        self._next_label = next_label(index) if index is not None else None
+        self._next_label = next_label_of(X)
         return arr
 
     def transform(self, X):
