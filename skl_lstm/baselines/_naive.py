@@ -12,6 +12,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils._history import continues, next_label_of
+from ..utils._panel import Panel, is_panel
 from ..utils._timeseries import resolve_reference, supervised_record
 from ..utils._validation import check_numeric_columns
 from ..utils._docstrings import fill_doc
@@ -165,7 +166,10 @@ class SeasonalNaiveForecaster(_ReferenceForecaster):
     lags_ : ndarray of int
         How many rows back each output reads: ``k m - h``.
     last_values_ : ndarray
-        The last ``max(lags_)`` reference values seen in ``fit``.
+        The last ``max(lags_)`` reference values seen in ``fit``; for a panel,
+        ``(n_series, max(lags_))``, one row per series of ``series_``.
+    series_ : ndarray or None
+        The series ids of a panel seen in ``fit`` (None for one series).
     reference_index_, n_outputs_, n_features_in_, feature_names_in_
         As in :class:`NaiveForecaster`.
 
@@ -208,7 +212,15 @@ class SeasonalNaiveForecaster(_ReferenceForecaster):
             self.horizons_ = np.array([self.horizon or 1])
         m = self.seasonal_period
         self.lags_ = np.array([m * math.ceil(h / m) - h for h in self.horizons_])
-        self.last_values_ = ref[ref.shape[0] - min(int(self.lags_.max()), ref.shape[0]) :].copy()
+        n_last = int(self.lags_.max())
+        if is_panel(X):
+            panel = Panel.of(X, type(self).__name__)
+            self.series_ = np.asarray(panel.series)
+            self.last_values_ = panel.tails(ref[panel.order], n_last)
+            self._next_label = panel.next_labels()
+            return
+        self.series_ = None
+        self.last_values_ = ref[ref.shape[0] - min(n_last, ref.shape[0]) :].copy()
         self._next_label = next_label_of(X)
 
     def predict(self, X):
@@ -226,11 +238,11 @@ class SeasonalNaiveForecaster(_ReferenceForecaster):
         """
         check_is_fitted(self)
         ref = self._reference(X, reset=False)
-        prefix = self.last_values_ if self.carry_over and continues(self._next_label, X) else ref[:0]
-        full = np.concatenate([prefix, ref])
-        rows = np.arange(ref.shape[0])[:, None] + prefix.shape[0] - self.lags_[None, :]
-        known = rows >= 0
-        pred = np.where(known, full[np.clip(rows, 0, None)], ref[:, None])
+        if is_panel(X):
+            pred, known = self._panel_forecast(X, ref)
+        else:
+            prefix = self.last_values_ if self.carry_over and continues(self._next_label, X) else ref[:0]
+            pred, known = self._season_back(ref, prefix)
         n_missing = int((~known).any(axis=1).sum())
         if n_missing:
             warnings.warn(
@@ -241,6 +253,27 @@ class SeasonalNaiveForecaster(_ReferenceForecaster):
                 stacklevel=user_stacklevel(),
             )
         return self._shape_output(pred)
+
+    def _season_back(self, ref, prefix):
+        """The value ``lags_`` rows back in one series (``prefix`` its history), and where one existed."""
+        full = np.concatenate([prefix, ref])
+        rows = np.arange(ref.shape[0])[:, None] + prefix.shape[0] - self.lags_[None, :]
+        known = (rows >= 0) & ~np.isnan(full[np.clip(rows, 0, None)])
+        return np.where(known, full[np.clip(rows, 0, None)], ref[:, None]), known
+
+    def _panel_forecast(self, X, ref):
+        """:meth:`_season_back` series by series, each from its own history only."""
+        panel = Panel.of(X, type(self).__name__)
+        fitted = self.series_ is not None and self.carry_over
+        carried = panel.continuing(self.series_, self._next_label) if fitted else np.full(panel.n_series, -1)
+        values = ref[panel.order]
+        parts = [
+            self._season_back(panel.rows(values, k), self.last_values_[j] if j >= 0 else values[:0])
+            for k, j in enumerate(carried)
+        ]
+        pred = np.concatenate([p for p, _ in parts]) if parts else np.empty((0, len(self.lags_)))
+        known = np.concatenate([k for _, k in parts]) if parts else np.empty((0, len(self.lags_)), dtype=bool)
+        return panel.unsort(pred), panel.unsort(known)
 
 
 __all__ = ["NaiveForecaster", "SeasonalNaiveForecaster"]
