@@ -86,7 +86,7 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
         cut before cross-validation, say), 1 is assumed with a warning that
         says to pass ``n_features``. Ignored for 3-D ``X`` of shape
         ``(samples, timesteps, features)``.
-    window : int or None, default=None
+    lookback : int or None, default=None
         None: ``X`` holds windows (as above). An int ``W``: ``X`` holds rows of
         observed values, one per time step (n_samples, n_features), of one
         series in time order or of a panel (a DataFrame indexed by (series,
@@ -226,7 +226,7 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
     _parameter_constraints: dict = {
         "units": [Interval(Integral, 1, None, closed="left"), tuple, list],
         "n_features": [Interval(Integral, 1, None, closed="left"), None],
-        "window": [Interval(Integral, 1, None, closed="left"), None],
+        "lookback": [Interval(Integral, 1, None, closed="left"), None],
         "activation": [str],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "recurrent_dropout": [Interval(Real, 0, 1, closed="left")],
@@ -253,7 +253,7 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
         units=32,
         *,
         n_features=None,
-        window=None,
+        lookback=None,
         activation="tanh",
         dropout=0.0, recurrent_dropout=0.0,
         l1=0.0, l2=0.0,
@@ -270,7 +270,7 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
     ):
         self.units = units
         self.n_features = n_features
-        self.window = window
+        self.lookback = lookback
         self.activation = activation
         self.dropout = dropout
         self.recurrent_dropout = recurrent_dropout
@@ -530,7 +530,7 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
             return None, np.asarray(y)
         check_numeric_columns(X, "LSTMRegressor")
         if reset:
-            self.window_ = self.window
+            self.lookback_ = self.lookback
         source = X  # its pandas index, if any, says which series and times the rows are
         kwargs = dict(reset=reset, dtype=np.float32, allow_nd=True, ensure_all_finite="allow-nan", accept_sparse=False)
         if y is not None:
@@ -559,12 +559,12 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
                 f"X has shape {X.shape[1:]} per sample, but LSTMRegressor was fitted on "
                 f"{self.X_shape_[1:]}; pass the same window and features as in fit."
             )
-        if getattr(self, "window_", None) is not None:
+        if getattr(self, "lookback_", None) is not None:
             X = self._row_windows(source, X, reset)
         return X, y
 
     def _row_windows(self, source, rows, reset):
-        """The samples of ``window`` mode: each row's window within its own series.
+        """The samples of ``lookback`` mode: each row's window within its own series.
 
         ``rows`` is the validated ``source``. In ``fit`` this records each
         series' last rows; in ``predict`` a series that continues its fitted end
@@ -573,14 +573,14 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
         """
         if rows.ndim != 2:
             raise ValueError(
-                f"LSTMRegressor(window={self.window_}) reads rows of observed values, 2-D (n_samples, "
-                f"n_features); got X with shape {rows.shape}. Pass the series, or window=None for windows."
+                f"LSTMRegressor(lookback={self.lookback_}) reads rows of observed values, 2-D (n_samples, "
+                f"n_features); got X with shape {rows.shape}. Pass the series, or lookback=None for windows."
             )
         panel = Panel.of(source, "LSTMRegressor") if is_panel(source) else None
         order = panel.order if panel is not None else np.arange(len(rows))
         bounds = panel.bounds if panel is not None else np.array([0, len(rows)])
         sorted_rows = rows[order]
-        history = self.window_ - 1
+        history = self.lookback_ - 1
         if reset:
             self.series_ = None if panel is None else np.asarray(panel.series)
             if panel is None:
@@ -608,7 +608,7 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
             sample_rows[order[bounds[k] : bounds[k + 1]]] = offset + len(past) + np.arange(len(own))
             offset += len(past) + len(own)
         store = np.concatenate(blocks) if blocks else rows[:0]
-        windows = windows_of(store, np.asarray([*firsts, offset]), sample_rows, self.window_)
+        windows = windows_of(store, np.asarray([*firsts, offset]), sample_rows, self.lookback_)
         return windows.dense() if np.isnan(store).any() else windows
 
     @staticmethod
@@ -688,7 +688,7 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
         """
         if type(X) is not np.ndarray or X.dtype.kind != "f" or X.ndim not in (2, 3) or X.shape[0] == 0:
             return False
-        if getattr(self, "window_", None) is not None:  # rows to window, with carry-over
+        if getattr(self, "lookback_", None) is not None:  # rows to window, with carry-over
             return False
         if getattr(self, "feature_names_in_", None) is not None or X.shape[1:] != tuple(self.X_shape_[1:]):
             return False

@@ -1,6 +1,6 @@
 """Windows cut inside the network step: every row stored once, windows gathered per batch.
 
-With ``LSTMRegressor(window=W)`` the network reads rows of observed values
+With ``LSTMRegressor(lookback=W)`` the network reads rows of observed values
 (one per time step, one series or a panel) and each sample is the ``W`` rows
 ending at its own row, within its own series. :class:`RowWindows` holds the
 rows once, in (series, time) order, plus for each sample the row it ends at
