@@ -9,7 +9,7 @@ series' training times (``n .. n + 12`` for a series of ``n`` training points).
 
 >>> from benchmarks._m4 import load_m4_weekly
 >>> data = load_m4_weekly("validation")
->>> data.horizon, data.train.index.names, data.test.groupby(level=0).size().unique().tolist()
+>>> data.horizon, list(data.train.index.names), data.test.groupby(level=0).size().unique().tolist()
 (13, ['series', 'time'], [13])
 """
 

@@ -43,7 +43,7 @@ def load_m4_weekly_sample() -> pd.DataFrame:
     --------
     >>> from skl_lstm.datasets import load_m4_weekly_sample
     >>> panel = load_m4_weekly_sample()
-    >>> panel.shape, panel.index.names
+    >>> panel.shape, list(panel.index.names)
     ((7114, 1), ['series', 'time'])
     >>> panel.groupby(level="series").size().agg(["count", "min", "max"]).tolist()
     [20, 275, 379]
