@@ -50,7 +50,6 @@ from sklearn.pipeline import Pipeline
 from skl_lstm import (
     NaiveForecaster,
     SeasonalNaiveForecaster,
-    recipe_grid,
     recommended_pipeline,
 )
 from skl_lstm.datasets import load_airline, make_supervised
@@ -251,8 +250,9 @@ def tuned(s: Series, model, grid: dict, y_train, n_jobs: int) -> GridSearchCV:
     if s.frame.shape[1] > 1:
         only_target = ColumnTransformer([("target", "passthrough", [s.target])], verbose_feature_names_out=False)
         model = Pipeline([("inputs", "passthrough"), ("model", model)])
-        grid = {**grid, "inputs": ["passthrough", only_target.set_output(transform="pandas")]}
-    return GridSearchCV(model, recipe_grid(model, grid), cv=_cv(), scoring=scoring, refit=refit, n_jobs=n_jobs)
+        grid = {**{f"model__{k}": v for k, v in grid.items()},
+                "inputs": ["passthrough", only_target.set_output(transform="pandas")]}
+    return GridSearchCV(model, grid, cv=_cv(), scoring=scoring, refit=refit, n_jobs=n_jobs)
 
 
 def _cv_score(search: GridSearchCV) -> dict:
@@ -264,10 +264,9 @@ def _cv_score(search: GridSearchCV) -> dict:
 def linear_recipe(s: Series, ridge, **overrides):
     """The recipe with ``ridge`` in the LSTM's place: same windows, differencing, scaling and log."""
     model = recipe(s, 0, quick=False, **overrides)
-    (lstm,) = [name for name in model.get_params() if name.endswith("__lstm")]
     # warm-up steps of the first windows are missing: read them as the mean
     fill = SimpleImputer(strategy="constant", fill_value=0.0, keep_empty_features=True)
-    return model.set_params(**{lstm: Pipeline([("fill", fill), ("ridge", ridge)])})
+    return model.set_params(regressor__lstm=Pipeline([("fill", fill), ("ridge", ridge)]))
 
 
 def held_out(n_rows: int) -> int:
@@ -277,19 +276,21 @@ def held_out(n_rows: int) -> int:
 
 def ridge_search(s: Series, n_jobs: int, y_train) -> GridSearchCV:
     """Ridge in the recipe's place of the LSTM, tuned the same way."""
-    grid = {"window": s.windows, "diff": [0, 1], "alpha": list(np.logspace(-2, 3, 6))}
+    grid = {"regressor__window__window": s.windows, "regressor__window__diff": [0, 1],
+            "regressor__lstm__ridge__alpha": list(np.logspace(-2, 3, 6))}
     return tuned(s, linear_recipe(s, Ridge()), grid, y_train, n_jobs)
 
 
 def lstm_grid(s: Series, quick: bool) -> dict:
     if quick:
-        return {"window": s.windows[:1], "units": [16, 32]}
-    return {"window": s.windows, "diff": [0, 1], "units": [32, 64], "learning_rate": [1e-3, 3e-3]}
+        return {"regressor__window__window": s.windows[:1], "regressor__lstm__units": [16, 32]}
+    return {"regressor__window__window": s.windows, "regressor__window__diff": [0, 1],
+            "regressor__lstm__units": [32, 64], "regressor__lstm__learning_rate": [1e-3, 3e-3]}
 
 
 def recipe(s: Series, seed: int, quick: bool, **overrides):
     return recommended_pipeline(
-        seasonal_period=s.seasonal_period,  # window: the recipe's default, 2 * seasonal_period or 12
+        seasonal_period=s.seasonal_period,  # window: the recipe's default, skl_lstm.utils.default_window
         reference=s.target,
         log=s.log,
         random_state=seed,
@@ -311,7 +312,9 @@ def reseeded(model, seeds: list[int], X_train, y_train) -> list:
     models = [model]
     for seed in seeds[1:]:
         other = clone(model)
-        other.set_params(**recipe_grid(other, {"random_state": seed}))
+        # the recipe, or the recipe behind the search's choice of input columns
+        prefix = "model__" if isinstance(other, Pipeline) else ""
+        other.set_params(**{f"{prefix}regressor__lstm__random_state": seed})
         models.append(other.fit(X_train, y_train))
     return models
 

@@ -79,7 +79,7 @@ from sklearn.linear_model import RidgeCV
 
 from benchmarks._m4 import load_anchors, load_m4_weekly
 from skl_lstm.metrics import m4_score, naive2_forecast
-from skl_lstm.utils._panel import panel_layout, panel_series
+from skl_lstm.utils._panel_input import check_panel, panel_series, rows_from_end
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 #: Seasonal period of the 52-week seasonal naive forecast.
@@ -193,7 +193,7 @@ def lstm_global(train, horizon, *, seed=0):
         P = np.asarray(model.predict(train))
     except (NotImplementedError, TypeError) as exc:
         raise Pending(f"the recipe does not take panels yet ({type(exc).__name__}: {exc})") from exc
-    last_rows = panel_layout(train, caller="lstm_global", param="train").from_end == 0
+    last_rows = rows_from_end(check_panel(train, caller="lstm_global", param="train")) == 0
     labels = train.index.get_level_values(0)[last_rows]
     return forecast_panel(train, dict(zip(labels, P[last_rows], strict=True)))
 

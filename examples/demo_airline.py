@@ -46,10 +46,10 @@ step(f"airline: {len(X_train)} training months, forecasts of {n_test} held-out m
 # Tune on the training part only. Every fold refits the windows, the scalers
 # and the network on its own past: nothing from a test fold leaks into training.
 grid = {
-    "regressor__model__regressor__regressor__window__window": [12, 24],
-    "regressor__model__regressor__regressor__window__diff": [1],
-    "regressor__model__regressor__regressor__lstm__units": [16, 32],
-    "regressor__model__regressor__regressor__lstm__dropout": [0.0, 0.2],
+    "regressor__window__window": [12, 24],
+    "regressor__window__diff": [1],
+    "regressor__lstm__units": [16, 32],
+    "regressor__lstm__dropout": [0.0, 0.2],
 }
 search = GridSearchCV(
     recommended_pipeline(seasonal_period=12, log=True, random_state=0),

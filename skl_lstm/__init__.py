@@ -4,10 +4,11 @@ Importing the package does not import TensorFlow or Keras: the transformers,
 baselines, metrics and datasets work without them. ``LSTMRegressor`` and
 ``recommended_pipeline`` load Keras the first time they are used, and
 ``diagnose`` loads its optional dependencies (statsmodels, matplotlib) only
-when it runs.
+when it runs. ``save`` / ``load`` persist whole fitted models without pickle
+(Keras is imported only for a model that holds a network).
 """
 
-from . import datasets, metrics
+from . import datasets, metrics, utils
 from ._version import __version__
 from .baselines import NaiveForecaster, SeasonalNaiveForecaster
 from .compose import DifferencedTargetRegressor
@@ -22,9 +23,12 @@ __all__ = [
     "__version__",
     "datasets",
     "diagnose",
+    "load",
     "metrics",
     "recipe_grid",
     "recommended_pipeline",
+    "save",
+    "utils",
 ]
 
 _LAZY = {
@@ -32,6 +36,8 @@ _LAZY = {
     "LSTMRegressor": (".lstm", "LSTMRegressor"),
     "recommended_pipeline": ("._recipes", "recommended_pipeline"),
     "recipe_grid": ("._recipes", "recipe_grid"),
+    "save": (".persistence", "save"),
+    "load": (".persistence", "load"),
 }
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import numpy as np
-from sklearn.compose import TransformedTargetRegressor
+import warnings
+
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from sklearn.preprocessing import StandardScaler
 
 from .compose import DifferencedTargetRegressor
+from .compose._target import flat_recipe_key
 from .preprocessing import WindowTransformer
+from .utils._timeseries import default_window
+from .utils._warnings import user_stacklevel
 
 #: LSTMRegressor settings of the recipe (chosen on the airline demo; see README).
 RECIPE_DEFAULTS = {
@@ -22,34 +25,40 @@ RECIPE_DEFAULTS = {
 }
 
 
-def recommended_pipeline(window=None, seasonal_period=None, *, reference=0, diff=1, log=False, **overrides):
+def recommended_pipeline(window=None, seasonal_period=None, *, reference="auto", diff=1, log=False, **overrides):
     """Build the recommended leak-free LSTM forecasting pipeline (unfitted).
 
     For ``X`` = the observed columns at time ``t`` and ``y`` = the target at
     ``t + h`` (see :func:`skl_lstm.datasets.make_supervised`), it:
 
     1. learns the *change* ``y - x_last`` (:class:`~skl_lstm.DifferencedTargetRegressor`),
-       so a trend never leaves the range the network was trained on;
-    2. standardises that change (:class:`~sklearn.compose.TransformedTargetRegressor`);
-    3. cuts differenced lag windows (:class:`~skl_lstm.WindowTransformer`) and
+       so a trend never leaves the range the network was trained on, and
+       standardises that change (its ``transformer``);
+    2. cuts differenced lag windows (:class:`~skl_lstm.WindowTransformer`) and
        standardises them (:class:`~sklearn.preprocessing.StandardScaler`), fitted
        on the training fold only;
-    4. trains :class:`~skl_lstm.LSTMRegressor` with early stopping on the most
+    3. trains :class:`~skl_lstm.LSTMRegressor` with early stopping on the most
        recent 15 % of the training windows.
 
     With ``log=True`` the whole model works on ``log(X)`` and ``log(y)`` (a
     multiplicative series such as airline passengers) and predicts on the
     original scale.
 
+    The result is one wrapper around one pipeline, so every setting is one
+    ``set_params`` name away: ``log``, ``reference``, ``transformer__<param>``
+    and ``regressor__<step>__<param>`` for the steps ``window``, ``scale`` and
+    ``lstm`` (``regressor__lstm__units``, ``regressor__window__window``).
+
     Parameters
     ----------
     window : int or None, default=None
-        Lag window length. None means ``2 * seasonal_period`` when a season
-        is given, else 12.
+        Lag window length. None means two seasons when a season is given,
+        else 12 (:func:`skl_lstm.utils.default_window`).
     seasonal_period : int or None, default=None
         Season length (12 for monthly data). Only sets the default window.
-    reference : int or str, default=0
-        Column of ``X`` holding the target's current value.
+    reference : "auto", int or str, default="auto"
+        Column of ``X`` holding the target's current value; ``"auto"`` is the
+        target recorded by :func:`~skl_lstm.datasets.make_supervised`, else 0.
     diff : int, default=1
         Differencing order of the input windows.
     log : bool, default=False
@@ -60,7 +69,7 @@ def recommended_pipeline(window=None, seasonal_period=None, *, reference=0, diff
 
     Returns
     -------
-    estimator : sklearn estimator
+    DifferencedTargetRegressor
         The composed, unfitted estimator.
 
     Notes
@@ -74,83 +83,50 @@ def recommended_pipeline(window=None, seasonal_period=None, *, reference=0, diff
     network was trained on.
 
     The grid worth searching, with ``GridSearchCV(model, grid,
-    cv=TimeSeriesSplit(3), scoring=FORECAST_SCORING, refit="mape")``, written
-    with short names and expanded by :func:`recipe_grid` (``m`` is the
-    seasonal period, or 6 for a series without one)::
+    cv=TimeSeriesSplit(3), scoring=FORECAST_SCORING, refit="mape")`` (``m`` is
+    the seasonal period, or 6 for a series without one)::
 
-        grid = recipe_grid(model, {
-            "window": [m, 2 * m],
-            "diff": [0, 1],                # input differencing; 0 suits stationary series
-            "units": [32, 64],
-            "learning_rate": [1e-3, 3e-3],
-        })
+        grid = {
+            "regressor__window__window": [m, 2 * m],
+            "regressor__window__diff": [0, 1],   # 0 suits stationary series
+            "regressor__lstm__units": [32, 64],
+            "regressor__lstm__learning_rate": [1e-3, 3e-3],
+        }
 
     Examples
     --------
     >>> from skl_lstm import recommended_pipeline
-    >>> model = recommended_pipeline(window=24, seasonal_period=12, random_state=0)
-    >>> sorted(model.regressor.regressor.named_steps)
-    ['lstm', 'scale', 'window']
+    >>> model = recommended_pipeline(seasonal_period=12, log=True, random_state=0)
+    >>> sorted(model.regressor.named_steps), model.log
+    (['lstm', 'scale', 'window'], True)
+    >>> model.get_params()["regressor__window__window"], model.get_params()["regressor__lstm__units"]
+    (24, 32)
     """
     from .lstm import LSTMRegressor
 
     if window is None:
-        window = 2 * seasonal_period if seasonal_period else 12
+        window = default_window(seasonal_period)
     params = {**RECIPE_DEFAULTS, **overrides}
-    # pandas output carries the lag column names, from which LSTMRegressor
-    # reads how many series each time step holds (one or many input columns).
     network = Pipeline(
         [
             ("window", WindowTransformer(window, diff=diff)),
             ("scale", StandardScaler()),
             ("lstm", LSTMRegressor(**params)),
         ]
-    ).set_output(transform="pandas")
-    model = DifferencedTargetRegressor(
-        TransformedTargetRegressor(network, transformer=StandardScaler()),
-        reference=reference,
     )
-    return on_log_scale(model) if log else model
-
-
-def on_log_scale(estimator):
-    """Wrap ``estimator`` so it is fitted on ``log(X)`` and ``log(y)`` and predicts on the original scale.
-
-    This is what :func:`recommended_pipeline` does with ``log=True``: a
-    ``FunctionTransformer(np.log)`` before the model and a
-    :class:`~sklearn.compose.TransformedTargetRegressor` around it. Inputs
-    and target must be positive.
-
-    Parameters
-    ----------
-    estimator : sklearn regressor
-        The model of the log-scaled data.
-
-    Returns
-    -------
-    TransformedTargetRegressor
-        ``estimator`` behind the log of its inputs and target (unfitted).
-
-    Examples
-    --------
-    >>> from sklearn.linear_model import LinearRegression
-    >>> from skl_lstm._recipes import on_log_scale
-    >>> on_log_scale(LinearRegression()).regressor.named_steps["model"]
-    LinearRegression()
-    """
-    log_inputs = FunctionTransformer(np.log, inverse_func=np.exp, feature_names_out="one-to-one")
-    return TransformedTargetRegressor(
-        Pipeline([("log", log_inputs), ("model", estimator)]), func=np.log, inverse_func=np.exp, check_inverse=False
-    )
+    return DifferencedTargetRegressor(network, reference=reference, transformer=StandardScaler(), log=log)
 
 
 def recipe_grid(estimator, grid):
-    """Expand short parameter names into an estimator's full nested names.
+    """Expand short parameter names into an estimator's full nested names (deprecated).
 
-    The recipe nests its steps, so the LSTM's ``units`` is called
-    ``regressor__regressor__lstm__units`` (and longer with ``log=True``).
+    .. deprecated:: 0.2
+        The recipe is flat now: write ``regressor__lstm__units`` and
+        ``regressor__window__window`` directly. ``recipe_grid`` warns
+        (``FutureWarning``) and is removed in the next release.
+
     This maps each short name to the one nested parameter whose last part it
-    is, so a grid can be written once and used with any composition.
+    is.
 
     Parameters
     ----------
@@ -173,14 +149,26 @@ def recipe_grid(estimator, grid):
 
     Examples
     --------
+    >>> import warnings
     >>> from skl_lstm import recipe_grid, recommended_pipeline
     >>> model = recommended_pipeline(seasonal_period=12, log=True)
-    >>> recipe_grid(model, {"window": [12, 24], "units": [16, 32]})
-    {'regressor__model__regressor__regressor__window__window': [12, 24], \
-'regressor__model__regressor__regressor__lstm__units': [16, 32]}
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", FutureWarning)
+    ...     recipe_grid(model, {"window": [12, 24], "units": [16, 32]})
+    {'regressor__window__window': [12, 24], 'regressor__lstm__units': [16, 32]}
     """
+    warnings.warn(
+        "recipe_grid is deprecated and will be removed in the next release: the recipe is flat, so write the "
+        "names directly, e.g. {'regressor__lstm__units': [16, 32], 'regressor__window__window': [12, 24]}.",
+        FutureWarning,
+        stacklevel=user_stacklevel(),
+    )
+    return _expand(estimator, grid)
+
+
+def _expand(estimator, grid):
     if isinstance(grid, list):
-        return [recipe_grid(estimator, g) for g in grid]
+        return [_expand(estimator, g) for g in grid]
     params = estimator.get_params(deep=True)
     # Leaf hyperparameters only: a step named like a parameter ("window") is not one.
     names = [name for name, value in params.items() if not hasattr(value, "get_params")]
@@ -188,6 +176,10 @@ def recipe_grid(estimator, grid):
     for short, values in grid.items():
         if short in names:
             expanded[short] = values
+            continue
+        flat = flat_recipe_key(short, params)
+        if flat != short:  # a name of the nested recipe
+            expanded[flat] = values
             continue
         matches = [name for name in names if name.endswith("__" + short)]
         if len(matches) != 1:

@@ -15,7 +15,7 @@ network; rows whose target is missing are dropped from training with a
 message. Mistakes (a wrong column name, a file that is not CSV, a time column
 that is not dates) end with a one-line message and exit status 2.
 
-Models are saved with joblib (pickle): load only files you trust.
+Models are saved with :func:`skl_lstm.save` (no pickle; see docs/reliability.md).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ EXIT_USAGE = 2
 EXIT_FINDINGS = 1
 #: Format tag of the model files written by ``fit`` and ``tune``.
 MODEL_FORMAT = "skl_lstm.cli.model"
-MODEL_FORMAT_VERSION = 1
+MODEL_FORMAT_VERSION = 2
 
 #: The grid ``tune`` searches unless ``--grid`` is given (8 candidates); ``window`` None means
 #: one and two seasons (12 and 24 without a season).
@@ -110,7 +110,7 @@ def read_table(path: str, time=None, columns=()):
         _say(f"the rows of {path} are not in time order; sorted them by {time!r}.")
         frame = frame.sort_index(kind="stable")
     if isinstance(frame.index, pd.DatetimeIndex) and frame.index.freq is None:
-        from .utils._history import index_freq
+        from .utils import index_freq
 
         freq = index_freq(frame.index)
         if freq:  # record the frequency (the rows stay as given), for the season length and forecast times
@@ -193,15 +193,14 @@ def supervised(frame, target: str, features: list[str], horizon: int):
 def _season(frame, args) -> int | None:
     if args.seasonal_period is not None:
         return args.seasonal_period
-    from .diagnostics._data import infer_seasonal_period
+    from .utils import infer_seasonal_period
 
-    m, _ = infer_seasonal_period(frame[args.target].to_numpy(dtype=float), frame.index)
-    return m
+    return infer_seasonal_period(frame[args.target].astype(float))
 
 
 def build_model(args, seasonal_period, positive: bool):
     """The recommended pipeline with the command line's settings."""
-    from ._recipes import recommended_pipeline
+    from . import recommended_pipeline
 
     if args.log and not positive:
         raise CLIError("--log needs positive values in the target and every input column; drop --log.")
@@ -220,39 +219,39 @@ def _check_length(n_rows: int, window: int, diff: int) -> None:
 
 
 def _window_of(args, seasonal_period) -> int:
-    return args.window if args.window is not None else (2 * seasonal_period if seasonal_period else 12)
+    from .utils import default_window
+
+    return args.window if args.window is not None else default_window(seasonal_period)
 
 
 def save_model(path: str, model, meta: dict) -> None:
-    import joblib
+    """Save the fitted ``model`` with the command line's facts (``meta``) to ``path`` with :func:`skl_lstm.save`."""
+    from .persistence import save
 
-    from ._version import __version__
-
-    bundle = {"format": MODEL_FORMAT, "format_version": MODEL_FORMAT_VERSION, "skl_lstm_version": __version__,
-              "model": model, **meta}
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    joblib.dump(bundle, path)
-    _say(f"saved the fitted model to {path} (joblib/pickle: load it only if you trust its source).")
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    save(model, path, metadata={"format": MODEL_FORMAT, "format_version": MODEL_FORMAT_VERSION, **meta})
+    _say(f"saved the fitted model to {path}")
 
 
 def load_model(path: str) -> dict:
-    import joblib
+    """The facts ``save_model`` stored, with the fitted model under ``"model"``; no pickle is ever read."""
+    from .exceptions import UnsafeModelFileError
+    from .persistence import load
 
     if not os.path.isfile(path):
         raise CLIError(f"cannot read the model {path!r}: no such file.")
     try:
-        bundle = joblib.load(path)
-    except Exception as exc:  # joblib/pickle raise many types for foreign files
-        raise CLIError(
-            f"cannot load {path!r}: it is not a model written by `skl-lstm fit` ({type(exc).__name__})."
-        ) from None
-    if not isinstance(bundle, dict) or bundle.get("format") != MODEL_FORMAT:
+        model, meta = load(path, return_metadata=True)
+    except UnsafeModelFileError as exc:
+        reason = str(exc).removeprefix(f"Refusing to load {path!r}: ")
+        raise CLIError(f"cannot load {path!r}: {reason} Model files of `skl-lstm fit` from before skl_lstm's "
+                       "format 2 (joblib) must be fitted again.") from None
+    if meta.get("format") != MODEL_FORMAT:
         raise CLIError(f"cannot load {path!r}: it is not a model written by `skl-lstm fit`.")
-    if bundle.get("format_version", 0) > MODEL_FORMAT_VERSION:
-        version = bundle.get("skl_lstm_version")
-        raise CLIError(f"{path!r} was written by a newer skl_lstm ({version}); upgrade skl_lstm.")
-    return bundle
+    if meta.get("format_version", 0) > MODEL_FORMAT_VERSION:
+        raise CLIError(f"{path!r} was written by a newer skl-lstm (command-line format {meta['format_version']}, this "
+                       f"one reads up to {MODEL_FORMAT_VERSION}); upgrade skl_lstm.")
+    return {**meta, "model": model}
 
 
 def _requested(args) -> list:
@@ -290,24 +289,23 @@ def cmd_fit(args) -> int:
     return 0
 
 
-def _expand_grid(estimator, grid: dict, window_values) -> dict:
-    """Full parameter names for the --grid keys: window and diff of the WindowTransformer, the rest the LSTM's."""
-    from ._recipes import recipe_grid
+#: --grid keys of the WindowTransformer; every other key is an LSTMRegressor parameter.
+_WINDOW_KEYS = ("window", "diff")
 
+
+def _expand_grid(estimator, grid: dict, window_values) -> dict:
+    """Recipe parameter names for the --grid keys: ``regressor__window__<key>`` or ``regressor__lstm__<key>``."""
     keys = estimator.get_params()
     out = {}
     for name, values in grid.items():
         values = list(window_values if name == "window" and values is None else values)
-        if name in keys:
-            out[name] = values
-            continue
-        step = "window" if name in ("window", "diff") else "lstm"
-        try:
-            out.update(recipe_grid(estimator, {f"{step}__{name}": values}))
-        except ValueError:
-            short = ["window", "diff", *sorted({k.rsplit("lstm__", 1)[1] for k in keys if "lstm__" in k})]
+        full = name if name in keys else f"regressor__{'window' if name in _WINDOW_KEYS else 'lstm'}__{name}"
+        if full not in keys:
+            short = [*_WINDOW_KEYS, *sorted(k.split("regressor__lstm__", 1)[1] for k in keys
+                                            if k.startswith("regressor__lstm__") and k.count("__") == 2)]
             raise CLIError(f"--grid key {name!r} is not a parameter of the model"
-                           + _columns_hint(name, short, "Valid keys")) from None
+                           + _columns_hint(name, short, "Valid keys"))
+        out[full] = values
     return out
 
 
@@ -315,8 +313,8 @@ def cmd_tune(args) -> int:
     import pandas as pd
     from sklearn.model_selection import GridSearchCV, ParameterGrid
 
-    from .diagnostics._folds import default_splitter
     from .metrics import mape_scorer
+    from .utils import default_splitter, default_window
 
     try:
         grid = dict(DEFAULT_GRID) if args.grid is None else json.loads(args.grid)
@@ -327,11 +325,10 @@ def cmd_tune(args) -> int:
         raise CLIError('--grid must be a JSON object of lists, like \'{"units": [16, 32]}\'.')
     _expand_grid(build_model(args, None, True), grid, [12])  # check the keys before reading any data
     frame, target, features, X, y, m, positive = _prepare(args)
-    windows = [m, 2 * m] if m else [12, 24]
+    windows = [m, default_window(m)] if m else [default_window(None), 2 * default_window(None)]
     model = build_model(args, m, positive)
     param_grid = _expand_grid(model, grid, windows)
-    longest = max([*param_grid.get(next((k for k in param_grid if k.endswith("window__window")), ""), []),
-                   _window_of(args, m)])
+    longest = max([*param_grid.get("regressor__window__window", []), _window_of(args, m)])
     cv = default_splitter(len(X), args.horizon, m, args.cv_splits)
     _check_length(len(X) - cv.n_splits * cv.test_size, longest, args.diff)
     positive_target = bool(y.min() > 0)
@@ -362,16 +359,12 @@ def cmd_tune(args) -> int:
 
 
 def _warmup_rows(model) -> int:
-    """Leading rows without a full window: the fitted WindowTransformer's ``n_warmup_`` (0 without one)."""
-    from .diagnostics._inspect import walk
+    """Leading rows without a full window: the fitted recipe's ``n_warmup_`` (0 without a window step)."""
     from .preprocessing import WindowTransformer
 
-    for layer in walk(model, fitted=True):
-        if layer.kind == "pipeline":
-            for _, step in layer.estimator.steps:
-                if isinstance(step, WindowTransformer):
-                    return int(step.n_warmup_)
-    return 0
+    pipeline = getattr(model, "regressor_", model)
+    steps = getattr(pipeline, "steps", [])
+    return next((int(step.n_warmup_) for _, step in steps if isinstance(step, WindowTransformer)), 0)
 
 
 def cmd_predict(args) -> int:
@@ -431,7 +424,7 @@ def cmd_diagnose(args) -> int:
     model = clone(bundle["model"]) if args.model else build_model(args, m, positive)
     if not args.model:
         _check_length(len(X) // 2, _window_of(args, m), args.diff)
-    report = diagnose(model, X, y, cv=args.cv_splits, seasonal_period=m, horizon=args.horizon, reference=0)
+    report = diagnose(model, X, y, cv=args.cv_splits, seasonal_period=m, horizon=args.horizon)
     print(report)
     if args.output:
         written = report.save(args.output)
@@ -474,7 +467,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="skl-lstm",
         description="Diagnose, fit, tune and forecast an LSTM on a CSV time series (skl_lstm).",
-        epilog="Models are saved with joblib (pickle): load only files you trust.",
+        epilog="Models are saved with skl_lstm.save: no pickle, atomic writes (docs/reliability.md).",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="{diagnose,fit,tune,predict}")
 
@@ -491,7 +484,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("fit", help="fit the recommended pipeline and save it")
     _add_data(p)
     _add_model(p)
-    p.add_argument("--model", required=True, help="where to save the fitted model (joblib)")
+    p.add_argument("--model", required=True, help="where to save the fitted model (skl_lstm.save format)")
     p.set_defaults(func=cmd_fit)
 
     p = sub.add_parser("tune", help="GridSearchCV with TimeSeriesSplit over a small grid; save the best model")
@@ -500,7 +493,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--grid", help="JSON object of lists, keys window, diff or LSTMRegressor parameters "
                                   f"(default {json.dumps(DEFAULT_GRID)}; window null = one and two seasons)")
     p.add_argument("--cv-splits", type=int, default=3, help="time-ordered folds (default 3)")
-    p.add_argument("--model", required=True, help="where to save the best model (joblib)")
+    p.add_argument("--model", required=True, help="where to save the best model (skl_lstm.save format)")
     p.add_argument("--output", help="directory for cv_results.csv")
     p.set_defaults(func=cmd_tune)
 

@@ -60,3 +60,15 @@ def test_reference_errors():
         NaiveForecaster(reference=3).fit(np.ones((2, 1)), [1, 2])
     with pytest.raises(ValueError, match="horizon=2 is for a single-output y, but y has 2 outputs"):
         SeasonalNaiveForecaster(2, horizon=2).fit(np.ones((4, 1)), np.ones((4, 2)))
+
+
+def test_reference_and_horizon_come_from_make_supervised():
+    df = pd.DataFrame({"a": np.arange(30.0) * 100, "b": np.arange(30.0) % 4})
+    X, y = make_supervised(df, horizon=2, target="b")
+    naive = NaiveForecaster().fit(X, y)
+    assert naive.reference_index_ == 1
+    np.testing.assert_array_equal(naive.predict(X), X["b"].to_numpy())
+    seasonal = SeasonalNaiveForecaster(4).fit(X.iloc[:20], y.iloc[:20])
+    np.testing.assert_array_equal(seasonal.horizons_, [2])  # the record, not the default of 1
+    np.testing.assert_array_equal(seasonal.predict(X.iloc[20:]), y.to_numpy()[20:])  # period 4: exact
+    assert NaiveForecaster(reference=0).fit(X, y).reference_index_ == 0  # an explicit column still wins

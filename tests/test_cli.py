@@ -3,11 +3,11 @@
 import json
 import os
 
-import joblib
 import numpy as np
 import pandas as pd
 import pytest
 
+import skl_lstm
 from skl_lstm.cli import main
 
 TINY = ["--window", "6", "--units", "4", "--epochs", "3"]
@@ -126,9 +126,9 @@ def test_fit_then_predict_round_trip(sales_csv, tmp_path, capsys):
     assert "dropped 4 of 89 rows whose target (at t + 1) or current value of 'sales' is missing" in err
     assert "ignoring non-numeric column(s) ['region']" in err
     assert out.startswith("fitted on 85 rows (sales at t + 1 from ['sales', 'price', 'promo'])")
-    bundle = joblib.load(model_path)
-    assert (bundle["target"], bundle["features"], bundle["horizon"], bundle["window"]) == (
-        "sales", ["price", "promo"], 1, 6)
+    assert "skl-lstm: saved the fitted model to" in err
+    model, meta = skl_lstm.load(model_path, return_metadata=True)  # the safe format, not a pickle
+    assert (meta["target"], meta["features"], meta["horizon"], meta["window"]) == ("sales", ["price", "promo"], 1, 6)
 
     forecasts = tmp_path / "out" / "forecasts.csv"
     assert main(["predict", sales_csv, "--model", str(model_path), "--output", str(forecasts)]) == 0
@@ -144,15 +144,34 @@ def test_fit_then_predict_round_trip(sales_csv, tmp_path, capsys):
     # the file holds what the saved model predicts when it reads every row with a sales value in order
     frame = pd.read_csv(sales_csv, index_col="date", parse_dates=True)
     inputs = frame.loc[frame["sales"].notna(), ["sales", "price", "promo"]]
-    expected = bundle["model"].predict(inputs)[6:]
+    expected = model.predict(inputs)[6:]
     np.testing.assert_allclose(result["sales_forecast_t+1"].to_numpy(), expected, rtol=1e-6)
 
 
-def test_predict_refuses_a_file_that_is_not_a_model(sales_csv, tmp_path, capsys):
+def test_predict_refuses_pickles_and_models_not_written_by_fit(sales_csv, tmp_path, capsys):
+    import joblib
+    from sklearn.linear_model import Ridge
+
     fake = tmp_path / "fake.model"
-    joblib.dump({"weights": [1, 2]}, fake)
+    joblib.dump({"weights": [1, 2]}, fake)  # what skl-lstm fit wrote before format 2: never unpickled now
+    assert main(["predict", sales_csv, "--model", str(fake)]) == 2
+    assert _err(capsys) == (
+        f"skl-lstm: error: cannot load {str(fake)!r}: it is not an skl_lstm model archive (pickle and other files are "
+        "never loaded). Model files of `skl-lstm fit` from before skl_lstm's format 2 (joblib) must be fitted again.\n"
+    )
+    skl_lstm.save(Ridge().fit([[1.0], [2.0]], [1.0, 2.0]), fake)  # a safe file, but without fit's facts
     assert main(["predict", sales_csv, "--model", str(fake)]) == 2
     assert _err(capsys) == f"skl-lstm: error: cannot load {str(fake)!r}: it is not a model written by `skl-lstm fit`.\n"
+    skl_lstm.save(Ridge(), fake, metadata={"format": "skl_lstm.cli.model", "format_version": 3})
+    assert main(["predict", sales_csv, "--model", str(fake)]) == 2
+    assert _err(capsys) == (f"skl-lstm: error: {str(fake)!r} was written by a newer skl-lstm (command-line format 3, "
+                            "this one reads up to 2); upgrade skl_lstm.\n")
+
+
+def test_help_no_longer_mentions_pickle(capsys):
+    assert main(["fit", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "skl_lstm.save format" in out and "joblib" not in out and "pickle" not in out
 
 
 def test_diagnose_writes_report_and_figures(sales_csv, tmp_path, capsys):
@@ -165,7 +184,9 @@ def test_diagnose_writes_report_and_figures(sales_csv, tmp_path, capsys):
     out = capsys.readouterr().out
     report = json.loads((out_dir / "report.json").read_text())
     assert code == (1 if any(f["severity"] == "high" for f in report["findings"]) else 0)
-    assert out.startswith("skl_lstm diagnosis of DifferencedTargetRegressor(reference=0)")
+    assert out.startswith("skl_lstm diagnosis of DifferencedTargetRegressor(reference='auto', "
+                          "transformer=StandardScaler) > Pipeline(window=WindowTransformer, scale=StandardScaler, lstm)")
+    assert report["settings"]["reference"] == "sales"
     assert report["settings"]["seasonal_period"] == 12 and report["settings"]["n_folds"] == 2
     assert sorted(os.listdir(out_dir)) == [
         "forecast.png", "loss.png", "report.html", "report.json", "report.txt", "residuals.png"]
@@ -185,8 +206,9 @@ def test_tune_searches_the_grid_and_saves_the_best(sales_csv, tmp_path, capsys):
     assert len(ranks) == 2 and all("MAPE" in line for line in ranks)
     results = pd.read_csv(tmp_path / "tuning" / "cv_results.csv")
     assert len(results) == 2
-    bundle = joblib.load(model_path)
-    assert bundle["best_params"]["units"] in (2, 4)
+    model, meta = skl_lstm.load(model_path, return_metadata=True)
+    units = [v for k, v in model.get_params().items() if k.endswith("lstm__units")]
+    assert meta["best_params"]["units"] in (2, 4) and units == [meta["best_params"]["units"]]
 
 
 def test_tune_grid_errors(sales_csv, tmp_path, capsys):
@@ -203,3 +225,23 @@ def test_tune_grid_errors(sales_csv, tmp_path, capsys):
         "'l2', 'learning_rate', 'linear_skip', 'loss', 'n_features', 'optimizer', 'patience', 'random_state', 'recurrent_dropout', "
         "'training_kernel', 'units', 'validation_fraction', 'verbose', 'warm_start'.\n"
     )
+
+
+def test_cli_uses_only_the_public_api():
+    import ast
+
+    import skl_lstm.cli
+
+    tree = ast.parse(open(skl_lstm.cli.__file__, encoding="utf-8").read())
+    private = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level:  # a relative import: skl_lstm's own modules
+            path = (node.module or "").split(".")
+            names = [alias.name for alias in node.names]
+            private_name = any(n.startswith("_") and n != "__version__" for n in names)
+            if any(part.startswith("_") for part in path) or private_name:
+                private.append(f"from {'.' * node.level}{node.module or ''} import {', '.join(names)}")
+        elif isinstance(node, ast.Import | ast.ImportFrom) and not getattr(node, "level", 0):
+            modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]
+            private += [m for m in modules if m.startswith("skl_lstm") and any(p.startswith("_") for p in m.split("."))]
+    assert private == []

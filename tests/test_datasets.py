@@ -3,6 +3,7 @@ import pandas as pd
 import pytest
 
 from skl_lstm.datasets import load_airline, make_supervised
+from skl_lstm.utils import supervised_record
 
 
 def test_airline_is_the_box_jenkins_series():
@@ -39,3 +40,14 @@ def test_make_supervised_dataframe_keeps_all_columns():
 def test_make_supervised_errors(data, kwargs, error, message):
     with pytest.raises(error, match=message):
         make_supervised(data, **kwargs)
+
+
+def test_make_supervised_records_target_and_horizons_on_x_and_y():
+    df = pd.DataFrame({"a": np.arange(1.0, 41.0), "b": np.arange(40.0) % 5})
+    X, y = make_supervised(df, horizon=3, target="b")
+    assert supervised_record(X) == supervised_record(y) == {"target": "b", "horizons": [3]}
+    assert y.name == "b_t+3"  # the names stay, for people; nothing parses them
+    _, Y = make_supervised(df, horizon=3, target="b", all_horizons=True)
+    assert supervised_record(Y) == {"target": "b", "horizons": [1, 2, 3]}
+    assert supervised_record(X.to_numpy(), None) is None
+    assert df.attrs == {}  # the caller's frame is left alone

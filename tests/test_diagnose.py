@@ -8,21 +8,22 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.compose import TransformedTargetRegressor
 from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LinearRegression
-from sklearn.model_selection import KFold, TimeSeriesSplit
+from sklearn.linear_model import LinearRegression, Ridge
+from sklearn.model_selection import GridSearchCV, KFold, TimeSeriesSplit
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skl_lstm import DifferencedTargetRegressor, WindowTransformer
+from skl_lstm import DifferencedTargetRegressor, WindowTransformer, recommended_pipeline
 from skl_lstm.datasets import load_airline, make_supervised
 from skl_lstm.diagnostics import Finding, Fix, Report
 from skl_lstm.diagnostics._checks import link_causes
 from skl_lstm.diagnostics._inspect import inspect_setup
 
-pytest.importorskip("statsmodels")
+import fault_cases  # tests/fault_cases.py: the planted faults
 
-import fault_cases  # noqa: E402  (tests/fault_cases.py: the planted faults)
+pytest.importorskip("statsmodels")
 
 
 def _seasonal(n=120, noise=0.3, seed=0, index="date"):
@@ -214,14 +215,14 @@ def test_lstm_history_is_read_through_the_nesting_and_the_transforms_replayed():
     X, y = make_supervised(_seasonal(n=100))
     model = recommended_pipeline(window=12, seasonal_period=12, units=4, epochs=4, linear_skip=False, random_state=0)
     report = diagnose_quiet(model, X, y, cv=2)
-    assert report.setup == ("DifferencedTargetRegressor(reference=0) > TransformedTargetRegressor(StandardScaler) > "
+    assert report.setup == ("DifferencedTargetRegressor(reference='auto', transformer=StandardScaler) > "
                             "Pipeline(window=WindowTransformer, scale=StandardScaler, lstm) > LSTMRegressor")
     histories = [f["history"] for f in report._data["folds"]]
     assert all(len(h["loss"]) == 4 and len(h["val_loss"]) == 4 for h in histories)
     assert [f["n_epochs"] for f in report.folds] == [4, 4]
     # 4 epochs cannot converge: every fold was still improving
     assert report["underfitting"].evidence["folds_still_improving"] == 2
-    assert report["underfitting"].fix.params == {"regressor__regressor__lstm__epochs": 100}
+    assert report["underfitting"].fix.params == {"regressor__lstm__epochs": 100}
 
     # the replay recovers exactly what the network trained on: the standardised change, standardised windows
     fitted = clone(model).fit(X.iloc[:80], y.iloc[:80])
@@ -278,26 +279,68 @@ def test_fixes_change_the_right_step():
                                 "Pipeline(window=WindowTransformer, scale=StandardScaler, lstm) > LSTMRegressor")
     assert inspect_setup(raw).x_scaler is None  # the original is left alone
 
+    # learning the change takes the target scaling into the one wrapper: still one pipeline deep
     differenced = Fix("t", "change", "x", action="difference_target", options={"reference": 0}).apply(scaled)
     setup = inspect_setup(differenced)
-    assert setup.differenced_target and setup.window.diff == 1
-    assert setup.describe().startswith("DifferencedTargetRegressor(reference=0) > TransformedTargetRegressor")
+    assert setup.differenced_target and setup.window.diff == 1 and setup.y_scaler == "StandardScaler"
+    assert setup.describe() == ("DifferencedTargetRegressor(reference=0, transformer=StandardScaler) > "
+                                "Pipeline(window=WindowTransformer, scale=StandardScaler, lstm) > LSTMRegressor")
+    assert "regressor__lstm__units" in differenced.get_params()
 
+    # on the recipe the log fix is a parameter of its wrapper
     logged = Fix("t", "log", "x", action="log_target").apply(differenced)
-    assert inspect_setup(logged).log_target
-    # differencing a log model goes inside the log (it must see the logged reference column)
-    from skl_lstm import recommended_pipeline
+    assert logged.log is True and inspect_setup(logged).log_target and not differenced.log
+    # a foreign estimator gets the log of its inputs in front and of its target around it
+    foreign = Fix("t", "log", "x", action="log_target").apply(raw)
+    assert isinstance(foreign, TransformedTargetRegressor) and foreign.func is np.log
+    assert foreign.regressor.named_steps["log"].func is np.log and foreign.regressor.named_steps["model"] is not raw
+    # ... and differencing it moves both logs into the one wrapper: the change is learned on the log scale
+    again = Fix("t", "change", "x", action="difference_target", options={"reference": 0}).apply(foreign)
+    assert isinstance(again, DifferencedTargetRegressor) and again.log and again.transformer is None
+    assert list(again.regressor.named_steps) == ["window", "lstm"]  # X is logged once, by the wrapper
 
-    recipe = recommended_pipeline(window=12, log=True)
-    inner = recipe.regressor.named_steps["model"].regressor
-    recipe.regressor.named_steps["model"] = inner  # drop its DifferencedTargetRegressor
-    again = Fix("t", "change", "x", action="difference_target", options={"reference": 0}).apply(recipe)
-    assert isinstance(again.regressor.named_steps["model"], DifferencedTargetRegressor)
+    # a scaled-target fix on the recipe sets its transformer
+    bare = recommended_pipeline(window=12).set_params(transformer=None)
+    rescaled = Fix("p", "scaling", "x", action="scale", options={"inputs": False, "target": True}).apply(bare)
+    assert isinstance(rescaled.transformer, StandardScaler) and bare.transformer is None
 
     lr = Fix("lstm", "learning_rate", 1e-3, action="set_params", params={"lstm__learning_rate": 1e-3}).apply(raw)
     assert lr.named_steps["lstm"].learning_rate == 1e-3 and raw.named_steps["lstm"].learning_rate == 0.001
     with pytest.raises(ValueError, match=r"^Fix action='time_ordered_cv' \(cv\) cannot be made automatically"):
         Fix("cv", "cv", "TimeSeriesSplit", action="time_ordered_cv").apply(raw)
+
+
+def test_diagnose_reads_a_search_and_the_recorded_layout():
+    df = pd.DataFrame({"x": np.random.default_rng(1).normal(size=120), "y": _seasonal().to_numpy()},
+                      index=pd.RangeIndex(120))
+    X, y = make_supervised(df, target="y", horizon=2)
+    search = GridSearchCV(Pipeline([("window", WindowTransformer(3)), ("impute", SimpleImputer()),
+                                    ("ridge", Ridge())]), {"ridge__alpha": [0.1, 10.0]}, cv=TimeSeriesSplit(2))
+    search.fit(X, y)  # a fitted search is diagnosed as its settings: diagnose refits clones per fold
+    report = diagnose_quiet(search, X, y)
+    assert report.setup.startswith("GridSearchCV > Pipeline(window=WindowTransformer")
+    assert report.settings["reference"] == "y"  # the recorded target, not column 0
+    assert report.settings["horizon"] == 2 and report.settings["horizon_source"].startswith("data")
+    # the naive forecast repeats the recorded target's column
+    frame = report.forecasts
+    tests = [te for _, te in report_splits(report, X)]
+    np.testing.assert_allclose(frame["naive"], np.concatenate([X["y"].to_numpy()[te] for te in tests]))
+
+
+def report_splits(report, X):
+    from skl_lstm.utils import default_splitter
+
+    s = report.settings
+    return default_splitter(len(X), s["horizon"], s["seasonal_period"]).split(X)
+
+
+def test_recorded_horizon_is_used_when_the_data_do_not_show_it():
+    X, y = make_supervised(_seasonal(noise=0.5), horizon=4)
+    noisy = y + np.random.default_rng(0).normal(0, 0.5, len(y))  # y no longer equals a shifted column
+    report = diagnose_quiet(LinearRegression(), X, noisy)
+    assert report.settings["horizon"] == 4 and report.settings["horizon_source"] == "make_supervised's record"
+    bare = diagnose_quiet(LinearRegression(), X.to_numpy(), noisy.to_numpy())
+    assert bare.settings["horizon"] == 1
 
 
 # --------------------------------------------------------------------------- the fault suite

@@ -128,7 +128,7 @@ def test_data_errors():
         next(PanelTimeSeriesSplit(3, test_size=3, align="end").split(X))
     with pytest.raises(TypeError, match="X must be a pandas DataFrame or Series indexed by a two-level MultiIndex"):
         next(PanelTimeSeriesSplit().split(X.to_numpy()))
-    with pytest.raises(ValueError, match=r"X has 1 repeated \(series, time\) pairs, the first \('s0', 99\)"):
+    with pytest.raises(ValueError, match=r"PanelTimeSeriesSplit: the panel has the \(series, time\) pair \('s0', 99\) more than once"):
         next(PanelTimeSeriesSplit(2).split(pd.concat([X, X.loc[[("s0", 99)]]])))
     flat = X.reset_index().set_index(["series", "time", "lag0"])
     with pytest.raises(ValueError, match="index has 3 levels"):

@@ -10,10 +10,9 @@ from sklearn.model_selection import GridSearchCV, RandomizedSearchCV, TimeSeries
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-
-from skl_lstm import LSTMRegressor, NaiveForecaster, WindowTransformer, recommended_pipeline  # noqa: E402
-from skl_lstm.datasets import load_airline, make_supervised  # noqa: E402
-from skl_lstm.metrics import FORECAST_SCORING  # noqa: E402
+from skl_lstm import LSTMRegressor, NaiveForecaster, WindowTransformer, recommended_pipeline
+from skl_lstm.datasets import load_airline, make_supervised
+from skl_lstm.metrics import FORECAST_SCORING
 
 FAST = dict(units=4, epochs=3, batch_size=64, random_state=0)
 
@@ -61,15 +60,30 @@ def test_cross_val_score_and_cross_validate_against_naive(airline):
 
 def test_randomized_search(airline):
     X, y = airline
+    space = {"lstm__dropout": [0.0, 0.1, 0.2], "lstm__learning_rate": [1e-3, 1e-2]}
     search = RandomizedSearchCV(
         _network(),
-        {"lstm__dropout": [0.0, 0.1, 0.2], "lstm__learning_rate": [1e-3, 1e-2]},
+        space,
         n_iter=2,
         cv=TimeSeriesSplit(n_splits=2),
         scoring="neg_mean_absolute_percentage_error",
         random_state=0,
     ).fit(X, y)
-    assert len(search.cv_results_["params"]) == 2
+    results = pd.DataFrame(search.cv_results_)
+    # two different candidates drawn from the space, each scored on both time-ordered folds
+    candidates = [tuple(sorted(p.items())) for p in results["params"]]
+    assert len(set(candidates)) == 2
+    assert all(p[k] in space[k] for p in results["params"] for k in space)
+    scores = results[["split0_test_score", "split1_test_score"]].to_numpy()
+    assert np.isfinite(scores).all() and (scores < 0).all()  # negated MAPE
+    np.testing.assert_allclose(results["mean_test_score"], scores.mean(axis=1))
+    # the refitted model carries the best candidate's settings and was fitted on every row
+    best = search.best_estimator_.named_steps["lstm"]
+    assert (best.dropout, best.learning_rate) == (search.best_params_["lstm__dropout"],
+                                                  search.best_params_["lstm__learning_rate"])
+    assert search.best_index_ == int(results["mean_test_score"].idxmax())
+    window = search.best_estimator_.named_steps["window"]
+    np.testing.assert_array_equal(window.last_window_, X.to_numpy()[-window.n_warmup_ :])
 
 
 def test_voting_and_stacking_with_a_linear_model(airline):

@@ -1,11 +1,18 @@
-"""The linear skip branch and the recipe helpers."""
+"""The linear skip branch, the flat recipe and its deprecation paths."""
+
+import warnings
 
 import numpy as np
 import pytest
+from sklearn.compose import TransformedTargetRegressor
 from sklearn.linear_model import RidgeCV
+from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-
-from skl_lstm import LSTMRegressor, recipe_grid, recommended_pipeline  # noqa: E402
+from skl_lstm import DifferencedTargetRegressor, LSTMRegressor, WindowTransformer, recipe_grid, recommended_pipeline
+from skl_lstm._recipes import RECIPE_DEFAULTS
+from skl_lstm.datasets import load_airline, make_supervised
 
 
 def _ar_windows(n=160, window=6, seed=0):
@@ -72,31 +79,127 @@ def test_linear_skip_handles_missing_steps_and_round_trips(tmp_path):
 
 
 def test_recipe_uses_the_linear_skip():
-    assert recommended_pipeline(window=12).get_params()["regressor__regressor__lstm__linear_skip"] is True
+    assert recommended_pipeline(window=12).get_params()["regressor__lstm__linear_skip"] is True
 
 
-def test_recipe_grid_expands_short_names():
+# --------------------------------------------------------------------------- the flat recipe
+def _nested_recipe(log, **params):
+    """The recipe as skl_lstm 0.1 built it: five estimators deep with log=True."""
+    network = Pipeline(
+        [
+            ("window", WindowTransformer(12, diff=1)),
+            ("scale", StandardScaler()),
+            ("lstm", LSTMRegressor(**{**RECIPE_DEFAULTS, **params})),
+        ]
+    ).set_output(transform="pandas")
+    model = DifferencedTargetRegressor(TransformedTargetRegressor(network, transformer=StandardScaler()), reference=0)
+    if not log:
+        return model
+    log_inputs = FunctionTransformer(np.log, inverse_func=np.exp, feature_names_out="one-to-one")
+    return TransformedTargetRegressor(
+        Pipeline([("log", log_inputs), ("model", model)]), func=np.log, inverse_func=np.exp, check_inverse=False
+    )
+
+
+@pytest.mark.parametrize("log", [False, True])
+@pytest.mark.parametrize("all_horizons", [False, True], ids=["one horizon", "two horizons"])
+def test_flat_recipe_predicts_what_the_nested_one_did(log, all_horizons):
+    X, y = make_supervised(load_airline(), horizon=2 if all_horizons else 1, all_horizons=all_horizons)
+    params = dict(units=4, epochs=3, random_state=0)
+    old = _nested_recipe(log, **params).fit(X.iloc[:100], y.iloc[:100]).predict(X.iloc[100:])
+    new = recommended_pipeline(window=12, log=log, **params).fit(X.iloc[:100], y.iloc[:100]).predict(X.iloc[100:])
+    assert new.shape == old.shape == ((len(X) - 100, 2) if all_horizons else (len(X) - 100,))
+    np.testing.assert_allclose(new, old, rtol=1e-12, atol=0)
+
+
+def test_every_recipe_setting_is_one_step_deep():
     model = recommended_pipeline(seasonal_period=12, log=True)
-    full = "regressor__model__regressor__regressor__lstm__units"
-    assert recipe_grid(model, {"units": [16], "window": [12]}) == {
-        full: [16],
-        "regressor__model__regressor__regressor__window__window": [12],
-    }
-    assert recipe_grid(model, {full: [8]}) == {full: [8]}
-    assert recipe_grid(model, [{"units": [16]}, {"dropout": [0.2]}]) == [
-        {full: [16]},
-        {"regressor__model__regressor__regressor__lstm__dropout": [0.2]},
+    assert isinstance(model, DifferencedTargetRegressor) and isinstance(model.regressor, Pipeline)
+    assert list(model.regressor.named_steps) == ["window", "scale", "lstm"]
+    params = model.get_params()
+    assert params["log"] is True and params["reference"] == "auto"
+    assert params["regressor__window__window"] == 24 and params["regressor__window__diff"] == 1
+    assert params["regressor__lstm__units"] == 32 and isinstance(params["transformer"], StandardScaler)
+    # no parameter is more than <wrapper>__<step>__<param> deep (LSTMRegressor's own routed names aside)
+    assert max(k.count("__") for k in params if not k.startswith("regressor__lstm__")) == 2
+    model.set_params(regressor__lstm__units=8, regressor__window__window=6, log=False)
+    assert (model.regressor.named_steps["lstm"].units, model.regressor.named_steps["window"].window) == (8, 6)
+
+
+def test_hand_written_grid_with_time_series_split():
+    X, y = make_supervised(load_airline())
+    model = recommended_pipeline(log=True, epochs=2, random_state=0)
+    grid = {"regressor__window__window": [6, 12], "regressor__lstm__units": [2, 4], "log": [True]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)  # flat names: no deprecation path involved
+        search = GridSearchCV(model, grid, cv=TimeSeriesSplit(2), scoring="neg_mean_absolute_percentage_error")
+        search.fit(X, y)
+    assert len(search.cv_results_["params"]) == 4 and np.isfinite(search.cv_results_["mean_test_score"]).all()
+    best = search.best_estimator_
+    assert best.regressor_.named_steps["window"].window == search.best_params_["regressor__window__window"]
+    assert best.regressor_.named_steps["lstm"].units == search.best_params_["regressor__lstm__units"]
+
+
+# --------------------------------------------------------------------------- deprecation paths
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ("regressor__regressor__lstm__units", "regressor__lstm__units"),
+        ("regressor__model__regressor__regressor__lstm__units", "regressor__lstm__units"),
+        ("regressor__model__regressor__regressor__window__window", "regressor__window__window"),
+        ("regressor__transformer__with_mean", "transformer__with_mean"),
+        ("regressor__model__reference", "reference"),
+    ],
+)
+def test_nested_names_are_translated_with_a_future_warning(old, new):
+    model = recommended_pipeline(window=12, log=True)
+    value = model.get_params()[new]
+    value = 7 if isinstance(value, int) and not isinstance(value, bool) else (not value if isinstance(value, bool)
+                                                                                else "passengers")
+    with pytest.warns(FutureWarning, match=f"^{old!r} is the name in the nested recipe .* write {new!r}"):
+        model.set_params(**{old: value})
+    assert model.get_params()[new] == value
+
+
+def test_nested_names_in_a_grid_search_still_work_for_one_release():
+    X, y = make_supervised(load_airline())
+    model = recommended_pipeline(window=6, epochs=1, random_state=0)
+    grid = {"regressor__model__regressor__regressor__lstm__units": [2, 3]}
+    with pytest.warns(FutureWarning, match="write 'regressor__lstm__units'"):
+        search = GridSearchCV(model, grid, cv=TimeSeriesSplit(2), error_score="raise").fit(X, y)
+    assert search.best_estimator_.regressor_.named_steps["lstm"].units in (2, 3)
+
+
+def test_a_name_that_is_neither_old_nor_new_is_refused():
+    model = recommended_pipeline(window=12)
+    with pytest.raises(ValueError, match="Invalid parameter 'unit'"):
+        model.set_params(regressor__lstm__unit=4)
+    with pytest.raises(ValueError, match="Invalid parameter 'log'"):  # the old outer log wrapper has no equivalent
+        model.set_params(regressor__log__func=np.log)
+
+
+def test_recipe_grid_is_deprecated_but_expands_short_and_old_names():
+    model = recommended_pipeline(seasonal_period=12, log=True)
+    with pytest.warns(FutureWarning, match="recipe_grid is deprecated .* write the names directly, e.g. "
+                                           r"\{'regressor__lstm__units'"):
+        expanded = recipe_grid(model, [{"units": [16], "window": [12]},
+                                       {"regressor__model__regressor__regressor__lstm__dropout": [0.2]}])
+    assert expanded == [
+        {"regressor__lstm__units": [16], "regressor__window__window": [12]},
+        {"regressor__lstm__dropout": [0.2]},
     ]
 
 
 def test_recipe_grid_refuses_unknown_and_ambiguous_names():
     model = recommended_pipeline(window=12)
-    with pytest.raises(ValueError) as err:
+    with pytest.warns(FutureWarning), pytest.raises(ValueError) as err:
         recipe_grid(model, {"unit": [16]})
     assert str(err.value) == (
         "recipe_grid: 'unit' matches no parameter of DifferencedTargetRegressor; "
         "write the full nested name (see estimator.get_params().keys())."
     )
     # Both the target scaler and the input scaler have ``with_mean``.
-    with pytest.raises(ValueError, match=r"'with_mean' matches 2 parameters \(regressor__regressor__scale__with_mean, "):
+    with pytest.warns(FutureWarning), pytest.raises(
+        ValueError, match=r"'with_mean' matches 2 parameters \(regressor__scale__with_mean, transformer__with_mean\)"
+    ):
         recipe_grid(model, {"with_mean": [True]})

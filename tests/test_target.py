@@ -5,7 +5,7 @@ from sklearn.compose import TransformedTargetRegressor
 from sklearn.linear_model import Ridge
 from sklearn.model_selection import TimeSeriesSplit, cross_val_score
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import FunctionTransformer
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from skl_lstm import DifferencedTargetRegressor
 from skl_lstm.datasets import load_airline, make_supervised
@@ -69,3 +69,58 @@ def test_errors_name_the_problem():
         DifferencedTargetRegressor(Ridge()).fit(np.ones((3, 1)), [1.0, 2.0, np.nan])
     with pytest.raises(ValueError, match="requires y to be passed, but the target y is None"):
         DifferencedTargetRegressor().fit(np.ones((3, 1)), None)
+
+
+def test_log_and_transformer_invert_exactly():
+    X, Y = make_supervised(load_airline(), horizon=2, all_horizons=True)
+    model = DifferencedTargetRegressor(_Recorder(alpha=1e9), transformer=StandardScaler(), log=True).fit(X, Y)
+    change = np.log(Y.to_numpy()) - np.log(X[["passengers"]].to_numpy())
+    np.testing.assert_allclose(model.regressor_.seen_y_, (change - change.mean(0)) / change.std(0), rtol=1e-12)
+    assert model.transformer_ is not model.transformer and model.transformer_.mean_.shape == (2,)
+    # the regressor gets log(X) as a DataFrame with X's index and columns (WindowTransformer reads the index)
+    expected = model.transformer_.inverse_transform(model.regressor_.predict(np.log(X)))
+    np.testing.assert_allclose(model.predict(X), np.exp(expected + np.log(X[["passengers"]].to_numpy())), rtol=1e-12)
+
+
+def test_log_passes_a_dataframe_with_its_index_to_the_regressor():
+    seen = {}
+
+    class _Spy(Ridge):
+        def fit(self, X, y, sample_weight=None):
+            seen["X"] = X
+            return super().fit(X, y, sample_weight)
+
+    X, y = make_supervised(load_airline())
+    DifferencedTargetRegressor(_Spy(), log=True).fit(X, y)
+    assert isinstance(seen["X"], pd.DataFrame) and seen["X"].index.equals(X.index)
+    np.testing.assert_allclose(seen["X"].to_numpy(), np.log(X.to_numpy()))
+
+
+def test_log_refuses_values_that_are_not_positive():
+    X = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [1.0, 0.0, 2.0]})
+    with pytest.raises(ValueError, match=r"log=True needs positive X, but X holds 0\.0 at row 1, column 1\. "
+                                         "Pass log=False, or drop or shift"):
+        DifferencedTargetRegressor(log=True).fit(X, [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match=r"log=True needs a positive y, but y holds -2\.0 at row 1\. Pass log=False"):
+        DifferencedTargetRegressor(log=True).fit(X[["a"]], [1.0, -2.0, 3.0])
+    model = DifferencedTargetRegressor(log=True).fit(X[["a"]], [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="log=True needs positive X, but X holds -1.0 at row 0"):
+        model.predict(pd.DataFrame({"a": [-1.0]}))
+
+
+def test_reference_auto_reads_make_supervised_record():
+    df = pd.DataFrame({"a": np.arange(1.0, 21.0) * 100, "b": np.arange(1.0, 21.0)})
+    X, y = make_supervised(df, target="b")
+    model = DifferencedTargetRegressor(_Recorder()).fit(X, y)
+    assert model.reference_index_ == 1
+    np.testing.assert_array_equal(model.regressor_.seen_y_, y.to_numpy() - X["b"].to_numpy())
+    # without the record (arrays, or a frame built by hand) "auto" is column 0
+    assert DifferencedTargetRegressor().fit(X.to_numpy(), y.to_numpy()).reference_index_ == 0
+
+
+def test_reference_auto_survives_cross_validation():
+    df = pd.DataFrame({"a": np.arange(1.0, 41.0) * 100, "b": np.sin(np.arange(40.0)) + 5})
+    X, y = make_supervised(df, target="b")
+    for train, test in TimeSeriesSplit(3).split(X):
+        model = DifferencedTargetRegressor(_Recorder()).fit(X.iloc[train], y.iloc[train])
+        assert model.reference_index_ == 1

@@ -7,7 +7,7 @@ import pytest
 from sklearn.model_selection import TimeSeriesSplit
 
 from skl_lstm import WindowTransformer
-from skl_lstm.preprocessing import difference
+from skl_lstm.preprocessing import difference, window_layout
 
 
 def test_rows_hold_last_window_oldest_first_time_major():
@@ -182,3 +182,60 @@ def test_warnings_point_at_the_callers_line_on_every_path():
         if name == "pipeline":
             assert UserWarning in kinds  # LSTMRegressor's unscaled-data warning
         assert {w.filename for w in caught} == {__file__}, (name, [(w.filename, w.lineno) for w in caught])
+
+
+# ----------------------------------------------------------------------------- panels
+def _panel(seed=0, lengths=(30, 7, 18), n_features=2, start=(0, 5, 100)):
+    """A ragged panel of random walks, rows shuffled, and its series one by one."""
+    rng = np.random.default_rng(seed)
+    frames = {}
+    for k, (n, t0) in enumerate(zip(lengths, start)):
+        index = pd.MultiIndex.from_product([[f"s{k}"], range(t0, t0 + n)], names=["id", "t"])
+        frames[f"s{k}"] = pd.DataFrame(rng.normal(size=(n, n_features)).cumsum(axis=0) * (k + 1) * 10, index=index)
+    panel = pd.concat(frames.values())
+    return panel.iloc[rng.permutation(len(panel))], frames
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"window": 4}, {"window": 3, "diff": 1}, {"window": 2, "diff": 1, "seasonal_period": 3, "seasonal_diff": 1}],
+)
+def test_panel_windows_never_cross_series_and_keep_the_given_row_order(params):
+    panel, frames = _panel()
+    out = WindowTransformer(**params).fit_transform(panel)
+    assert out.shape == (len(panel), params["window"] * 2)
+    for name, frame in frames.items():
+        alone = WindowTransformer(**params).fit_transform(frame.to_numpy())  # the series on its own
+        rows = np.flatnonzero(panel.index.get_level_values("id") == name)
+        order = np.argsort(panel.index.get_level_values("t")[rows])
+        np.testing.assert_array_equal(out[rows[order]], alone)
+
+
+def test_panel_carry_over_is_per_series():
+    panel, frames = _panel(lengths=(30, 12, 18))
+    cut = {name: len(frame) - 5 for name, frame in frames.items()}
+    head = pd.concat([frame.iloc[: cut[name]] for name, frame in frames.items()])
+    tail = pd.concat([frame.iloc[cut[name] :] for name, frame in frames.items()]).sample(frac=1, random_state=0)
+    transformer = WindowTransformer(window=4, diff=1).fit(head)
+    out = transformer.transform(tail)
+    whole = WindowTransformer(window=4, diff=1).fit_transform(pd.concat(frames.values()))
+    position = pd.concat(frames.values()).index.get_indexer(tail.index)
+    np.testing.assert_array_equal(out, whole[position])  # full windows from each series' own past
+    assert transformer.last_window_.shape == (3, 4, 2) and list(transformer.series_) == ["s0", "s1", "s2"]
+    skipped = tail.copy()
+    skipped.index = skipped.index.set_levels(skipped.index.levels[1] + 1, level=1)  # a step later: no carry
+    assert np.isnan(transformer.transform(skipped)[:, :2]).all(axis=1).sum() >= 3
+
+
+def test_panel_errors_name_the_problem():
+    panel, _ = _panel()
+    twice = pd.concat([panel, panel.iloc[:1]])
+    with pytest.raises(ValueError, match=r"the panel has the \(series, time\) pair \('s\d', \d+\) more than once"):
+        WindowTransformer(window=2).fit(twice)
+    with pytest.raises(ValueError, match="WindowTransformer needs at least 31 samples for window=31, got 30 samples"):
+        WindowTransformer(window=31).fit(panel)
+
+
+def test_window_layout_reads_panels_in_any_row_order():
+    panel, _ = _panel(n_features=3)
+    assert window_layout(WindowTransformer(window=5, diff=1).fit_transform(panel)) == 3

@@ -12,7 +12,8 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils._history import continues, index_of, next_label
-from ..utils._validation import check_numeric_columns, column_position
+from ..utils._timeseries import resolve_reference, supervised_record
+from ..utils._validation import check_numeric_columns
 from ..utils._warnings import user_stacklevel
 
 
@@ -24,7 +25,7 @@ class _ReferenceForecaster(RegressorMixin, BaseEstimator):
         check_numeric_columns(X, name)
         if reset:
             arr = validate_data(self, X, dtype=np.float64)
-            self.reference_index_ = column_position(X, self.reference, "reference", name)
+            self.reference_index_ = resolve_reference(X, self.reference, name)
         else:
             arr = validate_data(self, X, dtype=np.float64, reset=False)
         return arr[:, self.reference_index_]
@@ -60,9 +61,10 @@ class NaiveForecaster(_ReferenceForecaster):
 
     Parameters
     ----------
-    reference : int or str, default=0
+    reference : "auto", int or str, default="auto"
         Column of ``X`` holding the target's value at time ``t``: a position,
-        or a name when ``X`` is a DataFrame.
+        or a name when ``X`` is a DataFrame. ``"auto"`` is the target column
+        recorded by :func:`~skl_lstm.datasets.make_supervised`, else column 0.
 
     Attributes
     ----------
@@ -90,7 +92,7 @@ class NaiveForecaster(_ReferenceForecaster):
 
     _parameter_constraints: dict = {"reference": [Integral, str]}
 
-    def __init__(self, reference=0):
+    def __init__(self, reference="auto"):
         self.reference = reference
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -142,12 +144,14 @@ class SeasonalNaiveForecaster(_ReferenceForecaster):
     ----------
     seasonal_period : int, default=12
         Season length ``m`` (12 for monthly data with a yearly cycle).
-    reference : int or str, default=0
-        Column of ``X`` holding the target's value at ``t``.
+    reference : "auto", int or str, default="auto"
+        Column of ``X`` holding the target's value at ``t`` (``"auto"``: as
+        in :class:`NaiveForecaster`).
     horizon : int or None, default=None
-        Steps ahead of a single-output ``y``. None means 1 for a 1-D ``y``,
-        and ``1 .. n_outputs`` for a multi-output ``y`` (the layout of
-        ``make_supervised(..., all_horizons=True)``).
+        Steps ahead of a single-output ``y``. None means the horizons
+        :func:`~skl_lstm.datasets.make_supervised` recorded on ``X`` or ``y``;
+        without a record, 1 for a 1-D ``y`` and ``1 .. n_outputs`` for a
+        multi-output ``y``.
     carry_over : bool, default=True
         If True and ``X`` is a pandas object whose index continues the one seen
         in ``fit``, the last season seen in ``fit`` supplies the history.
@@ -180,7 +184,7 @@ class SeasonalNaiveForecaster(_ReferenceForecaster):
         "carry_over": ["boolean"],
     }
 
-    def __init__(self, seasonal_period=12, *, reference=0, horizon=None, carry_over=True):
+    def __init__(self, seasonal_period=12, *, reference="auto", horizon=None, carry_over=True):
         self.seasonal_period = seasonal_period
         self.reference = reference
         self.horizon = horizon
@@ -208,9 +212,13 @@ class SeasonalNaiveForecaster(_ReferenceForecaster):
                 f"horizon={self.horizon!r} is for a single-output y, but y has {self.n_outputs_} "
                 "outputs; leave horizon=None to use horizons 1..n_outputs."
             )
-        self.horizons_ = (
-            np.arange(1, self.n_outputs_ + 1) if self.horizon is None and self.n_outputs_ > 1 else np.array([self.horizon or 1])
-        )
+        record = supervised_record(X, y) if self.horizon is None else None
+        if record is not None and len(record["horizons"]) == self.n_outputs_:
+            self.horizons_ = np.array(record["horizons"])
+        elif self.horizon is None and self.n_outputs_ > 1:
+            self.horizons_ = np.arange(1, self.n_outputs_ + 1)
+        else:
+            self.horizons_ = np.array([self.horizon or 1])
         m = self.seasonal_period
         self.lags_ = np.array([m * math.ceil(h / m) - h for h in self.horizons_])
         self.last_values_ = ref[ref.shape[0] - min(int(self.lags_.max()), ref.shape[0]) :].copy()

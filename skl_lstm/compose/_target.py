@@ -2,42 +2,49 @@
 
 from __future__ import annotations
 
+import warnings
 from numbers import Integral
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, RegressorMixin, _fit_context, clone
 from sklearn.linear_model import LinearRegression
 from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..utils._validation import check_finite_target, column_position
+from ..utils._timeseries import reference_values, resolve_reference
+from ..utils._validation import check_finite_target
+from ..utils._warnings import user_stacklevel
+
+#: Parameter-name prefixes of the nested recipe (skl_lstm 0.1) and their flat replacements, longest first.
+_NESTED_RECIPE_PREFIXES = (
+    ("regressor__model__regressor__regressor__", "regressor__"),
+    ("regressor__model__regressor__transformer", "transformer"),
+    ("regressor__model__reference", "reference"),
+    ("regressor__regressor__", "regressor__"),
+    ("regressor__transformer", "transformer"),
+)
 
 
-def _name_nonfinite(value) -> str:
-    return "NaN" if np.isnan(value) else ("inf" if value > 0 else "-inf")
+def flat_recipe_key(key: str, valid) -> str:
+    """The flat name of a nested-recipe parameter name that ``valid`` lacks (``key`` itself otherwise)."""
+    if key in valid:
+        return key
+    for old, new in _NESTED_RECIPE_PREFIXES:
+        if key.startswith(old):
+            flat = new + key[len(old) :]
+            if flat in valid or flat.rsplit("__", 1)[0] in valid:
+                return flat
+    return key
 
 
-def reference_values(X, position: int, caller: str) -> np.ndarray:
-    """The reference column of 2-D ``X`` (or last time step of 3-D ``X``) as float64."""
-    arr = np.asarray(X)
-    if arr.ndim not in (2, 3):
-        raise ValueError(
-            f"{caller} needs 2-D X (samples, columns) or 3-D X (samples, steps, features), "
-            f"got an array with {arr.ndim} dimension(s); reshape a single series with X.reshape(-1, 1)."
-        )
-    values = np.asarray(arr[:, -1, position] if arr.ndim == 3 else arr[:, position], dtype=np.float64)
-    bad = np.flatnonzero(~np.isfinite(values))
-    if bad.size:
-        raise ValueError(
-            f"{caller}: the reference column (position {position}) is {_name_nonfinite(values[bad[0]])} "
-            f"at row {int(bad[0])}; the last observed level must be finite. Fill gaps first (e.g. "
-            "series.interpolate())."
-        )
-    return values
+def _first_nonpositive(arr: np.ndarray):
+    bad = np.argwhere(np.isfinite(arr) & (arr <= 0))
+    return None if bad.size == 0 else tuple(int(i) for i in bad[0])
 
 
 class DifferencedTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
-    """Learn ``y - x_last`` and add ``x_last`` back when predicting.
+    """Learn ``y - x_last`` (optionally on the log scale, scaled) and invert it exactly when predicting.
 
     Networks cannot extrapolate a trend: a series that rises out of the range
     seen in training gets flat forecasts. Learning the *change* from the last
@@ -47,25 +54,40 @@ class DifferencedTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimat
     sees only the predictions). Multi-output ``y`` (several horizons) has the
     same reference subtracted from every column.
 
-    For a log transform, log both ``X`` and ``y`` outside this step, e.g.
-    ``TransformedTargetRegressor(make_pipeline(FunctionTransformer(np.log),
-    DifferencedTargetRegressor(...)), func=np.log, inverse_func=np.exp)``; that
-    is what :func:`skl_lstm.recommended_pipeline` builds with ``log=True``.
+    Like :class:`~sklearn.compose.TransformedTargetRegressor`, one wrapper
+    does every target transform, so the parameters of the regressor's steps
+    stay one level deep (``regressor__<step>__<param>``): with ``log=True`` it
+    works on ``log(X)`` and ``log(y)`` (a multiplicative series), and a
+    ``transformer`` (e.g. :class:`~sklearn.preprocessing.StandardScaler`)
+    scales the change the regressor learns.
 
     Parameters
     ----------
     regressor : estimator or None, default=None
         Regressor (usually a pipeline ending in
-        :class:`~skl_lstm.LSTMRegressor`) fitted on ``X`` and ``y - x_last``.
-        None means :class:`~sklearn.linear_model.LinearRegression`.
-    reference : int or str, default=0
+        :class:`~skl_lstm.LSTMRegressor`) fitted on ``X`` (``log(X)`` with
+        ``log=True``) and the change. None means
+        :class:`~sklearn.linear_model.LinearRegression`.
+    reference : "auto", int or str, default="auto"
         Column of ``X`` with the target's level at ``t``: a position or a
-        DataFrame column name. For 3-D ``X`` the last time step is used.
+        DataFrame column name. ``"auto"`` is the target column recorded by
+        :func:`~skl_lstm.datasets.make_supervised`, else column 0. For 3-D
+        ``X`` the last time step is used.
+    transformer : transformer or None, default=None
+        Fitted (a clone) on the change and applied before the regressor
+        learns it; its ``inverse_transform`` undoes it in ``predict``. None
+        leaves the change as it is.
+    log : bool, default=False
+        Work on ``log(X)`` and ``log(y)``; predictions are ``exp`` of the
+        forecast log level. ``X`` and ``y`` must be positive (NaN gaps in
+        ``X`` stay NaN).
 
     Attributes
     ----------
     regressor_ : estimator
         The fitted clone of ``regressor``.
+    transformer_ : transformer or None
+        The fitted clone of ``transformer``.
     reference_index_ : int
         Position of the reference column.
     n_features_in_ : int
@@ -76,6 +98,7 @@ class DifferencedTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimat
     See Also
     --------
     skl_lstm.WindowTransformer : Differences the inputs.
+    sklearn.compose.TransformedTargetRegressor : The target transform this mirrors.
 
     Examples
     --------
@@ -85,18 +108,61 @@ class DifferencedTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimat
     >>> model = DifferencedTargetRegressor().fit(X[:8], y[:8])
     >>> model.predict(X[8:])  # the trend continues beyond the training range
     array([27., 30.])
+    >>> X = 2.0 ** np.arange(1, 11).reshape(-1, 1); y = 2 * X[:, 0]  # doubles every step
+    >>> DifferencedTargetRegressor(log=True).fit(X[:8], y[:8]).predict(X[8:])
+    array([1024., 2048.])
     """
 
     _parameter_constraints: dict = {
         "regressor": [HasMethods(["fit", "predict"]), None],
         "reference": [Integral, str],
+        "transformer": [HasMethods(["fit", "transform", "inverse_transform"]), None],
+        "log": ["boolean"],
     }
 
-    def __init__(self, regressor=None, *, reference=0):
+    def __init__(self, regressor=None, *, reference="auto", transformer=None, log=False):
         self.regressor = regressor
         self.reference = reference
+        self.transformer = transformer
+        self.log = log
 
-    def _check_X(self, X, reset):
+    def set_params(self, **params):
+        """Set the parameters of this estimator and of the estimators inside it.
+
+        The names of the nested recipe of skl_lstm 0.1
+        (``regressor__regressor__<step>__<param>``,
+        ``regressor__model__regressor__regressor__<step>__<param>``) are
+        translated to the flat names (``regressor__<step>__<param>``) with a
+        ``FutureWarning``; they stop working in the next release.
+
+        Parameters
+        ----------
+        **params : dict
+            Parameter names and values.
+
+        Returns
+        -------
+        self : DifferencedTargetRegressor
+            The estimator.
+        """
+        valid = self.get_params(deep=True)
+        flat = {}
+        for key, value in params.items():
+            new = flat_recipe_key(key, valid)
+            if new != key:
+                warnings.warn(
+                    f"{key!r} is the name in the nested recipe of skl_lstm 0.1; the recipe is now one "
+                    f"DifferencedTargetRegressor around one Pipeline: write {new!r}. The old name stops working "
+                    "in the next release.",
+                    FutureWarning,
+                    stacklevel=user_stacklevel(),
+                )
+            flat[new] = value
+        return super().set_params(**flat)
+
+    def _inputs(self, X, reset):
+        """Validate ``X``; return what the regressor gets (``log(X)`` with log=True) and the reference column."""
+        name = type(self).__name__
         # Validate a view of X, but hand the original (e.g. a DataFrame whose
         # index WindowTransformer uses for carry-over) to the inner regressor.
         checked = validate_data(
@@ -111,10 +177,19 @@ class DifferencedTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimat
             ensure_all_finite="allow-nan",
         )
         if reset:
-            self.reference_index_ = column_position(
-                X if checked.ndim == 2 else checked[:, -1, :], self.reference, "reference", type(self).__name__
-            )
-        return reference_values(checked, self.reference_index_, type(self).__name__)
+            self.reference_index_ = resolve_reference(X, self.reference, name)
+        if self.log:
+            values = np.asarray(checked, dtype=np.float64)
+            bad = _first_nonpositive(values)
+            if bad is not None:
+                raise ValueError(
+                    f"{name}: log=True needs positive X, but X holds {float(values[bad])!r} at row {bad[0]}, column "
+                    f"{bad[1]}. Pass log=False, or drop or shift the inputs that can be zero or negative."
+                )
+            with np.errstate(divide="ignore", invalid="ignore"):
+                X = np.log(X) if isinstance(X, pd.DataFrame | pd.Series) else np.log(values)
+            checked = X
+        return X, reference_values(checked, self.reference_index_, name)
 
     def _inner_tags(self):
         base = LinearRegression() if self.regressor is None else self.regressor
@@ -122,7 +197,7 @@ class DifferencedTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimat
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, **fit_params):
-        """Fit the regressor on the change ``y - x_last``.
+        """Fit the regressor on the (scaled) change ``y - x_last``.
 
         Parameters
         ----------
@@ -138,21 +213,50 @@ class DifferencedTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimat
         self : DifferencedTargetRegressor
             The fitted estimator.
         """
+        X_in, change = self._regressor_data(X, y, reset=True)
+        base = LinearRegression() if self.regressor is None else self.regressor
+        self.regressor_ = clone(base).fit(X_in, change, **fit_params)
+        return self
+
+    def _regressor_data(self, X, y, reset):
+        """What the regressor learns from ``(X, y)``: ``X`` (``log(X)``) and the (scaled) change.
+
+        With ``reset`` (in ``fit``) the reference column is resolved and the
+        transformer fitted; otherwise the fitted ones are used, so
+        :func:`~skl_lstm.diagnose` sees the targets the network trained on.
+        """
+        name = type(self).__name__
         if y is None:
-            raise ValueError("DifferencedTargetRegressor requires y to be passed, but the target y is None.")
-        ref = self._check_X(X, reset=True)
+            raise ValueError(f"{name} requires y to be passed, but the target y is None.")
+        X_in, ref = self._inputs(X, reset=reset)
         y_arr = np.asarray(y, dtype=np.float64)
         if y_arr.shape[0] != ref.shape[0]:
             raise ValueError(f"X has {ref.shape[0]} rows but y has {y_arr.shape[0]}; pass one target per row of X.")
-        check_finite_target(y_arr, type(self).__name__)
-        self._y_ndim = y_arr.ndim
+        check_finite_target(y_arr, name)
+        if self.log:
+            bad = _first_nonpositive(y_arr)
+            if bad is not None:
+                raise ValueError(
+                    f"{name}: log=True needs a positive y, but y holds {float(y_arr[bad])!r} at row {bad[0]}. Pass "
+                    "log=False, or shift the series to positive values."
+                )
+            y_arr = np.log(y_arr)
         change = y_arr - (ref[:, None] if y_arr.ndim == 2 else ref)
-        base = LinearRegression() if self.regressor is None else self.regressor
-        self.regressor_ = clone(base).fit(X, change, **fit_params)
-        return self
+        if reset:
+            self._y_ndim = y_arr.ndim
+            self.transformer_ = None if self.transformer is None else clone(self.transformer)
+        if self.transformer_ is not None:
+            # as TransformedTargetRegressor: transformers take 2-D input; one column goes back to 1-D
+            change_2d = change.reshape(-1, 1) if change.ndim == 1 else change
+            if reset:
+                self.transformer_.fit(change_2d)
+            change = np.asarray(self.transformer_.transform(change_2d), dtype=np.float64)
+            if change.ndim == 2 and change.shape[1] == 1:
+                change = change[:, 0]
+        return X_in, change
 
     def predict(self, X):
-        """Predict the change and add back the last observed level.
+        """Predict the change, undo its scaling, add back the last observed level (and undo the log).
 
         Parameters
         ----------
@@ -165,11 +269,15 @@ class DifferencedTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimat
             Forecasts on the original scale.
         """
         check_is_fitted(self)
-        ref = self._check_X(X, reset=False)
-        change = np.asarray(self.regressor_.predict(X), dtype=np.float64)
+        X_in, ref = self._inputs(X, reset=False)
+        change = self.regressor_.predict(X_in)
+        if self.transformer_ is not None:
+            change = self.transformer_.inverse_transform(change.reshape(-1, 1) if change.ndim == 1 else change)
+        change = np.asarray(change, dtype=np.float64)
         if change.ndim == 2 and self._y_ndim == 1:
             change = change[:, 0]
-        return change + (ref[:, None] if change.ndim == 2 else ref)
+        level = change + (ref[:, None] if change.ndim == 2 else ref)
+        return np.exp(level) if self.log else level
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -182,4 +290,4 @@ class DifferencedTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimat
         return tags
 
 
-__all__ = ["DifferencedTargetRegressor", "reference_values"]
+__all__ = ["DifferencedTargetRegressor", "flat_recipe_key"]

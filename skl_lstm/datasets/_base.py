@@ -6,6 +6,8 @@ from importlib import resources
 
 import pandas as pd
 
+from ..utils._timeseries import record_supervised
+
 __all__ = ["load_airline", "make_supervised"]
 
 
@@ -62,12 +64,24 @@ def make_supervised(data, horizon=1, *, target=None, all_horizons=False):
         The target at ``t + horizon`` (named ``<target>_t+<h>``), or at every
         ``t + 1 .. t + horizon`` if ``all_horizons``.
 
+    Notes
+    -----
+    The target column and the horizon(s) are recorded in ``X.attrs`` and
+    ``y.attrs`` (read with :func:`skl_lstm.utils.supervised_record`); pandas
+    keeps them through the row selections of cross-validation. The baselines,
+    :class:`~skl_lstm.DifferencedTargetRegressor` (``reference="auto"``) and
+    :func:`~skl_lstm.diagnose` read them, so the target column need not be
+    the first one. The names of ``y`` are for people; nothing parses them.
+
     Examples
     --------
     >>> import pandas as pd
     >>> X, y = make_supervised(pd.Series([1.0, 2.0, 3.0, 4.0], name="s"), horizon=1)
     >>> X["s"].tolist(), y.tolist(), y.name
     ([1.0, 2.0, 3.0], [2.0, 3.0, 4.0], 's_t+1')
+    >>> from skl_lstm.utils import supervised_record
+    >>> supervised_record(X)
+    {'target': 's', 'horizons': [1]}
     """
     if isinstance(data, pd.Series):
         frame = data.to_frame(name=data.name if data.name is not None else "y")
@@ -99,4 +113,6 @@ def make_supervised(data, horizon=1, *, target=None, all_horizons=False):
         y = pd.DataFrame(cols, index=X.index)
     else:
         y = pd.Series(series[horizon : horizon + n], index=X.index, name=f"{target}_t+{horizon}")
+    X = X.copy(deep=False)  # the record goes on X, not on the caller's frame
+    record_supervised(X, y, target=target, horizons=range(1, horizon + 1) if all_horizons else [horizon])
     return X, y

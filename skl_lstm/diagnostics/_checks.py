@@ -19,6 +19,7 @@ from scipy.stats import spearmanr
 
 from ..metrics import mean_absolute_percentage_error
 from ..utils._deps import import_optional
+from ..utils._timeseries import default_window
 from ._data import Layout, first_output
 from ._folds import FoldResult
 from ._inspect import Setup
@@ -471,7 +472,8 @@ def check_unscaled(ev: Evidence) -> Finding | None:
     if x_level:
         step.append("StandardScaler before LSTMRegressor")
     if y_level:
-        step.append("TransformedTargetRegressor(transformer=StandardScaler())")
+        step.append("DifferencedTargetRegressor(transformer=StandardScaler())" if ev.setup.differenced_target
+                    else "TransformedTargetRegressor(transformer=StandardScaler())")
     fix = Fix(
         step="Pipeline (after WindowTransformer)" if has_window else "Pipeline",
         parameter="scaling",
@@ -753,10 +755,11 @@ def check_residual_autocorrelation(ev: Evidence) -> Finding | None:
         title = f"The window ({window}) is shorter than the season ({m}): seasonal structure is left in the residuals"
         fix = (
             _set(ev, f"a window of two seasons lets the network see the same month last year; or add seasonal "
-                 f"differencing (WindowTransformer(seasonal_period={m}, seasonal_diff=1)).", window__window=2 * m)
+                 f"differencing (WindowTransformer(seasonal_period={m}, seasonal_diff=1)).",
+                 window__window=default_window(m))
             if ev.setup.window_prefix
-            else Fix(step="the windows", parameter="window", value=2 * m, action="manual",
-                     note="pass windows of at least one season", code=f"WindowTransformer(window={2 * m})")
+            else Fix(step="the windows", parameter="window", value=default_window(m), action="manual",
+                     note="pass windows of at least one season", code=f"WindowTransformer(window={default_window(m)})")
         )
     else:
         strongest = float(np.max(np.abs(acf[1:]))) if acf.size > 1 else 0.0
@@ -764,12 +767,12 @@ def check_residual_autocorrelation(ev: Evidence) -> Finding | None:
         score = min(1.0, 0.4 + 0.5 * strongest)
         title = "Autocorrelation left in the residuals"
         if ev.setup.window_prefix and window:
-            params = {"window__window": int(2 * window)} if not m or window < 2 * m else {
+            params = {"window__window": int(2 * window)} if not m or window < default_window(m) else {
                 "window__seasonal_period": m, "window__seasonal_diff": 1}
             fix = _set(ev, "the forecasts miss structure the residuals still carry: give the network more history "
                        "or remove the season before it.", **params)
         else:
-            lags = 2 * m if m else 12
+            lags = default_window(m)
             fix = Fix(step="the inputs", parameter="lag window", value=lags, action="manual",
                       note=f"give the model the last {lags} values (WindowTransformer(window={lags}) as the first "
                       "step) or remove the season before it (seasonal differencing).",
@@ -790,7 +793,7 @@ def check_residual_autocorrelation(ev: Evidence) -> Finding | None:
 
 def _recipe_fix(ev: Evidence) -> Fix:
     m = ev.layout.seasonal_period
-    window = ev.setup.window_length or (2 * m if m else 12)
+    window = ev.setup.window_length or default_window(m)
     log = bool(ev.positive_inputs)
     return Fix(
         step="the whole estimator",
@@ -885,16 +888,15 @@ def check_bias(ev: Evidence) -> Finding | None:
 
 
 def _log_fix(ev: Evidence) -> Fix:
-    return Fix(
-        step="the target and inputs (outer estimator)",
-        parameter="log transform",
-        value="TransformedTargetRegressor(func=np.log, inverse_func=np.exp)",
-        action="log_target",
-        note="model log(y): a multiplicative series becomes additive and relative errors (MAPE) are what the "
-        "squared loss then minimises; recommended_pipeline(..., log=True) does this.",
-        code="TransformedTargetRegressor(Pipeline([('log', FunctionTransformer(np.log)), ('model', estimator)]), "
-        "func=np.log, inverse_func=np.exp)",
-    )
+    note = ("model log(y): a multiplicative series becomes additive and relative errors (MAPE) are what the "
+            "squared loss then minimises; recommended_pipeline(..., log=True) does this.")
+    prefix = ev.setup.target_prefix
+    if prefix is not None:  # the target wrapper logs X and y itself
+        return Fix(step=f"DifferencedTargetRegressor{f' ({prefix[:-2]})' if prefix else ''}", parameter="log",
+                   value=True, action="log_target", note=note, code=f"estimator.set_params({prefix}log=True)")
+    return Fix(step="the target (outer estimator)", parameter="log transform",
+               value="TransformedTargetRegressor(func=np.log, inverse_func=np.exp)", action="log_target", note=note,
+               code="TransformedTargetRegressor(estimator, func=np.log, inverse_func=np.exp)")
 
 
 def check_loss_metric(ev: Evidence) -> Finding | None:

@@ -10,10 +10,11 @@ import pandas as pd
 
 from ..utils._deps import import_optional
 from ..utils._history import index_freq
+from ..utils._timeseries import default_splitter, time_order_problem
 from ..utils._validation import check_finite_target
 from ._checks import CHECKS, Evidence, link_causes, residual_tests
-from ._data import first_output, order_problem, read_layout, shuffled_without_index, take
-from ._folds import default_splitter, run_folds
+from ._data import first_output, read_layout, shuffled_without_index, take
+from ._folds import run_folds
 from ._inspect import inspect_setup
 from ._report import Report
 
@@ -111,10 +112,11 @@ def diagnose(estimator, X, y, *, cv=None, seasonal_period=None, horizon=None, re
         monthly data) or from the autocorrelation of the series.
     horizon : int or None, default=None
         Steps between ``X`` and ``y``; None reads it from the data
-        (``y[t] == X[t + h]``) or the name of ``y`` (``"<col>_t+<h>"``).
+        (``y[t] == X[t + h]``), else from the record
+        :func:`~skl_lstm.datasets.make_supervised` leaves on ``X`` and ``y``.
     reference : int, str or None, default=None
         Column of ``X`` with the target's current value (for the baselines
-        and fixes). None picks the column ``y`` is named after, else 0.
+        and fixes). None is the target column make_supervised recorded, else 0.
 
     Returns
     -------
@@ -163,10 +165,11 @@ def diagnose(estimator, X, y, *, cv=None, seasonal_period=None, horizon=None, re
         raise ValueError(f"X has {len(X)} rows but y has {len(y_arr)}; pass one target per row of X.")
     check_finite_target(y_arr, "diagnose")
     notes = []
-    problem, n_bad = order_problem(X)
+    order = time_order_problem(X)
+    problem, n_bad = (None, 0) if order is None else (order.describe("the index of X"), order.n_rows)
     if problem:
-        order = np.argsort(X.index.to_numpy(), kind="stable")
-        X, y = X.iloc[order], take(y, order)
+        rows = np.argsort(X.index.to_numpy(), kind="stable")
+        X, y = X.iloc[rows], take(y, rows)
         y_arr = np.asarray(y, dtype=np.float64)
         notes.append(f"{problem}; the rows were sorted by the index before the folds were cut.")
     layout, ref = read_layout(X, y, reference=reference, horizon=horizon, seasonal_period=seasonal_period,

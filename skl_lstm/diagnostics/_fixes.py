@@ -1,15 +1,23 @@
-"""Make the change a :class:`~skl_lstm.diagnostics.Fix` describes, on a copy of the estimator."""
+"""Make the change a :class:`~skl_lstm.diagnostics.Fix` describes, on a copy of the estimator.
+
+On the recipe (a ``DifferencedTargetRegressor`` around a ``Pipeline``) every
+fix is a parameter or a step of that one pipeline. Estimators without that
+wrapper get one: a ``DifferencedTargetRegressor`` to learn the change (which
+also scales and logs the target), or a ``TransformedTargetRegressor`` to
+scale or log the target alone.
+"""
 
 from __future__ import annotations
 
+import numpy as np
 from sklearn.base import clone
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-from .._recipes import on_log_scale
 from ..compose import DifferencedTargetRegressor
-from ._inspect import inspect_setup, walk
+from ..utils._timeseries import default_window
+from ._inspect import inspect_setup
 
 
 def _replace(estimator, prefix: str, new):
@@ -18,14 +26,6 @@ def _replace(estimator, prefix: str, new):
         return new
     estimator.set_params(**{prefix[:-2]: new})
     return estimator
-
-
-def _pandas_output(pipeline) -> bool:
-    return any(
-        (getattr(step, "_sklearn_output_config", None) or {}).get("transform") == "pandas"
-        for _, step in pipeline.steps
-        if step is not None and step != "passthrough"
-    )
 
 
 def _scale(estimator, inputs: bool, target: bool):
@@ -37,15 +37,14 @@ def _scale(estimator, inputs: bool, target: bool):
     if inputs and setup.x_scaler is None:
         if parent is not None and parent.kind == "pipeline":
             pipe = clone(parent.estimator)
-            pandas = _pandas_output(pipe)
             pipe.steps.insert(len(pipe.steps) - 1, ("scale", StandardScaler()))
-            if pandas:
-                pipe.set_output(transform="pandas")
             estimator = _replace(estimator, parent.prefix, pipe)
         else:
             wrapped = Pipeline([("scale", StandardScaler()), ("lstm", clone(lstm_layer.estimator))])
             estimator = _replace(estimator, lstm_layer.prefix, wrapped)
     if target and setup.y_scaler is None:
+        if setup.target_prefix is not None:  # the target wrapper scales the change it already learns
+            return estimator.set_params(**{f"{setup.target_prefix}transformer": StandardScaler()})
         setup = inspect_setup(estimator)
         # wrap the innermost pipeline holding the LSTM (or the LSTM itself)
         inner = setup.chain[-2] if len(setup.chain) > 1 and setup.chain[-2].kind == "pipeline" else setup.chain[-1]
@@ -55,35 +54,57 @@ def _scale(estimator, inputs: bool, target: bool):
 
 
 def _difference(estimator, reference):
-    chain = walk(estimator)
-    # Descend past a log transform of y whose pipeline logs X too: the change must be learned on that scale.
-    target = chain[0]
-    for i, layer in enumerate(chain[:-1]):
-        if layer.kind == "ttr" and layer.estimator.transformer is None and layer.estimator.func is not None:
-            nxt = chain[i + 1]
-            if nxt.kind == "pipeline" and i + 2 < len(chain):
-                target = chain[i + 2]
-                continue
-        break
-    if target.kind == "dtr":
+    setup = inspect_setup(estimator)
+    if setup.differenced_target:
         return estimator
-    wrapped = DifferencedTargetRegressor(clone(target.estimator), reference=reference)
-    estimator = _replace(estimator, target.prefix, wrapped)
+    outer = next(layer for layer in setup.chain if layer.kind != "search")
+    est = outer.estimator
+    if outer.kind == "ttr" and (est.func is None or setup.log_target):
+        # the target transform moves into the one wrapper, DTR(regressor, transformer=..., log=...): the change
+        # is learned on the log scale, and the keys stay one step deep
+        transformer = None if est.transformer is None or setup.log_target else clone(est.transformer)
+        inner = _unlogged(est.regressor) if setup.log_target else est.regressor
+        wrapped = DifferencedTargetRegressor(clone(inner), reference=reference, transformer=transformer,
+                                             log=setup.log_target)
+    else:
+        wrapped = DifferencedTargetRegressor(clone(est), reference=reference)
+    estimator = _replace(estimator, outer.prefix, wrapped)
     setup = inspect_setup(estimator)
     if setup.window is not None and not (setup.window.diff or setup.window.seasonal_diff):
         estimator.set_params(**{f"{setup.window_prefix}diff": 1})
     return estimator
 
 
+def _log(estimator):
+    setup = inspect_setup(estimator)
+    if setup.target_prefix is not None:
+        return estimator.set_params(**{f"{setup.target_prefix}log": True})
+    # no target wrapper: log the inputs in front of the model and the target around it
+    outer = next(layer for layer in setup.chain if layer.kind != "search")
+    log_inputs = FunctionTransformer(np.log, inverse_func=np.exp, feature_names_out="one-to-one")
+    wrapped = TransformedTargetRegressor(Pipeline([("log", log_inputs), ("model", clone(outer.estimator))]),
+                                         func=np.log, inverse_func=np.exp, check_inverse=False)
+    return _replace(estimator, outer.prefix, wrapped)
+
+
+def _unlogged(model):
+    """``model`` without the log of the inputs :func:`_log` put in front of it (DTR(log=True) logs them)."""
+    first = model.steps[0][1] if isinstance(model, Pipeline) else None
+    if isinstance(first, FunctionTransformer) and first.func is np.log:
+        rest = model.steps[1:]
+        return rest[0][1] if len(rest) == 1 else Pipeline(rest)
+    return model
+
+
 def _recipe(estimator, options):
-    from .._recipes import recommended_pipeline
+    from .. import recommended_pipeline
 
     setup = inspect_setup(estimator)
     keep = {}
     if setup.lstm is not None:
         for name in ("units", "dropout", "loss", "learning_rate", "epochs", "random_state", "l2"):
             keep[name] = getattr(setup.lstm, name)
-    window = options.get("window") or 12
+    window = options.get("window") or default_window(None)
     return recommended_pipeline(window=window, seasonal_period=options.get("seasonal_period"), log=options.get("log"),
                                 **keep)
 
@@ -109,9 +130,9 @@ def apply_fix(fix, estimator):
     if fix.action == "scale":
         return _scale(est, fix.options.get("inputs", True), fix.options.get("target", True))
     if fix.action == "difference_target":
-        return _difference(est, fix.options.get("reference", 0))
+        return _difference(est, fix.options.get("reference", "auto"))
     if fix.action == "log_target":
-        return on_log_scale(est)
+        return _log(est)
     if fix.action == "recipe":
         return _recipe(est, fix.options)
     raise ValueError(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -183,22 +182,4 @@ def run_folds(estimator, X, y, splits, *, ref: np.ndarray, horizon: int, seasona
     return results
 
 
-def default_splitter(n_samples: int, horizon: int, seasonal_period, n_splits: int = 3):
-    """``TimeSeriesSplit`` with ``n_splits`` test folds of a sixth of the data (at least a season).
-
-    ``gap = horizon - 1``: the last training target is observed no later
-    than the first forecast origin of the test fold, so no training target
-    lies in the test period.
-    """
-    from sklearn.model_selection import TimeSeriesSplit
-
-    test_size = max(int(seasonal_period or 1), n_samples // (2 * n_splits), 2)
-    gap = max(int(horizon) - 1, 0)
-    while n_splits > 1 and n_samples - n_splits * test_size - gap < max(test_size, 10):
-        test_size = max(2, math.floor(test_size * 0.8))
-        if test_size == 2:
-            n_splits -= 1
-    return TimeSeriesSplit(n_splits=n_splits, test_size=test_size, gap=gap)
-
-
-__all__ = ["FoldResult", "default_splitter", "run_folds"]
+__all__ = ["FoldResult", "run_folds"]

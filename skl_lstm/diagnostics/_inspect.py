@@ -1,10 +1,12 @@
-"""Find the LSTMRegressor inside a composed estimator and describe the setup around it.
+"""Find the LSTMRegressor inside an estimator and describe the setup around it.
 
-The estimators of this library nest: ``TransformedTargetRegressor`` and
-``DifferencedTargetRegressor`` wrap a regressor, a ``Pipeline`` ends in one, a
-search holds one. This module walks that nesting (never importing Keras),
-records the ``set_params`` path of each level, and replays a *fitted* nesting
-on data to recover exactly the windows and targets the network trained on.
+The recipe is one ``DifferencedTargetRegressor`` around one ``Pipeline``; a
+user's estimator may also be a plain ``Pipeline``, a
+``TransformedTargetRegressor`` or a search around either. :func:`walk`
+follows ``regressor`` / last step / ``estimator`` down to the final regressor
+(never importing Keras) with the ``set_params`` prefix of each level, and
+:func:`network_data` asks each fitted level for what it hands the next one, to
+recover exactly the windows and targets the network trained on.
 """
 
 from __future__ import annotations
@@ -26,11 +28,13 @@ from sklearn.preprocessing import (
 )
 
 from ..compose import DifferencedTargetRegressor
-from ..compose._target import reference_values
 from ..preprocessing import WindowTransformer
 
 _SCALERS = (StandardScaler, MinMaxScaler, RobustScaler, MaxAbsScaler, PowerTransformer, QuantileTransformer)
 _LOG_FUNCS = (np.log, np.log1p, np.log10, np.log2)
+
+
+#: Modules that define LSTMRegressor (before and after the LSTM became a subpackage).
 
 
 def is_lstm(estimator) -> bool:
@@ -122,6 +126,7 @@ class Setup:
     x_scaler: str | None = None
     y_scaler: str | None = None
     differenced_target: bool = False
+    target_prefix: str | None = None
     log_target: bool = False
     steps: list[str] = field(default_factory=list)
 
@@ -182,8 +187,11 @@ def inspect_setup(estimator) -> Setup:
                 setup.log_target = True
             setup.steps.append("TransformedTargetRegressor(" + _ttr_label(est) + ")")
         elif layer.kind == "dtr":
-            setup.differenced_target = True
-            setup.steps.append(f"DifferencedTargetRegressor(reference={est.reference!r})")
+            setup.differenced_target, setup.target_prefix = True, layer.prefix
+            setup.log_target = setup.log_target or bool(est.log)
+            if isinstance(est.transformer, _SCALERS):
+                setup.y_scaler = type(est.transformer).__name__
+            setup.steps.append("DifferencedTargetRegressor(" + _dtr_label(est) + ")")
         elif layer.kind == "pipeline":
             labels = []
             for name, step in est.steps[:-1]:
@@ -202,6 +210,15 @@ def inspect_setup(estimator) -> Setup:
         else:
             setup.steps.append(type(est).__name__)
     return setup
+
+
+def _dtr_label(est) -> str:
+    parts = [f"reference={est.reference!r}"]
+    if est.transformer is not None:
+        parts.append(f"transformer={type(est.transformer).__name__}")
+    if est.log:
+        parts.append("log=True")
+    return ", ".join(parts)
 
 
 def _ttr_label(est) -> str:
@@ -244,9 +261,8 @@ def network_data(fitted, X, y):
                 if kind == "ttr":
                     yc, est = _ttr_transform(est, yc), est.regressor_
                 elif kind == "dtr":
-                    arr = np.asarray(Xc, dtype=np.float64)
-                    ref = reference_values(arr, est.reference_index_, "diagnose")
-                    yc, est = yc - (ref[:, None] if yc.ndim == 2 else ref), est.regressor_
+                    Xc, yc = est._regressor_data(Xc, yc, reset=False)
+                    est = est.regressor_
                 elif kind == "pipeline":
                     if len(est.steps) > 1:
                         Xc = est[:-1].transform(Xc)

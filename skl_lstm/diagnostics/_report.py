@@ -63,7 +63,7 @@ class Fix:
     ----------
     step : str
         The step to change, with its ``set_params`` prefix when it has one
-        (e.g. ``"LSTMRegressor (regressor__regressor__lstm)"``).
+        (e.g. ``"LSTMRegressor (regressor__lstm)"``).
     parameter : str
         The parameter (or structural change) to make.
     value : object

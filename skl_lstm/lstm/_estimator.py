@@ -9,7 +9,6 @@ scikeras hooks from :mod:`._scikeras`.
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections import defaultdict
 from numbers import Integral, Real
@@ -17,10 +16,12 @@ from numbers import Integral, Real
 import keras
 import numpy as np
 from sklearn.base import RegressorMixin
+from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_random_state, validate_data
 
 from ..exceptions import NotFittedError, TrainingDivergedError
+from ..utils._panel import Panel, is_panel
 from ..utils._validation import check_finite_target, check_numeric_columns
 from ..utils._warnings import user_stacklevel
 from . import _linear, _runtime
@@ -366,6 +367,7 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
             seed = int(check_random_state(self.random_state).randint(2**31 - 1)) + (initial_epoch if continued else 0)
         fitted_before = set(vars(self))
         self._continued = continued
+        X, y, sample_weight, self._panel_tail = self._tails_last(X, y, sample_weight)
         try:
             with _runtime.seeded(seed):
                 self._fit(
@@ -381,14 +383,34 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
             raise
         finally:
             vars(self).pop("_continued", None)
+            vars(self).pop("_panel_tail", None)
         self._inference = InferencePlan(self._network)  # reads the trained weights
         return self
 
     def _n_validation(self, n_samples):
-        if self.validation_fraction <= 0:
-            return 0
-        n_val = math.ceil(self.validation_fraction * n_samples)
-        return n_val if n_samples - n_val >= 2 else 0
+        """Samples in the validation tail of a series of ``n_samples`` (array-like for several series)."""
+        n_samples = np.asarray(n_samples)
+        n_val = np.ceil(self.validation_fraction * n_samples).astype(int)
+        return np.where(n_samples - n_val >= 2, n_val, 0)
+
+    def _tails_last(self, X, y, sample_weight):
+        """For a panel (windows indexed by (series, time)), the rows reordered so that every
+        series' most recent ``validation_fraction`` comes last, and which rows those are.
+
+        The validation tail of a panel is then each series' own latest rows,
+        never the last series' rows. Other inputs pass unchanged (tail None).
+        """
+        if not is_panel(X) or self.validation_fraction <= 0:
+            return X, y, sample_weight, None
+        panel = Panel.of(X, "LSTMRegressor")
+        lengths = np.diff(panel.bounds)
+        tail = panel.positions() >= np.repeat(lengths - self._n_validation(lengths), lengths)
+        order = np.concatenate([panel.order[~tail], panel.order[tail]])
+        tail = np.sort(tail)  # False for the training rows, then True
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight)[order]
+            tail = tail[sample_weight != 0]  # as scikeras drops zero-weight samples
+        return _safe_indexing(X, order), _safe_indexing(y, order), sample_weight, tail
 
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
         nan = np.isnan(X)
@@ -424,7 +446,9 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
             model = network.model
             if getattr(trained, "optimizer", None) is not model.optimizer or trained.loss is not model.loss:
                 trained.compile(optimizer=model.optimizer, loss=model.loss)
-        n_val = self.n_validation_ = self._n_validation(X.shape[0])
+        tail = getattr(self, "_panel_tail", None)
+        n_val = int(self._n_validation(X.shape[0]) if tail is None else tail[observed].sum())
+        self.n_validation_ = n_val
         validation_data = None
         if n_val:
             cut = X.shape[0] - n_val
@@ -633,30 +657,42 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
 
     # ------------------------------------------------------------- persistence
     def save(self, path):
-        """Save the fitted estimator to ``path`` without pickle.
+        """Save the fitted estimator to ``path`` without pickle: ``skl_lstm.save(self, path)``.
 
-        The file is a zip archive holding the network in Keras' native format
-        and JSON metadata (the estimator's state: parameters and fitted
-        attributes, the skl_lstm and Keras versions, a SHA-256 of the network).
-        :meth:`load` refuses any file that was altered or carries code.
+        The file is the one :func:`skl_lstm.save` writes for any model (format
+        2): the network in Keras' native format, the rest of the estimator's
+        state (:meth:`__getstate__`) as JSON, the library versions and a
+        SHA-256 per member, replaced atomically. :meth:`load` and
+        :func:`skl_lstm.load` refuse any file that was altered or carries code.
 
         Parameters
         ----------
         path : str or path-like
             Where to write; ``.skl-lstm`` is the conventional suffix.
-        """
-        from ._persistence import save
 
+        Raises
+        ------
+        NotFittedError
+            If the estimator is not fitted.
+        TypeError
+            If a parameter cannot be stored safely (a Keras optimizer or loss
+            object, callbacks); the message says to use the string form.
+        """
+        from ..persistence import save
+
+        if not hasattr(self, "model_"):
+            raise NotFittedError("This LSTMRegressor instance is not fitted yet; fit it before calling save.")
         save(self, path)
 
     @classmethod
     def load(cls, path):
-        """Load an estimator written by :meth:`save`.
+        """Load an estimator written by :meth:`save`: ``skl_lstm.load(path)``, which must hold an LSTMRegressor.
 
         Parameters
         ----------
         path : str or path-like
-            A file written by :meth:`save`.
+            A file written by :meth:`save` (format 2) or by the format-1
+            ``save`` of skl_lstm 0.1.0.
 
         Returns
         -------
@@ -667,12 +703,20 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
         ------
         skl_lstm.exceptions.UnsafeModelFileError
             If the file is not an archive written by :meth:`save`, was altered,
-            was written by a newer format, or holds a network Keras refuses to
-            load in safe mode (e.g. a ``Lambda`` layer).
+            was written by a newer format, or holds a network that carries code.
+        TypeError
+            If the file holds another estimator (a pipeline, say); load that
+            with :func:`skl_lstm.load`.
         """
-        from ._persistence import load
+        import os
 
-        return load(cls, path)
+        from ..persistence import load
+
+        estimator = load(path)
+        if not isinstance(estimator, cls):
+            raise TypeError(f"{os.fspath(path)!r} holds a {type(estimator).__name__}, not an {cls.__name__}; load it "
+                            "with skl_lstm.load(path).")
+        return estimator
 
 
 __all__ = ["LSTMRegressor"]

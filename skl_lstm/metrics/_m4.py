@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..utils._panel import panel_layout, panel_series
+from ..utils._panel_input import check_panel, panel_series
 from ._regression import mean_absolute_scaled_error, symmetric_mean_absolute_percentage_error
 
 __all__ = [
@@ -371,13 +371,15 @@ def m4_score(y_true, y_pred, y_train, *, seasonal_period=1, lower=None, upper=No
     )
     truth = y_true if isinstance(y_true, pd.Series) else y_true.iloc[:, 0]
     train = panel_series(y_train, caller="m4_score", param="y_train")
-    layout = panel_layout(truth, caller="m4_score", param="y_true")
-    naive2 = np.empty(len(truth))
-    naive2[layout.order] = np.concatenate(
-        [
-            naive2_forecast(train[series], int(steps), seasonal_period=seasonal_period)
-            for series, steps in zip(layout.series, layout.lengths, strict=True)
-        ]
+    panel = check_panel(truth, caller="m4_score", param="y_true")
+    steps = np.diff(panel.bounds)
+    naive2 = panel.unsort(
+        np.concatenate(
+            [
+                naive2_forecast(train[series], int(h), seasonal_period=seasonal_period)
+                for series, h in zip(panel.series, steps, strict=True)
+            ]
+        )
     )
     naive2 = pd.Series(naive2, index=truth.index)
     reference = m4_series_scores(truth, naive2, y_train, seasonal_period=seasonal_period)

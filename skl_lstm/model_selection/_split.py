@@ -5,9 +5,10 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+import pandas as pd
 from sklearn.model_selection import BaseCrossValidator
 
-from ..utils._panel import panel_layout
+from ..utils._panel_input import check_panel, rows_from_end
 
 __all__ = ["PanelTimeSeriesSplit"]
 
@@ -136,16 +137,17 @@ class PanelTimeSeriesSplit(BaseCrossValidator):
         test : ndarray of int
             Positions of the test rows, ascending.
         """
-        layout = panel_layout(X, caller="PanelTimeSeriesSplit", param="X")
+        panel = check_panel(X, caller="PanelTimeSeriesSplit", param="X")
         if self.align == "time":
-            n_steps = len(layout.times)
-            step = layout.time_rank
+            step, times = pd.factorize(X.index.get_level_values(1), sort=True)  # rank among the panel's times
+            n_steps = len(times)
             shortest, short_series = n_steps, None
         else:
-            n_steps = int(layout.lengths.max())
-            step = n_steps - 1 - layout.from_end  # every series' last row is step n_steps - 1
-            shortest_pos = int(np.argmin(layout.lengths))
-            shortest, short_series = int(layout.lengths[shortest_pos]), layout.series[shortest_pos]
+            lengths = np.diff(panel.bounds)
+            n_steps = int(lengths.max())
+            step = n_steps - 1 - rows_from_end(panel)  # every series' last row is step n_steps - 1
+            shortest_pos = int(np.argmin(lengths))
+            shortest, short_series = int(lengths[shortest_pos]), panel.series[shortest_pos]
         test_size = self.test_size if self.test_size is not None else shortest // (self.n_splits + 1)
         needed = self.n_splits * test_size + self.gap + 1
         if test_size < 1 or shortest < needed:

@@ -10,7 +10,9 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
-from ..utils._history import continues, index_of, next_label, warn_if_not_time_ordered
+from ..utils._history import continues, index_of, next_label
+from ..utils._panel import Panel, is_panel
+from ..utils._timeseries import warn_if_not_time_ordered
 from ..utils._validation import check_numeric_columns
 
 
@@ -156,7 +158,8 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
 
     def _validate(self, X, reset):
         check_numeric_columns(X, type(self).__name__)
-        warn_if_not_time_ordered(X, type(self).__name__)
+        if not is_panel(X):  # a panel's rows may come in any order: they are windowed sorted
+            warn_if_not_time_ordered(X, type(self).__name__)
         return validate_data(
             self, X, reset=reset, dtype=[np.float64, np.float32], ensure_all_finite="allow-nan"
         )
@@ -190,8 +193,9 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
         arr = self._validate(X, reset=True)
         n_diff = self.diff + self.seasonal_diff * (self.seasonal_period or 0)
         need = self.window + n_diff
-        if arr.shape[0] < need:
-            n = arr.shape[0]
+        longest = int(np.diff(Panel.of(X, type(self).__name__).bounds).max()) if is_panel(X) else arr.shape[0]
+        if longest < need:
+            n = longest
             raise ValueError(
                 f"WindowTransformer needs at least {need} samples for window={self.window}"
                 + (f" after {n_diff} differenced step(s)" if n_diff else "")
@@ -199,6 +203,19 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
                 "diff, or pass a longer series."
             )
         self.n_warmup_ = need - 1
+        if is_panel(X):
+            panel = Panel.of(X, type(self).__name__)
+            rows = arr[panel.order]
+            # each series' last rows, NaN where a series is shorter than the warm-up
+            tails = np.full((panel.n_series, self.n_warmup_, arr.shape[1]), np.nan, dtype=arr.dtype)
+            for k in range(panel.n_series):
+                tail = rows[max(panel.bounds[k], panel.bounds[k + 1] - self.n_warmup_) : panel.bounds[k + 1]]
+                tails[k, self.n_warmup_ - len(tail) :] = tail
+            self.series_ = np.asarray(panel.series)
+            self.last_window_ = tails
+            self._next_label = [next_label(panel.time_index(k)) for k in range(panel.n_series)]
+            return arr
+        self.series_ = None
         self.last_window_ = arr[arr.shape[0] - self.n_warmup_ :].copy()
         index = index_of(X)
         self._next_label = next_label(index) if index is not None else None
@@ -220,6 +237,8 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         arr = self._validate(X, reset=False)
+        if is_panel(X):
+            return self._panel_windows(X, arr, carry=self.carry_over and self.series_ is not None)
         if self.carry_over and self.n_warmup_ and continues(self._next_label, X):
             arr = np.concatenate([self.last_window_.astype(arr.dtype), arr])
             return self._windows(arr)[self.n_warmup_ :]
@@ -242,10 +261,49 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
             Time-major lag windows; NaN where history is missing.
         """
         arr = self._fit(X)  # validated once; the fitted rows have no earlier rows to carry over
-        return self._windows(arr)
+        return self._panel_windows(X, arr, carry=False) if is_panel(X) else self._windows(arr)
 
     def _windows(self, arr):
         return lag_matrix(difference(arr, self.diff, self.seasonal_period, self.seasonal_diff), self.window)
+
+    def _panel_windows(self, X, arr, carry):
+        """Windows of each series of panel ``X`` from its own rows only, in the rows' given order.
+
+        With ``carry``, a series whose first time label follows its end in
+        ``fit`` gets its fitted last rows as history.
+        """
+        panel = Panel.of(X, type(self).__name__)
+        rows = arr[panel.order]
+        fitted = {s: k for k, s in enumerate(self.series_)} if carry and self.n_warmup_ else {}
+        blocks, kept, sizes = [], [], []
+        for k, series in enumerate(panel.series):
+            own = rows[panel.bounds[k] : panel.bounds[k + 1]]
+            j = fitted.get(series)
+            if j is not None and self._next_label[j] is not None and panel.time_index(k)[0] == self._next_label[j]:
+                blocks.append(self.last_window_[j].astype(rows.dtype))
+                kept.append(np.zeros(self.n_warmup_, dtype=bool))
+            blocks.append(own)
+            kept.append(np.ones(own.shape[0], dtype=bool))
+            sizes.append(sum(block.shape[0] for block in blocks) - sum(sizes))
+        sizes = np.asarray(sizes)
+        position = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        windows = self._series_windows(np.concatenate(blocks), position)
+        return panel.unsort(windows[np.concatenate(kept)])
+
+    def _series_windows(self, rows, position):
+        """Windows of series laid end to end, ``position`` counting each row within its series."""
+        n_diff = self.diff + self.seasonal_diff * (self.seasonal_period or 0)
+        changes = difference(rows, self.diff, self.seasonal_period, self.seasonal_diff)
+        changes[position < n_diff] = np.nan  # a difference that would reach into the previous series
+        windows = lag_matrix(changes, self.window)
+        short = np.flatnonzero(position < self.window - 1)
+        if short.size:  # steps before a series' first row are missing history, not the previous series
+            n_features = rows.shape[1]
+            missing = np.arange(self.window)[None, :] < (self.window - 1 - position[short])[:, None]
+            block = windows[short].reshape(short.size, self.window, n_features)
+            block[missing] = np.nan
+            windows[short] = block.reshape(short.size, -1)
+        return windows
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output columns, ``<column>_lag<k>`` in time-major order.
@@ -281,11 +339,12 @@ def window_layout(X) -> int | None:
     """How many series each time step of 2-D windows holds, read from their warm-up rows.
 
     Windows cut from the start of a series (as :class:`WindowTransformer`
-    cuts every training fold) begin with warm-up rows whose oldest steps are
-    missing: the first row with any observed value holds the newest step only,
-    ``k`` values for ``k`` series, and the next row ``2k`` (or all of them).
-    That is a fact of the data, the same under NumPy and pandas output and
-    after a scaler that keeps NaN (``StandardScaler``).
+    cuts every training fold, and every series of a panel) include warm-up
+    rows whose oldest steps are missing: the NaN of such a row are exactly its
+    first columns, and the one with the fewest observed values holds the
+    newest step only, ``k`` values for ``k`` series. That is a fact of the
+    data, the same under NumPy and pandas output, in any row order, and after
+    a scaler that keeps NaN (``StandardScaler``).
 
     Parameters
     ----------
@@ -295,8 +354,8 @@ def window_layout(X) -> int | None:
     Returns
     -------
     int or None
-        ``k``, or None when ``X`` starts with no such rows (e.g. windows whose
-        warm-up rows were dropped) or they do not follow this layout.
+        ``k``, or None when ``X`` has no warm-up row (e.g. windows whose
+        warm-up rows were dropped).
 
     Examples
     --------
@@ -304,7 +363,7 @@ def window_layout(X) -> int | None:
     >>> three = np.arange(30.0).reshape(10, 3)
     >>> window_layout(WindowTransformer(window=4).fit_transform(three))
     3
-    >>> window_layout(WindowTransformer(window=4, diff=1).fit_transform(three[:, :1]))
+    >>> window_layout(WindowTransformer(window=4, diff=1).fit_transform(three[:, :1])[::-1])
     1
     >>> window_layout(np.ones((5, 4))) is None
     True
@@ -314,19 +373,13 @@ def window_layout(X) -> int | None:
         return None
     n_cols = X.shape[1]
     missing = np.isnan(X)
-
-    def observed_suffix(row):
-        """Observed values of a row whose NaN are exactly its oldest columns, else None."""
-        n_missing = int(missing[row].sum())
-        return n_cols - n_missing if not missing[row, n_missing:].any() else None
-
-    first = int(np.argmax(~missing.all(axis=1)))  # the first row with an observed value
-    k = observed_suffix(first)
-    if not k or k == n_cols or n_cols % k:
-        return None  # no warm-up, or NaN that are gaps rather than missing history
-    if first + 1 < X.shape[0] and observed_suffix(first + 1) != min(2 * k, n_cols):
+    n_missing = missing.sum(axis=1)
+    # rows whose NaN are exactly their oldest columns, with something observed
+    prefix = (n_missing > 0) & (n_missing < n_cols) & (np.cumsum(~missing, axis=1)[np.arange(len(X)), n_missing - 1] == 0)
+    if not prefix.any():
         return None
-    return k
+    k = int(n_cols - n_missing[prefix].max())
+    return k if n_cols % k == 0 else None
 
 
 __all__ = ["WindowTransformer", "difference", "lag_matrix", "window_layout"]

@@ -14,8 +14,6 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from ._warnings import user_stacklevel
-
 
 def index_freq(index) -> str | None:
     """Frequency of a datetime or period index: as set, else inferred from three or more labels (None if none)."""
@@ -64,38 +62,3 @@ def continues(fitted_next, X) -> bool:
 def index_of(X):
     """The pandas index of ``X``, or None for arrays."""
     return X.index if isinstance(X, (pd.Series, pd.DataFrame)) else None
-
-
-def warn_if_not_time_ordered(X, caller: str) -> None:
-    """Warn when a pandas index runs backwards or an integer index skips labels.
-
-    Both are the fingerprint of a shuffled split. Arrays carry no index and
-    are not checked.
-    """
-    index = index_of(X)
-    if index is None or len(index) < 2:
-        return
-    problem = None
-    if not index.is_monotonic_increasing:
-        try:
-            values = index.to_numpy()
-            row = int(np.flatnonzero(values[1:] < values[:-1])[0]) + 1
-            problem = f"its index decreases at row {row} ({values[row - 1]!r} -> {values[row]!r})"
-        except TypeError:
-            problem = "its index is not in increasing order"
-    elif pd.api.types.is_integer_dtype(index.dtype) and len(index) >= 3:
-        steps = np.diff(index.to_numpy())
-        if not np.all(steps == steps[0]):
-            row = int(np.flatnonzero(steps != steps[0])[0]) + 1
-            problem = f"its integer index skips labels at row {row} (steps of {steps[0]} and {steps[row - 1]})"
-    if problem:
-        from ..exceptions import TimeOrderWarning
-
-        warnings.warn(
-            f"{caller}: the rows of X are not consecutive time steps: {problem}. Windows would join "
-            "time steps that are not adjacent, as after a shuffled split (train_test_split("
-            "shuffle=True), ShuffleSplit, KFold(shuffle=True)). Keep time order: split with "
-            "sklearn.model_selection.TimeSeriesSplit.",
-            TimeOrderWarning,
-            stacklevel=user_stacklevel(),
-        )

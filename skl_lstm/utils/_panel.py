@@ -1,166 +1,94 @@
-"""Reading a panel: many series in one pandas object indexed by (series, time).
+"""Panels: many series in one DataFrame indexed by (series, time).
 
-A panel is a pandas DataFrame (or Series) whose index has two levels: level 0
-names the series, level 1 the time (integers, dates or periods). Rows may
-arrive in any order; the helpers here read both levels as data and never
-reorder the caller's rows. The splitter, the M4 metrics and the bundled
-panel read panels through this one module.
+A panel is a pandas DataFrame (or Series) whose index has two levels, the
+series id (level 0) and the time (level 1: integers, dates or periods). Rows
+may arrive in any order; whatever looks back in time works on them in
+(series, time) order and answers in the order given. :class:`Panel` is that
+order, read once from the index: it is the one place that knows how to group
+rows by series, so that windows, differences and lags never cross from one
+series into the next.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["PanelLayout", "panel_layout", "panel_series"]
+
+def is_panel(X) -> bool:
+    """True for a pandas object indexed by (series, time).
+
+    Examples
+    --------
+    >>> index = pd.MultiIndex.from_product([["a", "b"], [0, 1]], names=["id", "t"])
+    >>> is_panel(pd.DataFrame({"y": range(4)}, index=index)), is_panel(pd.DataFrame({"y": range(4)}))
+    (True, False)
+    """
+    index = getattr(X, "index", None)
+    return isinstance(X, (pd.DataFrame, pd.Series)) and isinstance(index, pd.MultiIndex) and index.nlevels == 2
 
 
 @dataclass(frozen=True)
-class PanelLayout:
-    """Where every row of a panel sits: its series and its place in that series' time order.
-
-    All arrays have one entry per row, in the rows' given order.
+class Panel:
+    """The (series, time) order of a panel's rows.
 
     Attributes
     ----------
+    order : ndarray of shape (n_rows,)
+        Positions of the rows sorted by series, then time: ``X.iloc[order]``.
     series : pandas.Index
-        The distinct series labels, sorted.
-    codes : ndarray of int
-        Row -> position of its series in ``series``.
-    time_rank : ndarray of int
-        Row -> rank of its time among all distinct times of the panel (0 = earliest).
+        The series ids, sorted; ``series[k]`` owns sorted rows ``bounds[k]:bounds[k + 1]``.
+    bounds : ndarray of shape (n_series + 1,)
+        Where each series starts in the sorted rows.
     times : pandas.Index
-        The distinct times of the panel, sorted (``times[time_rank]`` is each row's time).
-    order : ndarray of int
-        Row positions sorted by (series, time).
-    lengths : ndarray of int
-        Number of rows of each series, aligned with ``series``.
-    from_end : ndarray of int
-        Row -> how many later rows its series has (0 = the series' last row).
+        The time labels of the sorted rows.
     """
 
-    series: pd.Index
-    codes: np.ndarray
-    time_rank: np.ndarray
-    times: pd.Index
     order: np.ndarray
-    lengths: np.ndarray
-    from_end: np.ndarray
+    series: pd.Index
+    bounds: np.ndarray
+    times: pd.Index
 
-
-def panel_layout(X, *, caller: str, param: str = "X") -> PanelLayout:
-    """Check that ``X`` is indexed by (series, time) and return its :class:`PanelLayout`.
-
-    Parameters
-    ----------
-    X : pandas.DataFrame or pandas.Series
-        The panel; its index must have exactly two levels, (series, time),
-        without duplicate pairs.
-    caller : str
-        Name shown at the start of error messages.
-    param : str, default="X"
-        Name of the argument, shown in error messages.
-
-    Returns
-    -------
-    PanelLayout
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> idx = pd.MultiIndex.from_tuples([("b", 1), ("a", 0), ("b", 0)])
-    >>> layout = panel_layout(pd.Series([3.0, 1.0, 2.0], index=idx), caller="demo")
-    >>> list(layout.series), layout.order.tolist(), layout.from_end.tolist()
-    (['a', 'b'], [1, 2, 0], [0, 0, 1])
-    """
-    index = getattr(X, "index", None)
-    if not isinstance(X, (pd.DataFrame, pd.Series)) or not isinstance(index, pd.MultiIndex):
-        got = type(X).__name__ if index is None else f"{type(X).__name__} with a {type(index).__name__}"
-        raise TypeError(
-            f"{caller}: {param} must be a pandas DataFrame or Series indexed by a two-level "
-            f"MultiIndex (series, time); got {got}. Build one with "
-            "frame.set_index(['series', 'time']); for a single series use "
-            "sklearn.model_selection.TimeSeriesSplit."
-        )
-    if index.nlevels != 2:
-        raise ValueError(
-            f"{caller}: {param}'s index has {index.nlevels} levels {list(index.names)}; a panel's "
-            "index has exactly two, (series, time). Drop or reset the others "
-            "(e.g. frame.reset_index(level=...))."
-        )
-    duplicated = index.duplicated()
-    if duplicated.any():
-        first = index[int(np.flatnonzero(duplicated)[0])]
-        raise ValueError(
-            f"{caller}: {param} has {int(duplicated.sum())} repeated (series, time) pairs, the first "
-            f"{first!r}; each series may have one row per time. Aggregate them first "
-            "(e.g. frame.groupby(level=[0, 1]).mean())."
-        )
-    codes, series = pd.factorize(index.get_level_values(0), sort=True)
-    try:
-        time_rank, times = pd.factorize(index.get_level_values(1), sort=True)
-    except TypeError as exc:
-        raise TypeError(
-            f"{caller}: the times in level 1 of {param}'s index cannot be ordered ({exc}); use "
-            "one type for all of them: integers, timestamps or periods."
-        ) from exc
-    if (codes < 0).any() or (time_rank < 0).any():
-        raise ValueError(
-            f"{caller}: {param}'s index has missing series or time labels (NaN); drop those rows "
-            "or give them labels."
-        )
-    codes = codes.astype(np.intp)
-    time_rank = time_rank.astype(np.intp)
-    order = np.lexsort((time_rank, codes))
-    lengths = np.bincount(codes, minlength=len(series))
-    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    sorted_codes = codes[order]
-    from_end = np.empty(len(codes), dtype=np.intp)
-    from_end[order] = (starts + lengths)[sorted_codes] - 1 - np.arange(len(codes))
-    return PanelLayout(
-        series=pd.Index(series),
-        codes=codes,
-        time_rank=time_rank,
-        times=pd.Index(times),
-        order=order,
-        lengths=lengths,
-        from_end=from_end,
-    )
-
-
-def panel_series(panel, *, caller: str, param: str) -> dict[Hashable, np.ndarray]:
-    """One float array per series, in time order, from a one-column panel.
-
-    Parameters
-    ----------
-    panel : pandas.Series or pandas.DataFrame with one column
-        Indexed by (series, time).
-    caller, param : str
-        Names shown in error messages.
-
-    Returns
-    -------
-    dict
-        Series label -> its values, oldest first, in sorted label order.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> idx = pd.MultiIndex.from_tuples([("b", 1), ("a", 0), ("b", 0)])
-    >>> panel_series(pd.Series([3.0, 1.0, 2.0], index=idx), caller="demo", param="y")
-    {'a': array([1.]), 'b': array([2., 3.])}
-    """
-    layout = panel_layout(panel, caller=caller, param=param)
-    if isinstance(panel, pd.DataFrame):
-        if panel.shape[1] != 1:
+    @classmethod
+    def of(cls, X, caller: str) -> Panel:
+        """Read the order of panel ``X``; refuse a (series, time) pair that appears twice."""
+        index = X.index
+        series_codes, series = pd.factorize(index.get_level_values(0), sort=True)
+        time_codes, _ = pd.factorize(index.get_level_values(1), sort=True)
+        order = np.lexsort((time_codes, series_codes))
+        sorted_series, sorted_times = series_codes[order], time_codes[order]
+        repeated = np.flatnonzero((np.diff(sorted_series) == 0) & (np.diff(sorted_times) == 0))
+        if repeated.size:
+            pair = tuple(v.item() if isinstance(v, np.generic) else v for v in index[order[repeated[0] + 1]])
             raise ValueError(
-                f"{caller}: {param} has columns {list(panel.columns)}; pass one column "
-                f"(e.g. {param}[['y']])."
+                f"{caller}: the panel has the (series, time) pair {pair!r} more than once; each "
+                "series needs one row per time step. Drop the duplicates (X[~X.index.duplicated()]) "
+                "or aggregate them (X.groupby(level=[0, 1]).mean())."
             )
-        panel = panel.iloc[:, 0]
-    values = panel.to_numpy(dtype=np.float64)[layout.order]
-    bounds = np.cumsum(layout.lengths)[:-1]
-    return dict(zip(layout.series, np.split(values, bounds), strict=True))
+        bounds = np.searchsorted(sorted_series, np.arange(len(series) + 1))
+        return cls(order, pd.Index(series), bounds, index.get_level_values(1)[order])
+
+    @property
+    def n_series(self) -> int:
+        """Number of series."""
+        return len(self.series)
+
+    def positions(self) -> np.ndarray:
+        """Position of each sorted row within its series (0 for its first row)."""
+        lengths = np.diff(self.bounds)
+        return np.arange(self.bounds[-1]) - np.repeat(self.bounds[:-1], lengths)
+
+    def unsort(self, sorted_rows: np.ndarray) -> np.ndarray:
+        """Rows computed in (series, time) order, put back in the order the rows were given."""
+        out = np.empty_like(sorted_rows)
+        out[self.order] = sorted_rows
+        return out
+
+    def time_index(self, k: int) -> pd.Index:
+        """The time labels of series ``k``, oldest first."""
+        return self.times[self.bounds[k] : self.bounds[k + 1]]
+
+
+__all__ = ["Panel", "is_panel"]

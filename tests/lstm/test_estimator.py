@@ -289,3 +289,28 @@ def test_scikeras_is_used_not_patched():
 
     assert isinstance(LSTMRegressor(), BaseWrapper)
     assert "__sklearn_tags__" not in vars(BaseWrapper)
+
+
+def test_a_panels_validation_tail_is_every_series_latest_rows(monkeypatch):
+    import skl_lstm.lstm._estimator as module
+
+    seen = {}
+    real_train = module.train
+
+    def spy(model, chain, X, y, **kwargs):
+        seen["val"] = kwargs["validation_data"][0]
+        return real_train(model, chain, X, y, **kwargs)
+
+    monkeypatch.setattr(module, "train", spy)
+    rng = np.random.default_rng(0)
+    frames = [
+        pd.DataFrame({"y": rng.normal(size=n).cumsum()}, index=pd.MultiIndex.from_product([[name], range(n)]))
+        for name, n in (("a", 40), ("b", 20), ("c", 2))
+    ]
+    panel = pd.concat(frames).sample(frac=1, random_state=1)  # rows in any order
+    windows = pd.DataFrame(WindowTransformer(window=3).fit_transform(panel), index=panel.index)
+    model = LSTMRegressor(units=2, epochs=1, validation_fraction=0.1, random_state=0).fit(windows, panel["y"])
+    expected = [windows.loc[(name, t)].to_numpy(dtype=np.float32) for name, n in (("a", 40), ("b", 20)) for t in range(n - n // 10, n)]
+    assert model.n_validation_ == 6  # 4 of a, 2 of b, none of the 2-row c
+    got = {tuple(np.nan_to_num(row.ravel(), nan=-9)) for row in seen["val"]}
+    assert got == {tuple(np.nan_to_num(row, nan=-9)) for row in expected}
