@@ -133,3 +133,25 @@ def test_data_errors():
     flat = X.reset_index().set_index(["series", "time", "lag0"])
     with pytest.raises(ValueError, match="index has 3 levels"):
         next(PanelTimeSeriesSplit(2).split(flat))
+
+
+def test_panel_windows_cross_validated_on_the_bundled_panel():
+    # the library's panel-aware windows inside a search, folds holding out each series' last 13 weeks
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+
+    from skl_lstm import WindowTransformer
+    from skl_lstm.datasets import load_m4_weekly_sample
+
+    panel = load_m4_weekly_sample()
+    target = panel["y"].groupby(level=0).shift(-1)
+    X, y = panel[target.notna()], target[target.notna()]
+    order = np.random.default_rng(0).permutation(len(X))
+    X, y = X.iloc[order], y.iloc[order]
+    cv = PanelTimeSeriesSplit(n_splits=2, test_size=13, gap=1, align="end")
+    _assert_time_ordered(X, list(cv.split(X)), gap=1)
+    model = make_pipeline(WindowTransformer(window=4), SimpleImputer(), Ridge())
+    search = GridSearchCV(model, {"windowtransformer__window": [2, 8]}, cv=cv, scoring="neg_mean_absolute_percentage_error")
+    search.fit(X, y)
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+    assert search.cv_results_["mean_test_score"].max() > -0.2  # one-step forecasts of weekly levels: MAPE < 20 %
