@@ -114,6 +114,9 @@ def recommended_pipeline(window=None, seasonal_period=None, *, reference="auto",
             ("lstm", LSTMRegressor(**params)),
         ]
     )
+    # pandas output carries X's index to the network: for a panel, its (series,
+    # time) rows decide each series' validation tail (column names play no part)
+    network.set_output(transform="pandas")
     return DifferencedTargetRegressor(network, reference=reference, transformer=StandardScaler(), log=log)
 
 

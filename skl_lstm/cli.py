@@ -16,6 +16,9 @@ message. Mistakes (a wrong column name, a file that is not CSV, a time column
 that is not dates) end with a one-line message and exit status 2.
 
 Models are saved with :func:`skl_lstm.save` (no pickle; see docs/reliability.md).
+
+This module does one job, the command line, on the public API only; it is
+long because each subcommand reads, checks and explains its own options.
 """
 
 from __future__ import annotations

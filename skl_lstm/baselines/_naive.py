@@ -11,9 +11,11 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..utils._history import continues, index_of, next_label
+from ..utils._history import continues, next_label_of
+from ..utils._panel import Panel, is_panel
 from ..utils._timeseries import resolve_reference, supervised_record
 from ..utils._validation import check_numeric_columns
+from ..utils._docstrings import fill_doc
 from ..utils._warnings import user_stacklevel
 
 
@@ -29,6 +31,30 @@ class _ReferenceForecaster(RegressorMixin, BaseEstimator):
         else:
             arr = validate_data(self, X, dtype=np.float64, reset=False)
         return arr[:, self.reference_index_]
+
+    @fill_doc
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Check the data and record what the forecast reads from it.
+
+        That is the reference column (the target's level at ``t``) and, for
+        :class:`SeasonalNaiveForecaster`, the horizons and the last season.
+
+        Parameters
+        ----------
+        %(forecast_fit_data)s
+
+        Returns
+        -------
+        self : estimator
+            The fitted forecaster.
+        """
+        ref, _ = self._fit_target(X, y)
+        self._fit_history(X, y, ref)
+        return self
+
+    def _fit_history(self, X, y, ref):
+        """Record what the forecast needs beyond the reference column (nothing, here)."""
 
     def _fit_target(self, X, y):
         name = type(self).__name__
@@ -51,6 +77,7 @@ class _ReferenceForecaster(RegressorMixin, BaseEstimator):
         return tags
 
 
+@fill_doc
 class NaiveForecaster(_ReferenceForecaster):
     """Forecast the last observed value: ``y_hat(t + h) = x(t)``.
 
@@ -68,14 +95,9 @@ class NaiveForecaster(_ReferenceForecaster):
 
     Attributes
     ----------
-    reference_index_ : int
-        Position of the reference column.
     n_outputs_ : int
         Number of targets (horizons) seen in ``fit``; each gets the same forecast.
-    n_features_in_ : int
-        Number of columns of ``X``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Column names, when ``X`` has string column names.
+    %(reference_attributes)s
 
     See Also
     --------
@@ -94,25 +116,6 @@ class NaiveForecaster(_ReferenceForecaster):
 
     def __init__(self, reference="auto"):
         self.reference = reference
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
-        """Check the data and record the reference column.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Observed values at ``t``.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Targets; only their shape is used.
-
-        Returns
-        -------
-        self : NaiveForecaster
-            The fitted forecaster.
-        """
-        self._fit_target(X, y)
-        return self
 
     def predict(self, X):
         """Repeat the reference column for every output.
@@ -163,7 +166,10 @@ class SeasonalNaiveForecaster(_ReferenceForecaster):
     lags_ : ndarray of int
         How many rows back each output reads: ``k m - h``.
     last_values_ : ndarray
-        The last ``max(lags_)`` reference values seen in ``fit``.
+        The last ``max(lags_)`` reference values seen in ``fit``; for a panel,
+        ``(n_series, max(lags_))``, one row per series of ``series_``.
+    series_ : ndarray or None
+        The series ids of a panel seen in ``fit`` (None for one series).
     reference_index_, n_outputs_, n_features_in_, feature_names_in_
         As in :class:`NaiveForecaster`.
 
@@ -190,23 +196,8 @@ class SeasonalNaiveForecaster(_ReferenceForecaster):
         self.horizon = horizon
         self.carry_over = carry_over
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
-        """Record the horizons and the last season of the reference column.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Observed values at ``t``.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Targets; only their shape is used.
-
-        Returns
-        -------
-        self : SeasonalNaiveForecaster
-            The fitted forecaster.
-        """
-        ref, _ = self._fit_target(X, y)
+    def _fit_history(self, X, y, ref):
+        """Record the horizons and the last season of the reference column."""
         if self.n_outputs_ > 1 and self.horizon is not None:
             raise ValueError(
                 f"horizon={self.horizon!r} is for a single-output y, but y has {self.n_outputs_} "
@@ -221,10 +212,16 @@ class SeasonalNaiveForecaster(_ReferenceForecaster):
             self.horizons_ = np.array([self.horizon or 1])
         m = self.seasonal_period
         self.lags_ = np.array([m * math.ceil(h / m) - h for h in self.horizons_])
-        self.last_values_ = ref[ref.shape[0] - min(int(self.lags_.max()), ref.shape[0]) :].copy()
-        index = index_of(X)
-        self._next_label = next_label(index) if index is not None else None
-        return self
+        n_last = int(self.lags_.max())
+        if is_panel(X):
+            panel = Panel.of(X, type(self).__name__)
+            self.series_ = np.asarray(panel.series)
+            self.last_values_ = panel.tails(ref[panel.order], n_last)
+            self._next_label = panel.next_labels()
+            return
+        self.series_ = None
+        self.last_values_ = ref[ref.shape[0] - min(n_last, ref.shape[0]) :].copy()
+        self._next_label = next_label_of(X)
 
     def predict(self, X):
         """Repeat the value one season before each target time.
@@ -241,11 +238,11 @@ class SeasonalNaiveForecaster(_ReferenceForecaster):
         """
         check_is_fitted(self)
         ref = self._reference(X, reset=False)
-        prefix = self.last_values_ if self.carry_over and continues(self._next_label, X) else ref[:0]
-        full = np.concatenate([prefix, ref])
-        rows = np.arange(ref.shape[0])[:, None] + prefix.shape[0] - self.lags_[None, :]
-        known = rows >= 0
-        pred = np.where(known, full[np.clip(rows, 0, None)], ref[:, None])
+        if is_panel(X):
+            pred, known = self._panel_forecast(X, ref)
+        else:
+            prefix = self.last_values_ if self.carry_over and continues(self._next_label, X) else ref[:0]
+            pred, known = self._season_back(ref, prefix)
         n_missing = int((~known).any(axis=1).sum())
         if n_missing:
             warnings.warn(
@@ -256,6 +253,27 @@ class SeasonalNaiveForecaster(_ReferenceForecaster):
                 stacklevel=user_stacklevel(),
             )
         return self._shape_output(pred)
+
+    def _season_back(self, ref, prefix):
+        """The value ``lags_`` rows back in one series (``prefix`` its history), and where one existed."""
+        full = np.concatenate([prefix, ref])
+        rows = np.arange(ref.shape[0])[:, None] + prefix.shape[0] - self.lags_[None, :]
+        known = (rows >= 0) & ~np.isnan(full[np.clip(rows, 0, None)])
+        return np.where(known, full[np.clip(rows, 0, None)], ref[:, None]), known
+
+    def _panel_forecast(self, X, ref):
+        """:meth:`_season_back` series by series, each from its own history only."""
+        panel = Panel.of(X, type(self).__name__)
+        fitted = self.series_ is not None and self.carry_over
+        carried = panel.continuing(self.series_, self._next_label) if fitted else np.full(panel.n_series, -1)
+        values = ref[panel.order]
+        parts = [
+            self._season_back(panel.rows(values, k), self.last_values_[j] if j >= 0 else values[:0])
+            for k, j in enumerate(carried)
+        ]
+        pred = np.concatenate([p for p, _ in parts]) if parts else np.empty((0, len(self.lags_)))
+        known = np.concatenate([k for _, k in parts]) if parts else np.empty((0, len(self.lags_)), dtype=bool)
+        return panel.unsort(pred), panel.unsort(known)
 
 
 __all__ = ["NaiveForecaster", "SeasonalNaiveForecaster"]

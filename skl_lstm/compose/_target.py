@@ -12,6 +12,7 @@ from sklearn.linear_model import LinearRegression
 from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..utils._docstrings import fill_doc
 from ..utils._timeseries import reference_values, resolve_reference
 from ..utils._validation import check_finite_target
 from ..utils._warnings import user_stacklevel
@@ -43,6 +44,7 @@ def _first_nonpositive(arr: np.ndarray):
     return None if bad.size == 0 else tuple(int(i) for i in bad[0])
 
 
+@fill_doc
 class DifferencedTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
     """Learn ``y - x_last`` (optionally on the log scale, scaled) and invert it exactly when predicting.
 
@@ -88,12 +90,7 @@ class DifferencedTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimat
         The fitted clone of ``regressor``.
     transformer_ : transformer or None
         The fitted clone of ``transformer``.
-    reference_index_ : int
-        Position of the reference column.
-    n_features_in_ : int
-        Number of columns of ``X``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Column names, when ``X`` has string column names.
+    %(reference_attributes)s
 
     See Also
     --------

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
 from importlib import resources
 
+import numpy as np
 import pandas as pd
 
+from ..utils._panel import Panel, is_panel
 from ..utils._timeseries import record_supervised
+from ..utils._warnings import user_stacklevel
 
 __all__ = ["load_airline", "make_supervised"]
 
@@ -47,7 +51,10 @@ def make_supervised(data, horizon=1, *, target=None, all_horizons=False):
     Parameters
     ----------
     data : pandas.Series or pandas.DataFrame
-        The series, oldest row first.
+        The series, oldest row first; or a panel of many series: a DataFrame
+        indexed by (series, time), rows in any order, where each series is
+        shifted within itself (targets never come from another series) and
+        loses its own last ``horizon`` rows.
     horizon : int, default=1
         How many steps ahead to forecast.
     target : str or None, default=None
@@ -59,7 +66,8 @@ def make_supervised(data, horizon=1, *, target=None, all_horizons=False):
     Returns
     -------
     X : pandas.DataFrame of shape (n - horizon, n_columns)
-        The observed columns at ``t``.
+        The observed columns at ``t`` (for a panel, every row that has its
+        targets, in the order given).
     y : pandas.Series or pandas.DataFrame
         The target at ``t + horizon`` (named ``<target>_t+<h>``), or at every
         ``t + 1 .. t + horizon`` if ``all_horizons``.
@@ -103,16 +111,53 @@ def make_supervised(data, horizon=1, *, target=None, all_horizons=False):
         target = frame.columns[0]
     elif target not in frame.columns:
         raise ValueError(f"target={target!r} is not a column of data; columns are {list(frame.columns)}.")
-    if len(frame) <= horizon:
-        raise ValueError(f"data has {len(frame)} rows, too few for horizon={horizon}; pass a longer series.")
-    n = len(frame) - horizon
-    X = frame.iloc[:n]
-    series = frame[target].to_numpy()
-    if all_horizons:
-        cols = {f"{target}_t+{h}": series[h : h + n] for h in range(1, horizon + 1)}
-        y = pd.DataFrame(cols, index=X.index)
+    horizons = list(range(1, horizon + 1)) if all_horizons else [horizon]
+    names = [f"{target}_t+{h}" for h in horizons]
+    if is_panel(frame):
+        X, targets = _panel_targets(frame, target, horizon, horizons)
     else:
-        y = pd.Series(series[horizon : horizon + n], index=X.index, name=f"{target}_t+{horizon}")
+        if len(frame) <= horizon:
+            raise ValueError(f"data has {len(frame)} rows, too few for horizon={horizon}; pass a longer series.")
+        n = len(frame) - horizon
+        X = frame.iloc[:n]
+        series = frame[target].to_numpy()
+        targets = np.column_stack([series[h : h + n] for h in horizons])
+    if all_horizons:
+        y = pd.DataFrame(targets, index=X.index, columns=names)
+    else:
+        y = pd.Series(targets[:, 0], index=X.index, name=names[0])
     X = X.copy(deep=False)  # the record goes on X, not on the caller's frame
-    record_supervised(X, y, target=target, horizons=range(1, horizon + 1) if all_horizons else [horizon])
+    record_supervised(X, y, target=target, horizons=horizons)
     return X, y
+
+
+def _panel_targets(frame, target, horizon, horizons):
+    """The rows of a panel that have all their targets, in the order given, and those targets.
+
+    Each series is shifted within itself; its last ``horizon`` rows, whose
+    future is unknown, are dropped, and a series with no complete target is
+    named in a warning (``predict`` still forecasts it from its rows).
+    """
+    panel = Panel.of(frame, "make_supervised")
+    lengths = np.diff(panel.bounds)
+    complete = np.flatnonzero(panel.positions() < np.repeat(lengths - horizon, lengths))  # sorted rows
+    if complete.size == 0:
+        raise ValueError(
+            f"make_supervised: no series of the panel has more than horizon={horizon} rows (the longest has "
+            f"{lengths.max()}), so no row has a complete target; pass longer series or a smaller horizon."
+        )
+    short = list(panel.series[lengths <= horizon])
+    if short:
+        shown = ", ".join(repr(s) for s in short[:10]) + (f" and {len(short) - 10} more" if len(short) > 10 else "")
+        warnings.warn(
+            f"make_supervised: {len(short)} series have at most horizon={horizon} rows and so no complete "
+            f"training target: {shown}. They add no training row; predict(panel) still forecasts them from "
+            "their own rows.",
+            UserWarning,
+            stacklevel=user_stacklevel(),
+        )
+    values = frame[target].to_numpy()[panel.order]
+    targets = np.column_stack([values[complete + h] for h in horizons])
+    given = panel.order[complete]  # their positions in the frame as given
+    order = np.argsort(given)
+    return frame.iloc[given[order]], targets[order]

@@ -5,6 +5,10 @@ Every check reads the :class:`Evidence` gathered over the time-ordered folds
 saw) and returns at most one :class:`~skl_lstm.diagnostics.Finding` with its
 severity, a score in [0, 1], the numbers behind it and a concrete fix.
 Thresholds are module constants so they are documented in one place.
+
+The module is long because it holds every check (one cause each, with its
+evidence, wording and fix) and the ``CHECKS``/``EXPLAINS`` registry that
+ranks them; splitting the checks across files would split that registry.
 """
 
 from __future__ import annotations
@@ -874,17 +878,14 @@ def check_bias(ev: Evidence) -> Finding | None:
         fix = _log_fix(ev)
     else:
         fix = _set(ev, "the absolute-error loss fits the median, which is less pulled by skewed errors.", loss="mae")
-    return Finding(
-        code="bias",
-        title="Systematic bias: forecasts sit " + direction + " the actual values",
-        severity=severity,
-        score=min(0.85, 0.35 + 0.5 * rel),
-        message=f"The forecasts are {direction} the actual values on average by {abs(bias):.4g} ({rel:.0%} of the MAE, "
+    message = (
+        f"The forecasts are {direction} the actual values on average by {abs(bias):.4g} ({rel:.0%} of the MAE, "
         f"t={t:.1f}); regressing actual on forecast gives slope {slope:.2f} and intercept {intercept:.3g} "
-        f"(1 and 0 when unbiased), mean forecast / mean actual {factor:.3f}.",
-        evidence=evidence,
-        fix=fix,
+        f"(1 and 0 when unbiased), mean forecast / mean actual {factor:.3f}."
     )
+    title = f"Systematic bias: forecasts sit {direction} the actual values"
+    return Finding(code="bias", title=title, severity=severity, score=min(0.85, 0.35 + 0.5 * rel), message=message,
+                   evidence=evidence, fix=fix)
 
 
 def _log_fix(ev: Evidence) -> Fix:

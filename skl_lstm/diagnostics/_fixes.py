@@ -97,7 +97,7 @@ def _unlogged(model):
 
 
 def _recipe(estimator, options):
-    from .. import recommended_pipeline
+    from .._recipes import recommended_pipeline
 
     setup = inspect_setup(estimator)
     keep = {}

@@ -1,4 +1,8 @@
-"""Report, Finding and Fix: what ``diagnose`` found, in forms people and programs can read."""
+"""Report, Finding and Fix: what ``diagnose`` found, in forms people and programs can read.
+
+Long because one report renders as text, HTML, JSON and a figure folder; each
+rendering reads the same three dataclasses.
+"""
 
 from __future__ import annotations
 

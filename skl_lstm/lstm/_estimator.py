@@ -4,7 +4,8 @@ Parameters, input validation, the order of a fit (seed, initialise, hold out
 the validation tail, start the linear branch, train, decide what to keep),
 prediction and the fitted state. The network comes from :mod:`._network`,
 training from :mod:`._loop`, prediction from :mod:`._inference`, and the
-scikeras hooks from :mod:`._scikeras`.
+scikeras hooks from :mod:`._scikeras`. Most of its length is the numpydoc
+of two dozen parameters and the input checks with their messages.
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ import numpy as np
 from sklearn.metrics import make_scorer, mean_absolute_percentage_error, r2_score
 from sklearn.utils.validation import check_consistent_length
 
+from ..utils._docstrings import fill_doc
+
 __all__ = [
     "mean_absolute_percentage_error",
     "r2_score",
@@ -38,6 +40,7 @@ def _as_float_arrays(y_true, y_pred):
     return y_true, y_pred
 
 
+@fill_doc
 def symmetric_mean_absolute_percentage_error(y_true, y_pred, *, sample_weight=None) -> float:
     r"""Symmetric mean absolute percentage error, as a fraction in [0, 2].
 
@@ -48,10 +51,7 @@ def symmetric_mean_absolute_percentage_error(y_true, y_pred, *, sample_weight=No
 
     Parameters
     ----------
-    y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        Observed values.
-    y_pred : array-like of the same shape
-        Forecasts.
+    %(metric_data)s
     sample_weight : array-like of shape (n_samples,), default=None
         Sample weights.
 
@@ -74,6 +74,7 @@ def symmetric_mean_absolute_percentage_error(y_true, y_pred, *, sample_weight=No
     return float(np.average(ratio, weights=sample_weight))
 
 
+@fill_doc
 def mean_absolute_scaled_error(y_true, y_pred, *, y_train=None, seasonal_period=1, sample_weight=None) -> float:
     r"""Mean absolute scaled error: MAE relative to the naive forecast's MAE.
 
@@ -90,10 +91,7 @@ def mean_absolute_scaled_error(y_true, y_pred, *, y_train=None, seasonal_period=
 
     Parameters
     ----------
-    y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        Observed values.
-    y_pred : array-like of the same shape
-        Forecasts.
+    %(metric_data)s
     y_train : array-like of shape (n_train,), default=None
         The training series used for the scale.
     seasonal_period : int, default=1

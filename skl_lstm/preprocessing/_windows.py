@@ -10,7 +10,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
-from ..utils._history import continues, index_of, next_label
+from ..utils._history import continues, next_label_of
 from ..utils._panel import Panel, is_panel
 from ..utils._timeseries import warn_if_not_time_ordered
 from ..utils._validation import check_numeric_columns
@@ -205,20 +205,13 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
         self.n_warmup_ = need - 1
         if is_panel(X):
             panel = Panel.of(X, type(self).__name__)
-            rows = arr[panel.order]
-            # each series' last rows, NaN where a series is shorter than the warm-up
-            tails = np.full((panel.n_series, self.n_warmup_, arr.shape[1]), np.nan, dtype=arr.dtype)
-            for k in range(panel.n_series):
-                tail = rows[max(panel.bounds[k], panel.bounds[k + 1] - self.n_warmup_) : panel.bounds[k + 1]]
-                tails[k, self.n_warmup_ - len(tail) :] = tail
             self.series_ = np.asarray(panel.series)
-            self.last_window_ = tails
-            self._next_label = [next_label(panel.time_index(k)) for k in range(panel.n_series)]
+            self.last_window_ = panel.tails(arr[panel.order], self.n_warmup_).astype(arr.dtype)
+            self._next_label = panel.next_labels()
             return arr
         self.series_ = None
         self.last_window_ = arr[arr.shape[0] - self.n_warmup_ :].copy()
-        index = index_of(X)
-        self._next_label = next_label(index) if index is not None else None
+        self._next_label = next_label_of(X)
         return arr
 
     def transform(self, X):
@@ -274,17 +267,17 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
         """
         panel = Panel.of(X, type(self).__name__)
         rows = arr[panel.order]
-        fitted = {s: k for k, s in enumerate(self.series_)} if carry and self.n_warmup_ else {}
+        carried = np.full(panel.n_series, -1)
+        if carry and self.n_warmup_:
+            carried = panel.continuing(self.series_, self._next_label)
         blocks, kept, sizes = [], [], []
-        for k, series in enumerate(panel.series):
-            own = rows[panel.bounds[k] : panel.bounds[k + 1]]
-            j = fitted.get(series)
-            if j is not None and self._next_label[j] is not None and panel.time_index(k)[0] == self._next_label[j]:
+        for k, j in enumerate(carried):
+            if j >= 0:
                 blocks.append(self.last_window_[j].astype(rows.dtype))
                 kept.append(np.zeros(self.n_warmup_, dtype=bool))
-            blocks.append(own)
-            kept.append(np.ones(own.shape[0], dtype=bool))
-            sizes.append(sum(block.shape[0] for block in blocks) - sum(sizes))
+            blocks.append(panel.rows(rows, k))
+            kept.append(np.ones(blocks[-1].shape[0], dtype=bool))
+            sizes.append(self.n_warmup_ * (j >= 0) + blocks[-1].shape[0])
         sizes = np.asarray(sizes)
         position = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
         windows = self._series_windows(np.concatenate(blocks), position)

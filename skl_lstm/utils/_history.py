@@ -62,3 +62,9 @@ def continues(fitted_next, X) -> bool:
 def index_of(X):
     """The pandas index of ``X``, or None for arrays."""
     return X.index if isinstance(X, (pd.Series, pd.DataFrame)) else None
+
+
+def next_label_of(X):
+    """The label that would follow the rows of pandas ``X`` (see :func:`next_label`); None for arrays."""
+    index = index_of(X)
+    return next_label(index) if index is not None else None

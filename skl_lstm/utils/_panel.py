@@ -90,5 +90,39 @@ class Panel:
         """The time labels of series ``k``, oldest first."""
         return self.times[self.bounds[k] : self.bounds[k + 1]]
 
+    def rows(self, sorted_values: np.ndarray, k: int) -> np.ndarray:
+        """Series ``k``'s rows of values already in (series, time) order."""
+        return sorted_values[self.bounds[k] : self.bounds[k + 1]]
+
+    def tails(self, sorted_values: np.ndarray, length: int) -> np.ndarray:
+        """Each series' last ``length`` rows, ``(n_series, length, ...)``, NaN where a series is shorter.
+
+        This is what a fitted step keeps to carry history over to rows that
+        continue each series (with :meth:`next_labels` and :meth:`continuing`).
+        """
+        out = np.full((self.n_series, length, *sorted_values.shape[1:]), np.nan, dtype=float)
+        for k in range(self.n_series):
+            tail = self.rows(sorted_values, k)[max(0, self.bounds[k + 1] - self.bounds[k] - length) :]
+            if len(tail):
+                out[k, length - len(tail) :] = tail
+        return out
+
+    def next_labels(self) -> list:
+        """The time label that would follow each series' last row (None where it cannot be told)."""
+        from ._history import next_label
+
+        return [next_label(self.time_index(k)) for k in range(self.n_series)]
+
+    def continuing(self, fitted_series, fitted_next) -> np.ndarray:
+        """For each series here, its position among ``fitted_series`` when its first row follows
+        that series' fitted end (``fitted_next``), else -1."""
+        where = {s: j for j, s in enumerate(fitted_series)}
+        out = np.full(self.n_series, -1)
+        for k, series in enumerate(self.series):
+            j = where.get(series, -1)
+            if j >= 0 and fitted_next[j] is not None and self.times[self.bounds[k]] == fitted_next[j]:
+                out[k] = j
+        return out
+
 
 __all__ = ["Panel", "is_panel"]
