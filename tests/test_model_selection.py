@@ -155,3 +155,24 @@ def test_panel_windows_cross_validated_on_the_bundled_panel():
     search.fit(X, y)
     assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
     assert search.cv_results_["mean_test_score"].max() > -0.2  # one-step forecasts of weekly levels: MAPE < 20 %
+
+
+def test_recipe_cross_validated_on_a_supervised_panel():
+    # the contract data (make_supervised on a panel) in cross_val_score, with the recipe's
+    # windows, differencing and scaling around a ridge in the LSTM's place (fast)
+    pytest.importorskip("keras")
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import Pipeline
+
+    from skl_lstm import recommended_pipeline
+    from skl_lstm.datasets import load_m4_weekly_sample, make_supervised
+    from skl_lstm.metrics import mape_scorer
+
+    X, y = make_supervised(load_m4_weekly_sample(), horizon=4, all_horizons=True)
+    fill = SimpleImputer(strategy="constant", fill_value=0.0, keep_empty_features=True)
+    model = recommended_pipeline(window=8, random_state=0)
+    model.set_params(regressor__lstm=Pipeline([("fill", fill), ("ridge", Ridge())]))
+    cv = PanelTimeSeriesSplit(n_splits=3, test_size=13, gap=4, align="end")
+    _assert_time_ordered(X, list(cv.split(X)), gap=4)
+    scores = cross_val_score(model, X, y, cv=cv, scoring=mape_scorer)
+    assert scores.shape == (3,) and np.all(-scores < 0.1)  # 1-4 weeks ahead: MAPE under 10 %
