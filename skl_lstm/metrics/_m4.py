@@ -226,8 +226,12 @@ def absolute_coverage_difference(y_true, lower, upper, *, alpha=0.05) -> float:
     0.2
     """
     y_true, lower, upper = _interval_arrays(y_true, lower, upper)
-    coverage = np.mean((y_true >= lower) & (y_true <= upper))
-    return float(abs(coverage - (1 - _check_alpha(alpha))))
+    return float(abs(_coverage(y_true, lower, upper) - (1 - _check_alpha(alpha))))
+
+
+def _coverage(y_true: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> float:
+    """Share of observations inside their interval, bounds included (M4's rule)."""
+    return float(np.mean((y_true >= lower) & (y_true <= upper)))
 
 
 def _aligned(reference: pd.Series | pd.DataFrame, other, name: str):
@@ -318,7 +322,7 @@ def m4_series_scores(y_true, y_pred, y_train, *, seasonal_period=1, lower=None, 
             row["MSIS"] = mean_scaled_interval_score(
                 observed, low, up, y_train=train[series], seasonal_period=m, alpha=alpha
             )
-            row["coverage"] = float(np.mean((observed >= low) & (observed <= up)))
+            row["coverage"] = _coverage(observed, low, up)
         rows[series] = row
     return pd.DataFrame.from_dict(rows, orient="index")
 
