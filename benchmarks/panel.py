@@ -22,6 +22,10 @@ Protocol
   (``resource.getrusage(RUSAGE_SELF).ru_maxrss``), including Python, the
   libraries the method imports and the data. The baseline column is the
   peak before fitting starts.
+* ``--memory-scaling`` also fits each whole-panel method on a seeded random
+  half of the series and reports how the peak grows from half to all,
+  beside the size of the added series' raw data (the many-series issue's
+  memory rule).
 * Stochastic methods run once per seed (``--seeds``). The table gives the
   scores of the seed with the median OWA (the lower median for an even
   count), the worst seed's OWA beside it, and the median time and memory.
@@ -326,6 +330,29 @@ def evaluate(name: str, data, seeds: int, sample: list) -> dict:
     }
 
 
+def memory_scaling(name: str, data, result: dict) -> dict:
+    """Peak memory on a seeded random half of the series against all of them (seed 0 each).
+
+    The many-series issue asks that doubling the series grows the peak by at
+    most the added raw data plus a constant; ``added_raw_mb`` is the size of
+    the added series' training rows as a panel (values and index).
+    """
+    all_series = list(data.train.index.unique(level=0))
+    half = sorted(np.random.default_rng(0).choice(all_series, size=len(all_series) // 2, replace=False))
+    outcome = _fresh_process(run_in_child, name, data.name, half, 0)
+    if outcome["status"] != "ok":
+        return {"status": outcome["status"], "reason": outcome["reason"]}
+    added = data.train.drop(index=half, level=0)
+    peak_all = result["runs"][0]["peak_mb"]
+    return {
+        "status": "ok",
+        "series": [len(half), len(all_series)],
+        "peak_mb": [outcome["peak_mb"], peak_all],
+        "growth_mb": peak_all - outcome["peak_mb"],
+        "added_raw_mb": added.memory_usage(deep=True).sum() / 2**20,
+    }
+
+
 def check_naive2(result: dict, anchors: pd.DataFrame) -> str:
     """Naive2 must reproduce the published test scores to the third decimal."""
     published = anchors.loc["Naive2", ["sMAPE", "MASE"]].astype(float)
@@ -373,6 +400,22 @@ def markdown(results: dict, anchors: pd.DataFrame, args, note: str) -> str:
                 f"the JSON), where Naive2 scores sMAPE {m['sMAPE_Naive2']:.3f} and MASE {m['MASE_Naive2']:.3f}; "
                 "its OWA is against those."
             )
+    scaled = {n: r for n, r in results.items() if r.get("memory_scaling", {}).get("status") == "ok"}
+    if scaled:
+        lines += [
+            "",
+            "Memory when the number of series doubles (`--memory-scaling`: a seeded random half of the series, "
+            "then all; seed 0; peak resident set of a fresh process each):",
+            "",
+            "| method | series | peak memory (MB) | growth (MB) | added raw data (MB) |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for r in scaled.values():
+            m = r["memory_scaling"]
+            lines.append(
+                f"| {r['label']} | {m['series'][0]} → {m['series'][1]} | {m['peak_mb'][0]:.0f} → {m['peak_mb'][1]:.0f} | "
+                f"{m['growth_mb']:.0f} | {m['added_raw_mb']:.1f} |"
+            )
     not_run = [METHODS[n].label for n in METHODS if n not in results]
     if not_run:
         pending.append(f"- not run in this table (select them with `--models`): {', '.join(not_run)}")
@@ -419,6 +462,11 @@ def main(argv=None) -> dict:
     parser.add_argument("--models", nargs="+", choices=list(METHODS), default=list(METHODS))
     parser.add_argument("--seeds", type=int, default=3, help="seeds per stochastic method (default 3)")
     parser.add_argument("--sample", type=int, default=50, help="series for the per-series LSTM fits (default 50)")
+    parser.add_argument(
+        "--memory-scaling",
+        action="store_true",
+        help="also fit each whole-panel method on a random half of the series and report the peak memory's growth",
+    )
     parser.add_argument("--output", default=os.path.join(ROOT, "docs"), help="folder for panel.{md,json,png}")
     args = parser.parse_args(argv)
     data = load_m4_weekly(args.split)
@@ -436,6 +484,11 @@ def main(argv=None) -> dict:
             else f"{r['status']}: {r['reason'].strip().splitlines()[-1]}"
         )
         print(f"{r['label']}: {shown}", flush=True)
+        if args.memory_scaling and r["status"] == "ok" and not METHODS[name].sampled:
+            r["memory_scaling"] = memory_scaling(name, data, r)
+            m = r["memory_scaling"]
+            if m["status"] == "ok":
+                print(f"  memory, half -> all series: {m['peak_mb'][0]:.0f} -> {m['peak_mb'][1]:.0f} MB", flush=True)
     note = (
         check_naive2(results["naive2"], anchors)
         if args.split == "test"

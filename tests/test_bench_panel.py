@@ -96,7 +96,7 @@ def test_runner_writes_table_json_and_figure(tmp_path):
     # a subprocess, as `make bench-panel` runs it: each method runs in a fresh process of its own
     done = subprocess.run(
         [sys.executable, os.path.join(ROOT, "benchmarks", "panel.py"), "--split", "validation",
-         "--models", "naive2", "global-ridge", "--output", str(tmp_path)],
+         "--models", "naive2", "global-ridge", "--memory-scaling", "--output", str(tmp_path)],
         capture_output=True, text=True, timeout=600, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
     )
     assert done.returncode == 0, done.stderr[-3000:]
@@ -104,6 +104,7 @@ def test_runner_writes_table_json_and_figure(tmp_path):
     assert "| Naive2 | 359 | 9.196 | 2.898 | 1.000 |" in text
     assert "| Global RidgeCV (window 52, last-value scaling) | 359 |" in text
     assert "LSTM recipe per series" in text  # listed as not run
+    assert "| Global RidgeCV (window 52, last-value scaling) | 179 → 359 |" in text  # memory when series double
     saved = json.loads((tmp_path / "panel_validation.json").read_text())
     assert saved["split"] == "validation" and len(saved["sample"]) == 50
     assert 0 < saved["results"]["global-ridge"]["median"]["OWA"] < 1.5
