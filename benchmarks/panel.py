@@ -88,7 +88,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.linear_model import RidgeCV
 from sklearn.pipeline import Pipeline
 
-from benchmarks._m4 import load_anchors, load_m4_weekly
+from benchmarks._m4 import SEASONAL_PERIOD, load_anchors, load_m4_weekly
 from skl_lstm.metrics import m4_score, naive2_forecast
 from skl_lstm.utils._panel_input import check_panel, panel_series, rows_from_end
 
@@ -98,9 +98,9 @@ YEAR = 52
 #: Lag window of the global ridge (chosen on the validation split from 13, 26, 52).
 RIDGE_WINDOW = 52
 RIDGE_ALPHAS = np.logspace(-2, 4, 7)
-#: The contract's ``window`` and ``seasonal_period`` for the LSTM entries.
+#: The contract's ``window`` and ``seasonal_period`` (M4's frequency) for the LSTM entries.
 LSTM_WINDOW = 52
-LSTM_SEASONAL_PERIOD = 1
+LSTM_SEASONAL_PERIOD = SEASONAL_PERIOD
 
 
 class Pending(Exception):
@@ -109,7 +109,7 @@ class Pending(Exception):
 
 # ------------------------------------------------------------ forecast panels
 def forecast_panel(train: pd.DataFrame, forecasts: dict) -> pd.DataFrame:
-    """Forecasts ``{series: array of h}`` as a panel at times ``last + 1 .. last + h`` of each series."""
+    """Forecasts ``{series: array of h}`` as a panel at times ``last + 1 .. last + h`` of each series (integer times)."""
     last = train.reset_index(level=1).iloc[:, 0].groupby(level=0).max()
     tuples = [(s, last[s] + 1 + k) for s, values in forecasts.items() for k in range(len(values))]
     index = pd.MultiIndex.from_tuples(tuples, names=train.index.names)
@@ -124,8 +124,8 @@ def per_series(train: pd.DataFrame, horizon: int, forecast: Callable[[np.ndarray
 
 # ------------------------------------------------------------------ methods
 def naive2(train, horizon, *, seed=0):
-    """M4's Naive2 with seasonal period 1 (weekly)."""
-    return per_series(train, horizon, lambda v, h: naive2_forecast(v, h, seasonal_period=1))
+    """M4's Naive2 with M4's seasonal period of weekly data (1)."""
+    return per_series(train, horizon, lambda v, h: naive2_forecast(v, h, seasonal_period=SEASONAL_PERIOD))
 
 
 def seasonal_naive(train, horizon, *, seed=0):
@@ -138,7 +138,7 @@ def _theta_one(values: np.ndarray, horizon: int) -> np.ndarray:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return np.asarray(ThetaModel(values, period=1).fit().forecast(horizon))
+        return np.asarray(ThetaModel(values, period=SEASONAL_PERIOD).fit().forecast(horizon))
 
 
 def theta(train, horizon, *, seed=0):
