@@ -70,7 +70,9 @@ def load_m4_weekly(split: str = "test") -> M4Split:
         the seasonal period (1).
     """
     if split not in SPLITS:
-        raise ValueError(f"split={split!r} is not one of {SPLITS}; 'validation' for choosing defaults, 'test' for the final table.")
+        raise ValueError(
+            f"split={split!r} is not one of {SPLITS}; 'validation' for choosing defaults, 'test' for the final table."
+        )
     train = _wide_to_panel(os.path.join(DATA_DIR, "Weekly-train.csv.gz"))
     if split == "validation":
         held_out = train.groupby(level=0, sort=False).cumcount(ascending=False).to_numpy() < HORIZON

@@ -109,7 +109,7 @@ class Pending(Exception):
 
 # ------------------------------------------------------------ forecast panels
 def forecast_panel(train: pd.DataFrame, forecasts: dict) -> pd.DataFrame:
-    """Forecasts ``{series: array of h}`` as a panel at times ``last + 1 .. last + h`` of each series (integer times)."""
+    """Forecasts ``{series: array of h}`` as a panel at integer times ``last + 1 .. last + h`` of each series."""
     last = train.reset_index(level=1).iloc[:, 0].groupby(level=0).max()
     tuples = [(s, last[s] + 1 + k) for s, values in forecasts.items() for k in range(len(values))]
     index = pd.MultiIndex.from_tuples(tuples, names=train.index.names)
@@ -378,7 +378,8 @@ def markdown(results: dict, anchors: pd.DataFrame, args, note: str) -> str:
         "",
         note,
         "",
-        "| method | series | sMAPE | MASE | OWA | worst seed OWA | fit + forecast (s) | peak memory (MB) | before fit (MB) |",
+        "| method | series | sMAPE | MASE | OWA | worst seed OWA | fit + forecast (s) | peak memory (MB) "
+        "| before fit (MB) |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     pending = []
@@ -413,7 +414,8 @@ def markdown(results: dict, anchors: pd.DataFrame, args, note: str) -> str:
         for r in scaled.values():
             m = r["memory_scaling"]
             lines.append(
-                f"| {r['label']} | {m['series'][0]} → {m['series'][1]} | {m['peak_mb'][0]:.0f} → {m['peak_mb'][1]:.0f} | "
+                f"| {r['label']} | {m['series'][0]} → {m['series'][1]} "
+                f"| {m['peak_mb'][0]:.0f} → {m['peak_mb'][1]:.0f} | "
                 f"{m['growth_mb']:.0f} | {m['added_raw_mb']:.1f} |"
             )
     not_run = [METHODS[n].label for n in METHODS if n not in results]
@@ -492,7 +494,8 @@ def main(argv=None) -> dict:
     note = (
         check_naive2(results["naive2"], anchors)
         if args.split == "test"
-        else "Validation split: the last 13 points of each Weekly-train series held out; published scores are for the test split."
+        else "Validation split: the last 13 points of each Weekly-train series held out; "
+        "published scores are for the test split."
     )
     stem = "panel" if args.split == "test" else "panel_validation"
     os.makedirs(args.output, exist_ok=True)

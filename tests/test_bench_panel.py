@@ -88,16 +88,31 @@ def test_contract_probe_tells_crossing_targets_from_per_series_ones(bench, monke
         raise TypeError("panels are not supported")
 
     monkeypatch.setattr(skl_lstm.datasets, "make_supervised", refusing)
-    assert bench._contract_obstacle() == "make_supervised does not take panels yet (TypeError: panels are not supported)"
+    assert (
+        bench._contract_obstacle() == "make_supervised does not take panels yet (TypeError: panels are not supported)"
+    )
 
 
 @pytest.mark.slow
 def test_runner_writes_table_json_and_figure(tmp_path):
     # a subprocess, as `make bench-panel` runs it: each method runs in a fresh process of its own
     done = subprocess.run(
-        [sys.executable, os.path.join(ROOT, "benchmarks", "panel.py"), "--split", "validation",
-         "--models", "naive2", "global-ridge", "--memory-scaling", "--output", str(tmp_path)],
-        capture_output=True, text=True, timeout=600, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+        [
+            sys.executable,
+            os.path.join(ROOT, "benchmarks", "panel.py"),
+            "--split",
+            "validation",
+            "--models",
+            "naive2",
+            "global-ridge",
+            "--memory-scaling",
+            "--output",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
     )
     assert done.returncode == 0, done.stderr[-3000:]
     text = (tmp_path / "panel_validation.md").read_text()

@@ -84,7 +84,9 @@ def test_naive2_puts_the_seasonal_pattern_back():
 def test_seasonal_indices_match_statsmodels_classical_decomposition(m):
     tsa = pytest.importorskip("statsmodels.tsa.seasonal")
     rng = np.random.default_rng(m)
-    y = np.linspace(50, 80, 10 * m + 3) * (1 + 0.2 * np.sin(2 * np.pi * np.arange(10 * m + 3) / m)) + rng.normal(0, 1, 10 * m + 3)
+    y = np.linspace(50, 80, 10 * m + 3) * (1 + 0.2 * np.sin(2 * np.pi * np.arange(10 * m + 3) / m)) + rng.normal(
+        0, 1, 10 * m + 3
+    )
     seasonal = tsa.seasonal_decompose(y, model="multiplicative", period=m).seasonal
     np.testing.assert_allclose(_seasonal_indices(y, m)[np.arange(len(y)) % m], seasonal)
 
@@ -124,7 +126,9 @@ def test_msis_hand_computed():
 def test_absolute_coverage_difference_hand_computed():
     # 3 of 4 inside (a point on a bound counts as inside): |0.75 - 0.95| = 0.2
     assert metrics.absolute_coverage_difference([0, 2, 5, 9], [0, 0, 0, 0], [5, 5, 5, 5]) == pytest.approx(0.2)
-    assert metrics.absolute_coverage_difference([0, 2, 5, 9], [0, 0, 0, 0], [5, 5, 5, 5], alpha=0.25) == pytest.approx(0.0)
+    assert metrics.absolute_coverage_difference([0, 2, 5, 9], [0, 0, 0, 0], [5, 5, 5, 5], alpha=0.25) == pytest.approx(
+        0.0
+    )
 
 
 def test_interval_errors():
@@ -195,7 +199,9 @@ def test_m4_score_errors():
         metrics.m4_score(TEST, FORECAST, TRAIN, lower=FORECAST)
     with pytest.raises(TypeError, match="y_pred must be a pandas Series or one-column DataFrame"):
         metrics.m4_score(TEST, FORECAST.to_numpy(), TRAIN)
-    with pytest.raises(TypeError, match="y_true must be a pandas DataFrame or Series indexed by a two-level MultiIndex"):
+    with pytest.raises(
+        TypeError, match="y_true must be a pandas DataFrame or Series indexed by a two-level MultiIndex"
+    ):
         metrics.m4_score(TEST.reset_index(drop=True), FORECAST, TRAIN)
     with pytest.raises(ValueError, match=r"y_train has columns \['y', 'z'\]; pass one column"):
         metrics.m4_score(TEST, FORECAST, pd.DataFrame({"y": TRAIN, "z": TRAIN}))

@@ -101,7 +101,9 @@ def test_grid_search_and_cross_val_score_accept_the_splitter():
     cv = PanelTimeSeriesSplit(n_splits=3, test_size=5, gap=1)
     scores = cross_val_score(Ridge(), X, y, cv=cv, scoring="neg_mean_absolute_error")
     assert scores.shape == (3,) and np.all(np.isfinite(scores))
-    search = GridSearchCV(Ridge(), {"alpha": [0.1, 10.0]}, cv=PanelTimeSeriesSplit(n_splits=2, test_size=5, align="end"))
+    search = GridSearchCV(
+        Ridge(), {"alpha": [0.1, 10.0]}, cv=PanelTimeSeriesSplit(n_splits=2, test_size=5, align="end")
+    )
     search.fit(X, y)
     assert search.best_params_["alpha"] in {0.1, 10.0}
     assert search.n_splits_ == 2
@@ -122,13 +124,19 @@ def test_parameter_errors():
 
 def test_data_errors():
     X, _ = _panel([20, 8])
-    with pytest.raises(ValueError, match=r"X spans 20 distinct times, too few for n_splits=3 test folds of test_size=6 after gap=2 \(needs at least 21\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"X spans 20 distinct times, too few for n_splits=3 test folds of test_size=6 after gap=2 "
+        r"\(needs at least 21\)",
+    ):
         next(PanelTimeSeriesSplit(3, test_size=6, gap=2).split(X))
     with pytest.raises(ValueError, match=r"series 's1' has 8 rows, too few .* drop the short series"):
         next(PanelTimeSeriesSplit(3, test_size=3, align="end").split(X))
     with pytest.raises(TypeError, match="X must be a pandas DataFrame or Series indexed by a two-level MultiIndex"):
         next(PanelTimeSeriesSplit().split(X.to_numpy()))
-    with pytest.raises(ValueError, match=r"PanelTimeSeriesSplit: the panel has the \(series, time\) pair \('s0', 99\) more than once"):
+    with pytest.raises(
+        ValueError, match=r"PanelTimeSeriesSplit: the panel has the \(series, time\) pair \('s0', 99\) more than once"
+    ):
         next(PanelTimeSeriesSplit(2).split(pd.concat([X, X.loc[[("s0", 99)]]])))
     flat = X.reset_index().set_index(["series", "time", "lag0"])
     with pytest.raises(ValueError, match="index has 3 levels"):
@@ -151,7 +159,9 @@ def test_panel_windows_cross_validated_on_the_bundled_panel():
     cv = PanelTimeSeriesSplit(n_splits=2, test_size=13, gap=1, align="end")
     _assert_time_ordered(X, list(cv.split(X)), gap=1)
     model = make_pipeline(WindowTransformer(window=4), SimpleImputer(), Ridge())
-    search = GridSearchCV(model, {"windowtransformer__window": [2, 8]}, cv=cv, scoring="neg_mean_absolute_percentage_error")
+    search = GridSearchCV(
+        model, {"windowtransformer__window": [2, 8]}, cv=cv, scoring="neg_mean_absolute_percentage_error"
+    )
     search.fit(X, y)
     assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
     assert search.cv_results_["mean_test_score"].max() > -0.2  # one-step forecasts of weekly levels: MAPE < 20 %

@@ -25,7 +25,11 @@ def test_rows_from_end_and_series_values_follow_time_not_row_order():
 
 def test_errors_name_the_problem_and_the_fix():
     frame = _ragged()
-    with pytest.raises(TypeError, match=r"t: y must be a pandas DataFrame or Series indexed by a two-level MultiIndex .* got DataFrame with a RangeIndex"):
+    with pytest.raises(
+        TypeError,
+        match=r"t: y must be a pandas DataFrame or Series indexed by a two-level MultiIndex .* "
+        r"got DataFrame with a RangeIndex",
+    ):
         check_panel(frame.reset_index(drop=True), caller="t", param="y")
     with pytest.raises(ValueError, match=r"index has 3 levels \['series', 'time', 'y'\]"):
         check_panel(frame.set_index("y", append=True), caller="t")

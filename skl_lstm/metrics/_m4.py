@@ -194,7 +194,9 @@ def mean_scaled_interval_score(y_true, lower, upper, *, y_train, seasonal_period
     """
     y_true, lower, upper = _interval_arrays(y_true, lower, upper)
     a = _check_alpha(alpha)
-    penalty = (upper - lower) + (2 / a) * (lower - y_true) * (y_true < lower) + (2 / a) * (y_true - upper) * (y_true > upper)
+    penalty = (
+        (upper - lower) + (2 / a) * (lower - y_true) * (y_true < lower) + (2 / a) * (y_true - upper) * (y_true > upper)
+    )
     # MASE of the penalty against zero: the same in-sample naive scale, one home for its checks
     return mean_absolute_scaled_error(penalty, np.zeros_like(penalty), y_train=y_train, seasonal_period=seasonal_period)
 
@@ -296,7 +298,9 @@ def m4_series_scores(y_true, y_pred, y_train, *, seasonal_period=1, lower=None, 
     """
     m = _check_period(seasonal_period)
     truth = panel_series(y_true, caller="m4_score", param="y_true")
-    columns = {"y_pred": y_pred} if lower is None and upper is None else {"y_pred": y_pred, "lower": lower, "upper": upper}
+    columns = (
+        {"y_pred": y_pred} if lower is None and upper is None else {"y_pred": y_pred, "lower": lower, "upper": upper}
+    )
     if (lower is None) != (upper is None):
         raise ValueError("m4_score: pass both lower and upper (the interval's bounds), or neither.")
     given = {

@@ -92,7 +92,11 @@ class PanelTimeSeriesSplit(BaseCrossValidator):
         _check_int(test_size, "test_size", low=1, allow_none=True, meaning="steps per test fold; None splits evenly")
         _check_int(gap, "gap", low=0, allow_none=False, meaning="steps left out between training and test parts")
         _check_int(
-            max_train_size, "max_train_size", low=1, allow_none=True, meaning="steps kept per training part; None keeps all"
+            max_train_size,
+            "max_train_size",
+            low=1,
+            allow_none=True,
+            meaning="steps kept per training part; None keeps all",
         )
         if align not in _ALIGNS:
             raise ValueError(
