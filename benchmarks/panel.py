@@ -305,19 +305,22 @@ def evaluate(name: str, data, seeds: int, sample: list) -> dict:
     series = sample if method.sampled else None
     truth = data.test if series is None else data.test.loc[series]
     train = data.train if series is None else data.train.loc[series]
-    runs = []
+    runs, forecasts = [], []
     for seed in range(seeds if method.stochastic else 1):
         outcome = _fresh_process(run_in_child, name, data.name, series, seed)
         if outcome["status"] != "ok":
             return {"label": method.label, "status": outcome["status"], "reason": outcome["reason"]}
-        score = m4_score(truth, outcome.pop("forecast"), train, seasonal_period=data.seasonal_period)
+        forecasts.append(outcome.pop("forecast"))
+        score = m4_score(truth, forecasts[-1], train, seasonal_period=data.seasonal_period)
         runs.append({"seed": seed, **score, **{k: outcome[k] for k in ("seconds", "peak_mb", "baseline_mb")}})
     owa = [r["OWA"] for r in runs]
-    median_run = runs[int(np.argsort(owa)[(len(owa) - 1) // 2])]  # the lower median for an even count
+    median = int(np.argsort(owa)[(len(owa) - 1) // 2])  # the lower median for an even count
+    median_run = runs[median]
     return {
         "label": method.label,
         "status": "ok",
         "sampled": method.sampled,
+        "forecast": forecasts[median],  # kept in memory for same-series comparisons, not written out
         "n_series": median_run["n_series"],
         # scores of the run with the median OWA (so sMAPE, MASE and OWA belong together); cost: medians
         "median": {
@@ -350,6 +353,18 @@ def memory_scaling(name: str, data, result: dict) -> dict:
         "peak_mb": [outcome["peak_mb"], peak_all],
         "growth_mb": peak_all - outcome["peak_mb"],
         "added_raw_mb": added.memory_usage(deep=True).sum() / 2**20,
+    }
+
+
+def same_series_owa(results: dict, forecasts: dict, data, sample: list) -> dict:
+    """OWA of every whole-panel method on the sampled series, to set beside the per-series fits."""
+    truth, train = data.test.loc[sample], data.train.loc[sample]
+    return {
+        results[name]["label"]: m4_score(truth, forecast.loc[sample], train, seasonal_period=data.seasonal_period)[
+            "OWA"
+        ]
+        for name, forecast in forecasts.items()
+        if not results[name]["sampled"] and name != "naive2"
     }
 
 
@@ -396,10 +411,11 @@ def markdown(results: dict, anchors: pd.DataFrame, args, note: str) -> str:
     for result in results.values():
         if result["status"] == "ok" and result["sampled"]:
             m = result["median"]
+            others = ", ".join(f"{label} {owa:.3f}" for label, owa in result["same_series_owa"].items())
             lines.append(
                 f"\n{result['label']}: scored on a seeded random sample of {result['n_series']} series (listed in "
                 f"the JSON), where Naive2 scores sMAPE {m['sMAPE_Naive2']:.3f} and MASE {m['MASE_Naive2']:.3f}; "
-                "its OWA is against those."
+                f"its OWA is against those. OWA of the other methods on the same series: {others or 'none run'}."
             )
     scaled = {n: r for n, r in results.items() if r.get("memory_scaling", {}).get("status") == "ok"}
     if scaled:
@@ -491,6 +507,10 @@ def main(argv=None) -> dict:
             m = r["memory_scaling"]
             if m["status"] == "ok":
                 print(f"  memory, half -> all series: {m['peak_mb'][0]:.0f} -> {m['peak_mb'][1]:.0f} MB", flush=True)
+    forecasts = {name: r.pop("forecast") for name, r in results.items() if r["status"] == "ok"}
+    for r in results.values():
+        if r["status"] == "ok" and r["sampled"]:
+            r["same_series_owa"] = same_series_owa(results, forecasts, data, sample)
     note = (
         check_naive2(results["naive2"], anchors)
         if args.split == "test"
