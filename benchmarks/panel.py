@@ -33,7 +33,12 @@ Protocol
 Methods (configurations)
 ------------------------
 * ``naive2``: M4's Naive2, :func:`skl_lstm.metrics.naive2_forecast` with
-  seasonal period 1. For weekly data this is the plain naive forecast.
+  seasonal period 1. For weekly data this is the plain naive forecast. Its
+  95 % interval is the random walk's, as R forecast's ``naive`` gives it
+  (``± 1.96 σ √h``, σ the root mean square of the one-step changes); the run
+  checks it against the published MSIS and ACD of Naive.
+* An entry may return ``"lower"`` and ``"upper"`` columns (a 95 % interval)
+  beside ``"y"``; the table then gives its MSIS and ACD (M4's definitions).
 * ``seasonal-naive``: the value of the same week one year (52 weeks) earlier.
   M4's own sNaive uses period 1 for weekly data and so equals Naive2; see the
   anchors.
@@ -98,6 +103,8 @@ YEAR = 52
 #: Lag window of the global ridge (chosen on the validation split from 13, 26, 52).
 RIDGE_WINDOW = 52
 RIDGE_ALPHAS = np.logspace(-2, 4, 7)
+#: Two-sided 95 % normal quantile, for the naive interval.
+Z_95 = 1.959964
 #: The contract's ``window`` and ``seasonal_period`` (M4's frequency) for the LSTM entries.
 LSTM_WINDOW = 52
 LSTM_SEASONAL_PERIOD = SEASONAL_PERIOD
@@ -108,24 +115,36 @@ class Pending(Exception):
 
 
 # ------------------------------------------------------------ forecast panels
-def forecast_panel(train: pd.DataFrame, forecasts: dict) -> pd.DataFrame:
-    """Forecasts ``{series: array of h}`` as a panel at integer times ``last + 1 .. last + h`` of each series."""
+def forecast_panel(train: pd.DataFrame, forecasts: dict, columns=("y",)) -> pd.DataFrame:
+    """Forecasts ``{series: array (h,) or (h, len(columns))}`` as a panel at integer times ``last + 1 .. last + h``.
+
+    The columns are ``"y"`` (the point forecast) and, for an entry that gives a
+    95 % interval, ``"lower"`` and ``"upper"``.
+    """
     last = train.reset_index(level=1).iloc[:, 0].groupby(level=0).max()
     tuples = [(s, last[s] + 1 + k) for s, values in forecasts.items() for k in range(len(values))]
     index = pd.MultiIndex.from_tuples(tuples, names=train.index.names)
-    return pd.DataFrame({"y": np.concatenate(list(forecasts.values()))}, index=index)
+    values = np.concatenate(list(forecasts.values())).reshape(len(tuples), len(columns))
+    return pd.DataFrame(values, index=index, columns=list(columns))
 
 
-def per_series(train: pd.DataFrame, horizon: int, forecast: Callable[[np.ndarray, int], np.ndarray]) -> pd.DataFrame:
+def per_series(train: pd.DataFrame, horizon: int, forecast: Callable, columns=("y",)) -> pd.DataFrame:
     """Apply a one-series forecaster ``forecast(values, horizon)`` to every series of the panel."""
     series = panel_series(train, caller="per_series", param="train")
-    return forecast_panel(train, {s: np.asarray(forecast(v, horizon), dtype=float) for s, v in series.items()})
+    return forecast_panel(train, {s: np.asarray(forecast(v, horizon), dtype=float) for s, v in series.items()}, columns)
 
 
 # ------------------------------------------------------------------ methods
+def _naive2_with_interval(values: np.ndarray, horizon: int) -> np.ndarray:
+    """Naive2 and the random walk's 95 % interval (R forecast's ``naive``): ± 1.96 σ √h, σ the RMS one-step change."""
+    point = naive2_forecast(values, horizon, seasonal_period=SEASONAL_PERIOD)
+    half_width = Z_95 * np.sqrt(np.mean(np.diff(values) ** 2)) * np.sqrt(np.arange(1, horizon + 1))
+    return np.column_stack((point, point - half_width, point + half_width))
+
+
 def naive2(train, horizon, *, seed=0):
-    """M4's Naive2 with M4's seasonal period of weekly data (1)."""
-    return per_series(train, horizon, lambda v, h: naive2_forecast(v, h, seasonal_period=SEASONAL_PERIOD))
+    """M4's Naive2 (M4's seasonal period of weekly data, 1), with the random walk's 95 % interval."""
+    return per_series(train, horizon, _naive2_with_interval, columns=("y", "lower", "upper"))
 
 
 def seasonal_naive(train, horizon, *, seed=0):
@@ -311,7 +330,8 @@ def evaluate(name: str, data, seeds: int, sample: list) -> dict:
         if outcome["status"] != "ok":
             return {"label": method.label, "status": outcome["status"], "reason": outcome["reason"]}
         forecasts.append(outcome.pop("forecast"))
-        score = m4_score(truth, forecasts[-1], train, seasonal_period=data.seasonal_period)
+        bounds = {k: forecasts[-1][k] for k in ("lower", "upper") if k in forecasts[-1]}  # a 95 % interval, if any
+        score = m4_score(truth, forecasts[-1]["y"], train, seasonal_period=data.seasonal_period, **bounds)
         runs.append({"seed": seed, **score, **{k: outcome[k] for k in ("seconds", "peak_mb", "baseline_mb")}})
     owa = [r["OWA"] for r in runs]
     median = int(np.argsort(owa)[(len(owa) - 1) // 2])  # the lower median for an even count
@@ -324,7 +344,11 @@ def evaluate(name: str, data, seeds: int, sample: list) -> dict:
         "n_series": median_run["n_series"],
         # scores of the run with the median OWA (so sMAPE, MASE and OWA belong together); cost: medians
         "median": {
-            **{k: median_run[k] for k in ("sMAPE", "MASE", "OWA", "sMAPE_Naive2", "MASE_Naive2")},
+            **{
+                k: median_run[k]
+                for k in ("sMAPE", "MASE", "OWA", "sMAPE_Naive2", "MASE_Naive2", "MSIS", "ACD")
+                if k in median_run
+            },
             **{k: float(np.median([r[k] for r in runs])) for k in ("seconds", "peak_mb")},
         },
         "worst_owa": float(max(owa)),
@@ -360,7 +384,7 @@ def same_series_owa(results: dict, forecasts: dict, data, sample: list) -> dict:
     """OWA of every whole-panel method on the sampled series, to set beside the per-series fits."""
     truth, train = data.test.loc[sample], data.train.loc[sample]
     return {
-        results[name]["label"]: m4_score(truth, forecast.loc[sample], train, seasonal_period=data.seasonal_period)[
+        results[name]["label"]: m4_score(truth, forecast["y"].loc[sample], train, seasonal_period=data.seasonal_period)[
             "OWA"
         ]
         for name, forecast in forecasts.items()
@@ -369,12 +393,17 @@ def same_series_owa(results: dict, forecasts: dict, data, sample: list) -> dict:
 
 
 def check_naive2(result: dict, anchors: pd.DataFrame) -> str:
-    """Naive2 must reproduce the published test scores to the third decimal."""
-    published = anchors.loc["Naive2", ["sMAPE", "MASE"]].astype(float)
-    ours = [round(result["median"][k], 3) for k in ("sMAPE", "MASE")]
-    if ours != published.tolist():
-        raise SystemExit(f"Naive2 gives sMAPE/MASE {ours}, published {published.tolist()}: the scoring is wrong.")
-    return f"Naive2 reproduces the published Weekly scores: sMAPE {ours[0]:.3f}, MASE {ours[1]:.3f}."
+    """Naive2 must reproduce the published test scores to the third decimal, its interval those of Naive's."""
+    published = [anchors.loc["Naive2", k] for k in ("sMAPE", "MASE")] + [
+        anchors.loc["Naive", k] for k in ("MSIS_95", "ACD_95")
+    ]
+    ours = [round(result["median"][k], 3) for k in ("sMAPE", "MASE", "MSIS", "ACD")]
+    if ours != [round(float(v), 3) for v in published]:
+        raise SystemExit(f"Naive2 gives sMAPE/MASE/MSIS/ACD {ours}, published {published}: the scoring is wrong.")
+    return (
+        f"Naive2 reproduces the published Weekly scores: sMAPE {ours[0]:.3f}, MASE {ours[1]:.3f}; its random-walk "
+        f"95 % interval those of Naive: MSIS {ours[2]:.3f}, ACD {ours[3]:.3f}."
+    )
 
 
 # ------------------------------------------------------------------- outputs
@@ -393,9 +422,9 @@ def markdown(results: dict, anchors: pd.DataFrame, args, note: str) -> str:
         "",
         note,
         "",
-        "| method | series | sMAPE | MASE | OWA | worst seed OWA | fit + forecast (s) | peak memory (MB) "
-        "| before fit (MB) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| method | series | sMAPE | MASE | OWA | worst seed OWA | MSIS (95 %) | ACD (95 %) | fit + forecast (s) "
+        "| peak memory (MB) | before fit (MB) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     pending = []
     for result in results.values():
@@ -404,9 +433,10 @@ def markdown(results: dict, anchors: pd.DataFrame, args, note: str) -> str:
             continue
         m = result["median"]
         worst = f"{result['worst_owa']:.3f}" if len(result["runs"]) > 1 else ""
+        interval = " | ".join(f"{m[k]:.3f}" if k in m else "" for k in ("MSIS", "ACD"))
         lines.append(
             f"| {result['label']} | {result['n_series']} | {m['sMAPE']:.3f} | {m['MASE']:.3f} | {m['OWA']:.3f} | "
-            f"{worst} | {m['seconds']:.1f} | {m['peak_mb']:.0f} | {result['baseline_mb']:.0f} |"
+            f"{worst} | {interval} | {m['seconds']:.1f} | {m['peak_mb']:.0f} | {result['baseline_mb']:.0f} |"
         )
     for result in results.values():
         if result["status"] == "ok" and result["sampled"]:

@@ -40,6 +40,15 @@ def test_forecast_panel_continues_each_series_times(bench):
     np.testing.assert_array_equal(forecast.loc["W57", "y"], np.full(3, train.loc["W57", "y"].iloc[-1]))
 
 
+def test_naive2_entry_gives_the_random_walk_interval(bench):
+    train = load_m4_weekly_sample()
+    forecast = bench.naive2(train, 4)
+    values = train.loc["W94", "y"].to_numpy()
+    half_width = 1.959964 * np.sqrt(np.mean(np.diff(values) ** 2)) * np.sqrt([1, 2, 3, 4])
+    np.testing.assert_allclose(forecast.loc["W94", "upper"] - forecast.loc["W94", "y"], half_width)
+    np.testing.assert_allclose(forecast.loc["W94", "y"] - forecast.loc["W94", "lower"], half_width)
+
+
 def test_seasonal_naive_repeats_the_same_week_a_year_earlier(bench):
     train = load_m4_weekly_sample()
     forecast = bench.seasonal_naive(train, 13)
@@ -116,7 +125,7 @@ def test_runner_writes_table_json_and_figure(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-3000:]
     text = (tmp_path / "panel_validation.md").read_text()
-    assert "| Naive2 | 359 | 9.196 | 2.898 | 1.000 |" in text
+    assert "| Naive2 | 359 | 9.196 | 2.898 | 1.000 |  | " in text
     assert "| Global RidgeCV (window 52, last-value scaling) | 359 |" in text
     assert "LSTM recipe per series" in text  # listed as not run
     assert "| Global RidgeCV (window 52, last-value scaling) | 179 → 359 |" in text  # memory when series double

@@ -43,6 +43,24 @@ def test_naive2_reproduces_published_m4_weekly_scores():
     assert score["n_series"] == 359
 
 
+def test_msis_and_acd_reproduce_published_m4_weekly_naive_interval():
+    # R forecast's naive(): y_n ± 1.96 σ √h with σ the root mean square of the one-step changes
+    m4 = _load_m4_module()
+    data = m4.load_m4_weekly("test")
+    anchors = m4.load_anchors()
+    steps = data.test.groupby(level=0).cumcount().to_numpy() + 1
+    grouped = data.train.groupby(level=0)["y"]
+    last = grouped.last().reindex(data.test.index.get_level_values(0)).to_numpy()
+    sigma = grouped.apply(lambda s: np.sqrt(np.mean(np.diff(s.to_numpy()) ** 2)))
+    half_width = 1.959964 * sigma.reindex(data.test.index.get_level_values(0)).to_numpy() * np.sqrt(steps)
+    point = pd.Series(last, index=data.test.index)
+    score = metrics.m4_score(
+        data.test, point, data.train, lower=point - half_width, upper=point + half_width, alpha=0.05
+    )
+    assert round(score["MSIS"], 3) == anchors.loc["Naive", "MSIS_95"] == 26.358
+    assert round(score["ACD"], 3) == anchors.loc["Naive", "ACD_95"] == 0.001
+
+
 def test_m4_validation_split_holds_out_the_last_13_training_points():
     m4 = _load_m4_module()
     validation, test = m4.load_m4_weekly("validation"), m4.load_m4_weekly("test")
