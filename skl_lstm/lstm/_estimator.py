@@ -22,6 +22,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_random_state, validate_data
 
 from ..exceptions import NotFittedError, TrainingDivergedError
+from ..utils._history import continues, next_label_of
 from ..utils._panel import Panel, is_panel
 from ..utils._validation import check_finite_target, check_numeric_columns
 from ..utils._warnings import user_stacklevel
@@ -32,6 +33,7 @@ from ._kernels import KERNELS, select_kernel
 from ._loop import train
 from ._network import Network
 from ._scikeras import _LOSSES, _OPTIMIZERS, ScikerasAdapter, check_units
+from ._windows import RowWindows, windows_of
 
 #: Rows per call of the compiled predict function (bounded memory).
 _PREDICT_CHUNK = 8192
@@ -84,6 +86,16 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
         cut before cross-validation, say), 1 is assumed with a warning that
         says to pass ``n_features``. Ignored for 3-D ``X`` of shape
         ``(samples, timesteps, features)``.
+    window : int or None, default=None
+        None: ``X`` holds windows (as above). An int ``W``: ``X`` holds rows of
+        observed values, one per time step (n_samples, n_features), of one
+        series in time order or of a panel (a DataFrame indexed by (series,
+        time), rows in any order), and each row's input is the ``W`` rows
+        ending at it within its own series; the windows are gathered per batch
+        inside the training step, so memory grows with the rows, not with
+        ``rows x window`` (see :mod:`skl_lstm.lstm._windows`). Rows passed to
+        ``predict`` that continue the fitted series (pandas index) get the
+        fitted rows as history. Rows with NaN are windowed in memory as before.
     activation : str, default="tanh"
         Activation of the LSTM cell output.
     dropout : float, default=0.0
@@ -214,6 +226,7 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
     _parameter_constraints: dict = {
         "units": [Interval(Integral, 1, None, closed="left"), tuple, list],
         "n_features": [Interval(Integral, 1, None, closed="left"), None],
+        "window": [Interval(Integral, 1, None, closed="left"), None],
         "activation": [str],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "recurrent_dropout": [Interval(Real, 0, 1, closed="left")],
@@ -240,6 +253,7 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
         units=32,
         *,
         n_features=None,
+        window=None,
         activation="tanh",
         dropout=0.0, recurrent_dropout=0.0,
         l1=0.0, l2=0.0,
@@ -256,6 +270,7 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
     ):
         self.units = units
         self.n_features = n_features
+        self.window = window
         self.activation = activation
         self.dropout = dropout
         self.recurrent_dropout = recurrent_dropout
@@ -414,6 +429,9 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
         return _safe_indexing(X, order), _safe_indexing(y, order), sample_weight, tail
 
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
+        if isinstance(X, RowWindows):  # stored rows without NaN: every window observed, no gap
+            self._train_network(X, y, sample_weight, warm_start, epochs, initial_epoch, np.ones(len(X), bool))
+            return
         nan = np.isnan(X)
         observed = ~nan.all(axis=(1, 2))
         if not observed.any():
@@ -430,6 +448,10 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
                 UserWarning,
                 stacklevel=user_stacklevel(),
             )
+        self._train_network(X, y, sample_weight, warm_start, epochs, initial_epoch, observed)
+
+    def _train_network(self, X, y, sample_weight, warm_start, epochs, initial_epoch, observed):
+        """Start the linear branch, hold out the validation tail, train, and keep the best."""
         if not observed.all():
             X, y = X[observed], y[observed]
             sample_weight = None if sample_weight is None else sample_weight[observed]
@@ -439,10 +461,9 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
             # The linear branch is fitted in closed form on every training
             # window and then frozen; the LSTM part (a plain chain, so the
             # fused kernel applies) is trained on its residuals.
-            flat = _linear.flat_windows(X)
             if not (warm_start and initial_epoch):
-                _linear.fit_linear_start(network, flat, y, sample_weight)
-            y = y - np.asarray(network.skip(flat)).reshape(y.shape).astype(y.dtype, copy=False)
+                _linear.fit_linear_start(network, X, y, sample_weight)
+            y = y - _linear.linear_output(network, X).reshape(y.shape).astype(y.dtype, copy=False)
             trained = network.recurrent
             model = network.model
             if getattr(trained, "optimizer", None) is not model.optimizer or trained.loss is not model.loss:
@@ -508,6 +529,9 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
         if X is None:  # scikeras' score() path: y only
             return None, np.asarray(y)
         check_numeric_columns(X, "LSTMRegressor")
+        if reset:
+            self.window_ = self.window
+        source = X  # its pandas index, if any, says which series and times the rows are
         kwargs = dict(reset=reset, dtype=np.float32, allow_nd=True, ensure_all_finite="allow-nan", accept_sparse=False)
         if y is not None:
             if not hasattr(y, "dtype") or np.asarray(y).dtype.kind in "fiub":
@@ -535,7 +559,57 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
                 f"X has shape {X.shape[1:]} per sample, but LSTMRegressor was fitted on "
                 f"{self.X_shape_[1:]}; pass the same window and features as in fit."
             )
+        if getattr(self, "window_", None) is not None:
+            X = self._row_windows(source, X, reset)
         return X, y
+
+    def _row_windows(self, source, rows, reset):
+        """The samples of ``window`` mode: each row's window within its own series.
+
+        ``rows`` is the validated ``source``. In ``fit`` this records each
+        series' last rows; in ``predict`` a series that continues its fitted end
+        gets them as history. Rows with NaN are windowed in memory (the
+        missing steps are then masked as in windows mode).
+        """
+        if rows.ndim != 2:
+            raise ValueError(
+                f"LSTMRegressor(window={self.window_}) reads rows of observed values, 2-D (n_samples, "
+                f"n_features); got X with shape {rows.shape}. Pass the series, or window=None for windows."
+            )
+        panel = Panel.of(source, "LSTMRegressor") if is_panel(source) else None
+        order = panel.order if panel is not None else np.arange(len(rows))
+        bounds = panel.bounds if panel is not None else np.array([0, len(rows)])
+        sorted_rows = rows[order]
+        history = self.window_ - 1
+        if reset:
+            self.series_ = None if panel is None else np.asarray(panel.series)
+            if panel is None:
+                self.last_rows_ = sorted_rows[max(0, len(rows) - history) :].copy()
+                self._next_label = next_label_of(source)
+            else:
+                self.last_rows_ = panel.tails(sorted_rows, history).astype(np.float32)
+                self._next_label = panel.next_labels()
+            carried = np.full(len(bounds) - 1, -1)
+        elif panel is None:
+            carried = np.array([0 if continues(self._next_label, source) and self.series_ is None else -1])
+        elif self.series_ is not None:
+            carried = panel.continuing(self.series_, self._next_label)
+        else:
+            carried = np.full(panel.n_series, -1)
+        blocks, firsts, sample_rows, offset = [], [], np.empty(len(rows), dtype=np.int64), 0
+        for k, j in enumerate(carried):
+            own = sorted_rows[bounds[k] : bounds[k + 1]]
+            past = np.empty((0, rows.shape[1]), dtype=rows.dtype)
+            if j >= 0 and history:
+                past = self.last_rows_ if panel is None else self.last_rows_[j]
+                past = past[~np.isnan(past).all(axis=1)].astype(rows.dtype)  # a short series' padding is no history
+            blocks += [past, own]
+            firsts.append(offset)
+            sample_rows[order[bounds[k] : bounds[k + 1]]] = offset + len(past) + np.arange(len(own))
+            offset += len(past) + len(own)
+        store = np.concatenate(blocks) if blocks else rows[:0]
+        windows = windows_of(store, np.asarray([*firsts, offset]), sample_rows, self.window_)
+        return windows.dense() if np.isnan(store).any() else windows
 
     @staticmethod
     def _check_magnitudes(X, y):
@@ -584,7 +658,7 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
         if not self._is_plain_input(X):
             X, _ = self._validate_data(X=X, y=None)
         X = self.feature_encoder_.transform(X)
-        empty = np.isnan(X).all(axis=(1, 2))
+        empty = np.zeros(len(X), bool) if isinstance(X, RowWindows) else np.isnan(X).all(axis=(1, 2))
         if empty.any():
             warnings.warn(
                 f"LSTMRegressor: {int(empty.sum())} of {X.shape[0]} samples have no observed time "
@@ -613,6 +687,8 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
         millisecond of checks.
         """
         if type(X) is not np.ndarray or X.dtype.kind != "f" or X.ndim not in (2, 3) or X.shape[0] == 0:
+            return False
+        if getattr(self, "window_", None) is not None:  # rows to window, with carry-over
             return False
         if getattr(self, "feature_names_in_", None) is not None or X.shape[1:] != tuple(self.X_shape_[1:]):
             return False

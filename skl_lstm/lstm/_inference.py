@@ -15,6 +15,7 @@ import numpy as np
 
 from ._cache import LRUCache
 from ._kernels import compact_missing, has_gaps, keras_forward, select_kernel, stack_state
+from ._windows import RowWindows
 
 #: Network shapes whose compiled inference functions are kept (they take the
 #: weights as arguments, so every model of one shape shares one trace).
@@ -143,6 +144,8 @@ def predict(plan, X, chunk: int = 8192) -> np.ndarray:
 
     Equals ``model.predict`` to float32 rounding (about 1e-7).
     """
+    if isinstance(X, RowWindows):  # stored rows: materialise a chunk of windows at a time
+        return np.concatenate([predict(plan, dense, chunk) for _, dense in X.chunks(chunk)])
     X = np.asarray(X, dtype=np.float32)
     if keras.backend.backend() != "tensorflow":
         model = plan.network.model

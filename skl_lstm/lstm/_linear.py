@@ -11,16 +11,45 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._windows import CHUNK, RowWindows
+
+
+#: Windows the ridge start is fitted on at most (evenly spaced over the samples): a
+#: bound on the memory of materialised windows for stored rows.
+MAX_LINEAR_SAMPLES = 200_000
+
 
 def flat_windows(X):
     """The windows as the linear branch reads them (``skip_fill`` then ``skip_flatten``)."""
     return np.nan_to_num(X.reshape(X.shape[0], -1), nan=0.0)
 
 
-def fit_linear_start(network, flat, y, sample_weight):
-    """Set the linear branch to the ridge fit of the windows and the LSTM head to zero."""
+def _flat(X, select=slice(None)):
+    """Flat windows of the samples ``select`` of windows or :class:`~._windows.RowWindows`."""
+    return flat_windows(X.dense(select) if isinstance(X, RowWindows) else X[select])
+
+
+def linear_output(network, X):
+    """The linear branch's output on every window, a bounded chunk at a time."""
+    return np.concatenate(
+        [np.asarray(network.skip(_flat(X, slice(i, i + CHUNK)))) for i in range(0, len(X), CHUNK)]
+    ) if len(X) else np.zeros((0, network.skip.units), dtype=np.float32)
+
+
+def fit_linear_start(network, X, y, sample_weight):
+    """Set the linear branch to the ridge fit of the windows and the LSTM head to zero.
+
+    Stored rows (:class:`~._windows.RowWindows`) with more than
+    :data:`MAX_LINEAR_SAMPLES` windows are fitted on that many, evenly spaced.
+    """
     from sklearn.linear_model import RidgeCV
 
+    select = slice(None)
+    if isinstance(X, RowWindows) and len(X) > MAX_LINEAR_SAMPLES:
+        select = np.linspace(0, len(X) - 1, MAX_LINEAR_SAMPLES).astype(int)
+        y = y[select]
+        sample_weight = None if sample_weight is None else sample_weight[select]
+    flat = _flat(X, select)
     target = y.reshape(y.shape[0], -1)
     ridge = RidgeCV(alphas=np.logspace(-3, 3, 13)).fit(flat, target, sample_weight=sample_weight)
     skip = network.skip

@@ -31,6 +31,7 @@ from ._cache import LRUCache
 from ._kernels import compact_missing, fused_forward, has_gaps, keras_forward, select_kernel
 from ._network import Chain
 from ._runtime import release_traced_gradients
+from ._windows import RowWindows, gather_batch_major, gather_time_major
 
 #: Network configurations whose trainers (and compiled functions) are kept.
 TEMPLATE_SLOTS = 8
@@ -97,19 +98,20 @@ class Trainer:
         """Whether ``model``'s weights and optimizer state have this trainer's layout."""
         return self.layout == [(tuple(v.shape), str(v.dtype)) for v in _state(model)]
 
-    def epoch_function(self, kernel, batch_size, gaps, signature):
+    def epoch_function(self, kernel, batch_size, gaps, signature, window=None):
         """The compiled epoch function for this kernel and data layout.
 
         ``signature`` holds ``TensorSpec``s with a free sample axis (and, for the
         fused kernel, a free time axis), so folds, validation tails and windows of
-        any size reuse one trace.
+        any size reuse one trace. With ``window``, the inputs are stored rows
+        and each batch's windows are gathered in the step (:class:`RowWindows`).
         """
-        key = (kernel, int(batch_size), bool(gaps), repr(signature))
+        key = (kernel, int(batch_size), bool(gaps), window, repr(signature))
         if key not in self._functions:
-            self._functions[key] = self._compile(kernel, int(batch_size), gaps, signature)
+            self._functions[key] = self._compile(kernel, int(batch_size), gaps, signature, window)
         return self._functions[key]
 
-    def _compile(self, kernel, batch_size, gaps, signature):
+    def _compile(self, kernel, batch_size, gaps, signature, window=None):
         import tensorflow as tf
 
         model = self.model
@@ -119,6 +121,20 @@ class Trainer:
             forward, axes = keras_forward(model, self.chain, bypass_mask=not gaps), (0,)
         optimizer = model.optimizer
         variables = model.trainable_variables
+        if window is None:
+
+            def take(inputs, idx=None):
+                return inputs if idx is None else tuple(tf.gather(t, idx, axis=a) for t, a in zip(inputs, axes))
+
+        else:  # stored rows: gather the windows of the batch (or of every sample)
+            gather = gather_time_major if kernel == "fused" else gather_batch_major
+
+            def take(inputs, idx=None):
+                rows, ends, firsts = inputs
+                if idx is not None:
+                    ends, firsts = tf.gather(ends, idx), tf.gather(firsts, idx)
+                batch = gather(rows, ends, firsts, window)
+                return batch if kernel == "fused" else (batch,)
 
         def loss_of(inputs, y, w, training):
             y_pred = forward(inputs, training)
@@ -130,7 +146,7 @@ class Trainer:
             total = tf.constant(0.0, dtype=tf.float32)
             for i in tf.range(n_batches):
                 idx = perm[i * batch_size : tf.minimum((i + 1) * batch_size, n)]
-                batch = tuple(tf.gather(t, idx, axis=axis) for t, axis in zip(inputs, axes))
+                batch = take(inputs, idx)
                 with tf.GradientTape() as tape:
                     loss = loss_of(batch, tf.gather(y, idx), tf.gather(w, idx), True)
                 optimizer.apply(tape.gradient(loss, variables), variables)
@@ -138,7 +154,8 @@ class Trainer:
             loss = total / tf.cast(n_batches, tf.float32)
             if validation is None:
                 return loss, tf.constant(float("nan"))
-            return loss, loss_of(*validation, False)
+            val_inputs, val_y, val_w = validation
+            return loss, loss_of(take(val_inputs), val_y, val_w, False)
 
         return tf.function(run_epoch, input_signature=signature)
 
@@ -220,6 +237,9 @@ def clear_compiled_cache():
 
 
 def _fit_with_keras(model, X, y, sample_weight, validation_data, epochs, initial_epoch, batch_size, callbacks, verbose):
+    if isinstance(X, RowWindows):  # keras.Model.fit reads whole windows
+        X = X.dense()
+        validation_data = None if validation_data is None else (validation_data[0].dense(), *validation_data[1:])
     hist = model.fit(
         X,
         y,
@@ -302,11 +322,20 @@ def train(
             )
 
 
-def _inputs(kernel, X, chain):
-    """The training tensors for ``kernel``, their specs, and whether they hold missing steps."""
+def _inputs(kernel, X, chain, shared=None):
+    """The training tensors for ``kernel``, their specs, and whether they hold missing steps.
+
+    Stored rows are one tensor for the training and the validation samples:
+    ``shared`` (the training inputs) lends its rows to the validation ones.
+    """
     import tensorflow as tf
 
     masked = chain.mask is not None
+    if isinstance(X, RowWindows):  # stored rows, the samples' ends and their series' first rows
+        rows = shared[0] if shared is not None and len(shared) == 3 else tf.constant(X.rows)
+        tensors = (rows, tf.constant(X.ends), tf.constant(X.firsts))
+        specs = (tf.TensorSpec([None, X.rows.shape[1]], tf.float32), _spec(tensors[1], 0), _spec(tensors[2], 0))
+        return tensors, specs, X.has_warm_up()
     if kernel == "fused":
         if masked:
             Xt, lengths = compact_missing(X)
@@ -339,12 +368,13 @@ def _train_compiled(
     if validation_data is not None:
         Xv, yv = validation_data[0], validation_data[1]
         wv = validation_data[2] if len(validation_data) > 2 else np.ones(Xv.shape[0], dtype=np.float32)
-        val_inputs, val_specs, val_gaps = _inputs(kernel, Xv, chain)
+        val_inputs, val_specs, val_gaps = _inputs(kernel, Xv, chain, shared=inputs)
         gaps = gaps or val_gaps
         yv_t, wv_t = tf.constant(yv, dtype=tf.float32), tf.constant(np.asarray(wv, dtype=np.float32))
         args = ((val_inputs, yv_t, wv_t),)
         signature.append((val_specs, _spec(yv_t, 0), _spec(wv_t, 0)))
-    run_epoch = trainer.epoch_function(kernel, batch_size, gaps, tuple(signature))
+    window = X.window if isinstance(X, RowWindows) else None
+    run_epoch = trainer.epoch_function(kernel, batch_size, gaps, tuple(signature), window)
     n_batches = -(-n // int(batch_size))
 
     history = keras.callbacks.History()

@@ -30,6 +30,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from ..preprocessing._windows import window_layout
 from ..utils._warnings import user_stacklevel
 from ._network import build_network
+from ._windows import RowWindows
 
 _OPTIMIZERS = {
     "adam": keras.optimizers.Adam,
@@ -66,7 +67,9 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, y):
-        y = np.asarray(y, dtype=np.float32)
+        y = np.asarray(y)  # float32 only on the way into the network: residuals are taken in y's precision
+        if y.dtype.kind != "f":
+            y = y.astype(np.float64)
         n_outputs = 1 if y.ndim == 1 else y.shape[1]
         if n_outputs != self.n_outputs:
             raise ValueError(
@@ -101,7 +104,7 @@ class SequenceEncoder(TransformerMixin, BaseEstimator):
         self.n_timesteps = n_timesteps
 
     def fit(self, X, y=None):
-        if X.ndim == 3:
+        if X.ndim == 3:  # windows, or stored rows with their window (RowWindows)
             self.n_timesteps, self.n_features = X.shape[1], X.shape[2]
             return self
         k = self.n_features if self.n_features is not None else window_layout(X)
@@ -126,6 +129,8 @@ class SequenceEncoder(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X):
+        if isinstance(X, RowWindows):
+            return X
         X = np.asarray(X, dtype=np.float32)
         if X.ndim == 2:
             X = X.reshape(X.shape[0], self.n_timesteps, self.n_features)
