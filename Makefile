@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONHASHSEED := 0
 
-.PHONY: help venv demo test test-slow test-oldest test-long bench-perf bench-accuracy clean
+.PHONY: help venv demo test test-slow test-oldest test-long bench-perf bench-accuracy bench-panel clean
 
 help:
 	@echo "make demo         tune and evaluate an LSTM on the bundled airline series"
@@ -16,6 +16,7 @@ help:
 	@echo "make test-long    property-based tests, 2000 examples per property"
 	@echo "make bench-perf   speed and memory against raw Keras (docs/performance.md)"
 	@echo "make bench-accuracy  accuracy against naive, ridge, SARIMA (docs/accuracy.md)"
+	@echo "make bench-panel  M4 Weekly, many series, official scoring (docs/panel.md)"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "skl_lstm needs Python >= 3.11, found " + sys.version.split()[0]'
@@ -57,6 +58,11 @@ bench-perf: $(STAMP)
 # six-month airline protocol; writes docs/accuracy.{md,json,png}.
 bench-accuracy: $(STAMP)
 	$(PY) benchmarks/accuracy.py
+
+# M4 Weekly (359 series, shipped in benchmarks/data/) by M4's official rules;
+# writes docs/panel.{md,json,png}.
+bench-panel: $(STAMP)
+	$(PY) benchmarks/panel.py
 
 clean:
 	rm -rf $(VENV) $(OLDEST_VENV) build *.egg-info .pytest_cache demo_output

@@ -1,4 +1,4 @@
-"""Forecast metrics (MAPE, sMAPE, MASE, R²) and scorers for model selection.
+"""Forecast metrics (MAPE, sMAPE, MASE, R²), M4's panel scoring and scorers for model selection.
 
 Error scorers are negated so that higher is always better, as in scikit-learn.
 
@@ -8,6 +8,13 @@ Error scorers are negated so that higher is always better, as in scikit-learn.
 ['mape', 'r2']
 """
 
+from ._m4 import (
+    absolute_coverage_difference,
+    m4_score,
+    m4_series_scores,
+    mean_scaled_interval_score,
+    naive2_forecast,
+)
 from ._regression import (
     FORECAST_SCORING,
     mape_scorer,
@@ -22,10 +29,15 @@ from ._regression import (
 
 __all__ = [
     "FORECAST_SCORING",
+    "absolute_coverage_difference",
+    "m4_score",
+    "m4_series_scores",
     "mape_scorer",
     "mase_scorer",
     "mean_absolute_percentage_error",
     "mean_absolute_scaled_error",
+    "mean_scaled_interval_score",
+    "naive2_forecast",
     "r2_score",
     "r2_scorer",
     "smape_scorer",
