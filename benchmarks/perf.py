@@ -117,6 +117,7 @@ def ours(units, epochs, batch_size, seed=0):
         validation_fraction=0.0,
         early_stopping=False,
         random_state=seed,
+        n_features=1,  # one series per step (some cases pass 2-D windows without warm-up rows)
     )
 
 

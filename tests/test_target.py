@@ -124,3 +124,23 @@ def test_reference_auto_survives_cross_validation():
     for train, test in TimeSeriesSplit(3).split(X):
         model = DifferencedTargetRegressor(_Recorder()).fit(X.iloc[train], y.iloc[train])
         assert model.reference_index_ == 1
+
+
+def test_wraps_a_regressor_whose_tags_predate_scikit_learn_1_6():
+    # scikeras' KerasRegressor (0.13) defines only the old _more_tags: its regressor_tags are None
+    from sklearn.base import BaseEstimator
+    from sklearn.utils import get_tags
+
+    class OldStyle(BaseEstimator):
+        def fit(self, X, y):
+            self.mean_ = np.mean(y)
+            return self
+
+        def predict(self, X):
+            return np.full(len(X), self.mean_)
+
+    assert get_tags(OldStyle()).regressor_tags is None
+    model = DifferencedTargetRegressor(OldStyle())
+    assert get_tags(model).regressor_tags.poor_score is False
+    X = np.arange(10.0).reshape(-1, 1)
+    np.testing.assert_allclose(model.fit(X, X[:, 0] + 1).predict(X), X[:, 0] + 1)

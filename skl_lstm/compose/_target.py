@@ -283,7 +283,8 @@ class DifferencedTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimat
         tags.input_tags.sparse = False
         tags.target_tags.multi_output = True
         tags.non_deterministic = inner.non_deterministic
-        tags.regressor_tags.poor_score = inner.regressor_tags.poor_score
+        # a regressor whose tags predate scikit-learn 1.6 (scikeras' KerasRegressor) reports none
+        tags.regressor_tags.poor_score = getattr(inner.regressor_tags, "poor_score", False)
         return tags
 
 
