@@ -419,11 +419,11 @@ def bench_memory(n_fits=100):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(100, 12)).astype("float32")
     y = X[:, -1]
-    LSTMRegressor(units=8, epochs=2).fit(X, y)
+    LSTMRegressor(units=8, epochs=2, n_features=1).fit(X, y)
     gc.collect()
     start = rss_mb()
     for i in range(n_fits):
-        LSTMRegressor(units=8, epochs=2, random_state=i).fit(X, y).predict(X)
+        LSTMRegressor(units=8, epochs=2, random_state=i, n_features=1).fit(X, y).predict(X)
         if i == 9:
             after_10 = rss_mb()
     gc.collect()

@@ -62,7 +62,8 @@ def _trace_fused(chain, n_features, gaps, skip):
         return dense_activation(out)
 
     specs = [tf.TensorSpec([None, None, n_features], tf.float32), tf.TensorSpec([None], tf.int32)]
-    weight_specs = [tf.TensorSpec(w.shape, tf.float32) for w in _weights(chain)]
+    # the weights are passed as variables (VariableSpec): no read and cast per call
+    weight_specs = _weights(chain)
     if skip:
 
         def run(xt, lengths, flat, *weights):
