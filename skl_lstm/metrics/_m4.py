@@ -183,7 +183,8 @@ def mean_scaled_interval_score(y_true, lower, upper, *, y_train, seasonal_period
 
     Returns
     -------
-    float
+    msis : float
+        Lower is better; a perfect, zero-width interval scores 0.
 
     Examples
     --------

@@ -303,7 +303,8 @@ def default_window(seasonal_period=None) -> int:
 
     Returns
     -------
-    int
+    window : int
+        Steps per window.
 
     Examples
     --------
