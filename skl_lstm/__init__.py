@@ -9,6 +9,7 @@ when it runs. ``save`` / ``load`` persist whole fitted models without pickle
 """
 
 from . import datasets, metrics, utils
+from ._forecast import forecast
 from ._version import __version__
 from .baselines import NaiveForecaster, SeasonalNaiveForecaster
 from .compose import DifferencedTargetRegressor
@@ -23,6 +24,7 @@ __all__ = [
     "__version__",
     "datasets",
     "diagnose",
+    "forecast",
     "load",
     "metrics",
     "recipe_grid",

@@ -13,7 +13,7 @@ from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils._docstrings import fill_doc
-from ..utils._timeseries import reference_values, resolve_reference
+from ..utils._timeseries import reference_values, resolve_reference, supervised_record
 from ..utils._validation import check_finite_target
 from ..utils._warnings import user_stacklevel
 
@@ -90,6 +90,10 @@ class DifferencedTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimat
         The fitted clone of ``regressor``.
     transformer_ : transformer or None
         The fitted clone of ``transformer``.
+    horizons_ : ndarray of int
+        Steps ahead of each output: the horizons
+        :func:`~skl_lstm.datasets.make_supervised` recorded, else ``1 .. n_outputs``
+        (read by :func:`skl_lstm.forecast`).
     %(reference_attributes)s
 
     See Also
@@ -211,6 +215,10 @@ class DifferencedTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimat
             The fitted estimator.
         """
         X_in, change = self._regressor_data(X, y, reset=True)
+        n_outputs = 1 if np.ndim(y) == 1 else np.shape(y)[1]
+        record = supervised_record(X, y)
+        known = record is not None and len(record["horizons"]) == n_outputs
+        self.horizons_ = np.asarray(record["horizons"] if known else range(1, n_outputs + 1))
         base = LinearRegression() if self.regressor is None else self.regressor
         self.regressor_ = clone(base).fit(X_in, change, **fit_params)
         return self

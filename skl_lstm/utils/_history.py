@@ -25,27 +25,32 @@ def index_freq(index) -> str | None:
     return freq
 
 
-def next_label(index: pd.Index):
-    """Return the label that would follow ``index`` in a regular series, or None.
+def next_label(index: pd.Index, steps: int = 1):
+    """Return the label ``steps`` steps after the end of ``index`` in a regular series, or None.
 
     Integer indexes must have a constant positive step; datetime indexes need a
     frequency (set, or inferable from at least three labels); period indexes
     always have one.
+
+    Examples
+    --------
+    >>> next_label(pd.RangeIndex(0, 10, 2)), next_label(pd.period_range("2020-01", periods=3, freq="M"), steps=2)
+    (np.int64(10), Period('2020-05', 'M'))
     """
     if len(index) == 0:
         return None
     if isinstance(index, pd.PeriodIndex):
-        return index[-1] + 1
+        return index[-1] + steps
     if isinstance(index, pd.DatetimeIndex):
         freq = index_freq(index)
-        return index[-1] + pd.tseries.frequencies.to_offset(freq) if freq is not None else None
+        return index[-1] + steps * pd.tseries.frequencies.to_offset(freq) if freq is not None else None
     if pd.api.types.is_integer_dtype(index.dtype):
         values = index.to_numpy()
         if len(values) == 1:
-            return values[-1] + 1
-        steps = np.diff(values)
-        if steps[0] > 0 and np.all(steps == steps[0]):
-            return values[-1] + steps[0]
+            return values[-1] + steps
+        diffs = np.diff(values)
+        if diffs[0] > 0 and np.all(diffs == diffs[0]):
+            return values[-1] + steps * diffs[0]
     return None
 
 
