@@ -576,39 +576,25 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
                 f"LSTMRegressor(lookback={self.lookback_}) reads rows of observed values, 2-D (n_samples, "
                 f"n_features); got X with shape {rows.shape}. Pass the series, or lookback=None for windows."
             )
-        panel = Panel.of(source, "LSTMRegressor") if is_panel(source) else None
-        order = panel.order if panel is not None else np.arange(len(rows))
-        bounds = panel.bounds if panel is not None else np.array([0, len(rows)])
-        sorted_rows = rows[order]
+        single = not is_panel(source)
+        panel = Panel.whole(len(rows)) if single else Panel.of(source, "LSTMRegressor")
+        sorted_rows = rows[panel.order]
         history = self.lookback_ - 1
+        carried = np.full(panel.n_series, -1)
         if reset:
-            self.series_ = None if panel is None else np.asarray(panel.series)
-            if panel is None:
+            self.series_ = None if single else np.asarray(panel.series)
+            if single:
                 self.last_rows_ = sorted_rows[max(0, len(rows) - history) :].copy()
                 self._next_label = next_label_of(source)
             else:
                 self.last_rows_ = panel.tails(sorted_rows, history).astype(np.float32)
                 self._next_label = panel.next_labels()
-            carried = np.full(len(bounds) - 1, -1)
-        elif panel is None:
-            carried = np.array([0 if continues(self._next_label, source) and self.series_ is None else -1])
-        elif self.series_ is not None:
-            carried = panel.continuing(self.series_, self._next_label)
-        else:
-            carried = np.full(panel.n_series, -1)
-        blocks, firsts, sample_rows, offset = [], [], np.empty(len(rows), dtype=np.int64), 0
-        for k, j in enumerate(carried):
-            own = sorted_rows[bounds[k] : bounds[k + 1]]
-            past = np.empty((0, rows.shape[1]), dtype=rows.dtype)
-            if j >= 0 and history:
-                past = self.last_rows_ if panel is None else self.last_rows_[j]
-                past = past[~np.isnan(past).all(axis=1)].astype(rows.dtype)  # a short series' padding is no history
-            blocks += [past, own]
-            firsts.append(offset)
-            sample_rows[order[bounds[k] : bounds[k + 1]]] = offset + len(past) + np.arange(len(own))
-            offset += len(past) + len(own)
-        store = np.concatenate(blocks) if blocks else rows[:0]
-        windows = windows_of(store, np.asarray([*firsts, offset]), sample_rows, self.lookback_)
+        elif history and single == (self.series_ is None):
+            carried = np.array([0 if continues(self._next_label, source) else -1]) if single else (
+                panel.continuing(self.series_, self._next_label))
+        tails = self.last_rows_[None] if single else self.last_rows_
+        store, starts, landed = panel.with_history(sorted_rows, carried, tails)
+        windows = windows_of(store, starts, panel.unsort(landed), self.lookback_)
         return windows.dense() if np.isnan(store).any() else windows
 
     @staticmethod

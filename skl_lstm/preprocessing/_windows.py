@@ -270,18 +270,9 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
         carried = np.full(panel.n_series, -1)
         if carry and self.n_warmup_:
             carried = panel.continuing(self.series_, self._next_label)
-        blocks, kept, sizes = [], [], []
-        for k, j in enumerate(carried):
-            if j >= 0:
-                blocks.append(self.last_window_[j].astype(rows.dtype))
-                kept.append(np.zeros(self.n_warmup_, dtype=bool))
-            blocks.append(panel.rows(rows, k))
-            kept.append(np.ones(blocks[-1].shape[0], dtype=bool))
-            sizes.append(self.n_warmup_ * (j >= 0) + blocks[-1].shape[0])
-        sizes = np.asarray(sizes)
-        position = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-        windows = self._series_windows(np.concatenate(blocks), position)
-        return panel.unsort(windows[np.concatenate(kept)])
+        joined, starts, landed = panel.with_history(rows, carried, self.last_window_)
+        position = np.arange(starts[-1]) - np.repeat(starts[:-1], np.diff(starts))
+        return panel.unsort(self._series_windows(joined, position)[landed])
 
     def _series_windows(self, rows, position):
         """Windows of series laid end to end, ``position`` counting each row within its series."""

@@ -70,6 +70,11 @@ class Panel:
         bounds = np.searchsorted(sorted_series, np.arange(len(series) + 1))
         return cls(order, pd.Index(series), bounds, index.get_level_values(1)[order])
 
+    @classmethod
+    def whole(cls, n_rows: int) -> Panel:
+        """One series of ``n_rows`` rows in time order (an array, or a frame without a panel index)."""
+        return cls(np.arange(n_rows), pd.Index([0]), np.array([0, n_rows]), pd.RangeIndex(n_rows))
+
     @property
     def n_series(self) -> int:
         """Number of series."""
@@ -112,6 +117,38 @@ class Panel:
         from ._history import next_label
 
         return [next_label(self.time_index(k)) for k in range(self.n_series)]
+
+    def with_history(self, sorted_values: np.ndarray, carried: np.ndarray, tails: np.ndarray):
+        """Each series' rows after the history carried over to it, series after series.
+
+        Series ``k`` gets ``tails[carried[k]]`` (a fitted series' last rows, see
+        :meth:`tails`, without their leading NaN padding) before its own rows
+        when ``carried[k] >= 0``.
+
+        Returns
+        -------
+        joined : ndarray
+            The rows, series after series, each with its history first.
+        starts : ndarray of shape (n_series + 1,)
+            Where each series (history included) starts in ``joined``.
+        landed : ndarray of shape (n_rows,)
+            Where each row of ``sorted_values`` landed in ``joined``.
+        """
+        blocks, starts, offset = [], [], 0
+        landed = np.empty(len(sorted_values), dtype=np.int64)
+        for k, j in enumerate(carried):
+            own = self.rows(sorted_values, k)
+            past = sorted_values[:0]
+            if j >= 0:
+                observed = ~np.isnan(tails[j].reshape(len(tails[j]), -1)).all(axis=1)
+                if observed.any():  # from the first observed row: the padding of a short series is no history
+                    past = tails[j][np.argmax(observed) :].astype(sorted_values.dtype)
+            blocks += [past, own]
+            starts.append(offset)
+            landed[self.bounds[k] : self.bounds[k + 1]] = offset + len(past) + np.arange(len(own))
+            offset += len(past) + len(own)
+        joined = np.concatenate(blocks) if blocks else sorted_values
+        return joined, np.asarray([*starts, offset]), landed
 
     def continuing(self, fitted_series, fitted_next) -> np.ndarray:
         """For each series here, its position among ``fitted_series`` when its first row follows
