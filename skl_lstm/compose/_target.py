@@ -215,7 +215,8 @@ class DifferencedTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimat
             The fitted estimator.
         """
         X_in, change = self._regressor_data(X, y, reset=True)
-        n_outputs = 1 if np.ndim(y) == 1 else np.shape(y)[1]
+        y_shape = np.asarray(y).shape
+        n_outputs = 1 if len(y_shape) == 1 else y_shape[1]
         record = supervised_record(X, y)
         known = record is not None and len(record["horizons"]) == n_outputs
         self.horizons_ = np.asarray(record["horizons"] if known else range(1, n_outputs + 1))
