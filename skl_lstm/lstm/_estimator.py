@@ -383,6 +383,9 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
             seed = int(check_random_state(self.random_state).randint(2**31 - 1)) + (initial_epoch if continued else 0)
         fitted_before = set(vars(self))
         self._continued = continued
+        # the fit's own generators: nothing it draws comes from the process-wide ones
+        self._fit_seed = seed
+        self._shuffle = np.random.RandomState(seed) if seed is not None else np.random.mtrand._rand
         X, y, sample_weight, self._panel_tail = self._tails_last(X, y, sample_weight)
         try:
             with _runtime.seeded(seed):
@@ -398,8 +401,8 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
                     vars(self).pop(name, None)
             raise
         finally:
-            vars(self).pop("_continued", None)
-            vars(self).pop("_panel_tail", None)
+            for name in ("_continued", "_panel_tail", "_fit_seed", "_shuffle"):
+                vars(self).pop(name, None)
         self._inference = InferencePlan(self._network)  # reads the trained weights
         return self
 
@@ -492,7 +495,7 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
         schedule = dict(epochs=epochs, initial_epoch=initial_epoch, batch_size=batch_size, callbacks=callbacks)
         history = train(
             trained, network.chain, X, y, sample_weight=sample_weight, validation_data=validation_data,
-            verbose=self.verbose, kernel=self.training_kernel, **schedule,
+            verbose=self.verbose, kernel=self.training_kernel, shuffle=self._shuffle, **schedule,
         )
         # LSTNet's promise, kept on data the fit did not train on: when no
         # epoch beats the linear start on the validation tail, keep that start.

@@ -185,7 +185,8 @@ def _template_key(model, callbacks, kernel="keras"):
     compile_config = {k: v for k, v in model.get_compile_config().items() if k not in ("optimizer", "loss")}
     if any(compile_config.get(k, v) != v for k, v in _DEFAULT_COMPILE.items()):
         return None
-    layers = [(type(layer).__module__, type(layer).__name__, layer.get_config()) for layer in model.layers]
+    # seeds only set initial weights and dropout streams, which the fit copies in
+    layers = [(type(layer).__module__, type(layer).__name__, _without_seeds(layer.get_config())) for layer in model.layers]
     if kernel == "fused":
         for _, name, config in layers:
             if name == "InputLayer" and len(config.get("batch_shape") or ()) == 3:
@@ -197,6 +198,15 @@ def _template_key(model, callbacks, kernel="keras"):
         sort_keys=True,
         default=repr,
     )
+
+
+def _without_seeds(config):
+    """A layer config without its ``seed`` entries (nested initializer configs included)."""
+    if isinstance(config, dict):
+        return {k: _without_seeds(v) for k, v in config.items() if k != "seed"}
+    if isinstance(config, (list, tuple)):
+        return type(config)(_without_seeds(v) for v in config)
+    return config
 
 
 def _copy_state(source, target):
@@ -269,6 +279,7 @@ def train(
     callbacks=(),
     verbose=0,
     kernel="auto",
+    shuffle=None,
 ) -> dict:
     """Train a compiled Keras model; return its per-epoch history.
 
@@ -302,6 +313,8 @@ def train(
         0 silent, otherwise one line per epoch.
     kernel : {"auto", "fused", "keras"}, default="auto"
         Which LSTM kernel trains; see :func:`~._kernels.select_kernel`.
+    shuffle : numpy.random.RandomState or None, default=None
+        The generator of each epoch's sample order (NumPy's global one when None).
 
     Returns
     -------
@@ -318,7 +331,7 @@ def train(
         with _trainer_for(model, chain, callbacks, kernel) as trainer:
             return _train_compiled(
                 trainer, X, y, sample_weight, validation_data, epochs, initial_epoch, batch_size, callbacks, verbose,
-                kernel,
+                kernel, np.random.mtrand._rand if shuffle is None else shuffle,
             )
 
 
@@ -353,7 +366,8 @@ def _inputs(kernel, X, chain, shared=None):
 
 
 def _train_compiled(
-    trainer, X, y, sample_weight, validation_data, epochs, initial_epoch, batch_size, callbacks, verbose, kernel
+    trainer, X, y, sample_weight, validation_data, epochs, initial_epoch, batch_size, callbacks, verbose, kernel,
+    shuffle,
 ):
     import tensorflow as tf
 
@@ -391,7 +405,7 @@ def _train_compiled(
     cb.on_train_begin()
     for epoch in range(initial_epoch, initial_epoch + epochs):
         cb.on_epoch_begin(epoch)
-        perm = tf.constant(np.random.permutation(n).astype(np.int32))
+        perm = tf.constant(shuffle.permutation(n).astype(np.int32))
         loss, val_loss = run_epoch(inputs, y_t, w_t, perm, *args)
         logs = {"loss": float(loss)}
         if args:

@@ -10,6 +10,7 @@ them.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -107,6 +108,22 @@ class Network:
         return cls(model, chain, model.get_layer(SKIP), recurrent)
 
 
+class _Seeds:
+    """The seeds of one network, from a generator of its own (Keras' defaults when ``seed`` is None)."""
+
+    def __init__(self, seed):
+        self._random = None if seed is None else random.Random(seed)
+
+    def next(self):
+        # the draw of keras.random.make_default_seed, on this generator
+        return None if self._random is None else self._random.randint(1, int(1e9))
+
+    def initializer(self, name):
+        seed = self.next()
+        default = {"GlorotUniform": "glorot_uniform", "Orthogonal": "orthogonal"}[name]
+        return default if seed is None else getattr(keras.initializers, name)(seed=seed)
+
+
 def _as_units(units) -> tuple[int, ...]:
     return tuple(int(u) for u in units) if isinstance(units, Sequence) else (int(units),)
 
@@ -125,6 +142,7 @@ def build_network(
     mask_missing: bool = True,
     unroll: bool = False,
     linear_skip: bool = False,
+    seed: int | None = None,
 ) -> Network:
     """Build an (uncompiled) stacked-LSTM regression network and return its handles.
 
@@ -151,6 +169,14 @@ def build_network(
         the LSTM head's output: a linear autoregressive branch in parallel
         with the recurrence (LSTNet's highway). It is not trainable by
         gradient steps: :class:`~skl_lstm.LSTMRegressor` sets it in closed form.
+    seed : int or None, default=None
+        Seed of every initializer and of the LSTM cells' dropout: the
+        network's randomness then comes from a generator of its own, never
+        from Python's global ``random`` (which another thread, such as a Dask
+        worker's event loop, may draw from meanwhile). The seeds are drawn in
+        the order Keras draws its defaults after ``random.seed(seed)``, so a
+        seed gives the weights that seeding Python's generator gave before.
+        None leaves Keras' defaults.
 
     Returns
     -------
@@ -165,6 +191,7 @@ def build_network(
     ([8, 4], 2, (None, 2))
     """
     regularizer = keras.regularizers.L1L2(l1=l1, l2=l2) if (l1 or l2) else None
+    seeds = _Seeds(seed)
     inputs = keras.Input(shape=(n_timesteps, n_features), name="window")
     mask = MaskMissingSteps(name=MASK) if mask_missing else None
     x = mask(inputs) if mask is not None else inputs
@@ -181,10 +208,16 @@ def build_network(
                 return_sequences=i < len(layer_units) - 1,
                 unroll=unroll,
                 name=f"lstm_{i}",
+                # Keras' LSTM cell draws these three in this order
+                kernel_initializer=seeds.initializer("GlorotUniform"),
+                recurrent_initializer=seeds.initializer("Orthogonal"),
+                seed=seeds.next(),
             )
         )
         x = lstms[-1](x)
-    head = keras.layers.Dense(n_outputs, kernel_regularizer=regularizer, name=HEAD)
+    head = keras.layers.Dense(
+        n_outputs, kernel_regularizer=regularizer, kernel_initializer=seeds.initializer("GlorotUniform"), name=HEAD
+    )
     outputs = head(x)
     chain = Chain(mask, tuple(lstms), head)
     if not linear_skip:
@@ -192,7 +225,9 @@ def build_network(
         return Network(model, chain, None, model)
     steps = MaskMissingSteps(mask=False, name=SKIP_FILL)(inputs)
     flat = keras.layers.Flatten(name=SKIP_FLATTEN)(steps)
-    skip = keras.layers.Dense(n_outputs, trainable=False, name=SKIP)
+    skip = keras.layers.Dense(
+        n_outputs, trainable=False, kernel_initializer=seeds.initializer("GlorotUniform"), name=SKIP
+    )
     total = keras.layers.Add(name=TOTAL)([outputs, skip(flat)])
     model = keras.Model(inputs, total, name="skl_lstm")
     recurrent = keras.Model(inputs, outputs, name="skl_lstm_recurrent_part")

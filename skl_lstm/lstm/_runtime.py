@@ -82,6 +82,11 @@ def seeded(seed):
     TensorFlow answers from that variable), after which every unseeded Keras
     ``fit`` in the process fails with "Random ops require a seed". Here the
     state is read before anything changes. ``seed=None`` changes nothing.
+
+    The fit itself draws nothing from these process-wide generators: the
+    network's seeds and the epochs' sample order come from generators the
+    fit owns (``build_network(seed=...)``, ``train(shuffle=...)``), so another
+    thread drawing meanwhile (a Dask worker's event loop) cannot change it.
     """
     if seed is None:
         yield

@@ -226,6 +226,7 @@ class ScikerasAdapter(BaseWrapper):
             l1=self.l1,
             l2=self.l2,
             linear_skip=self.linear_skip,
+            seed=getattr(self, "_fit_seed", None),
             **self._routed("model"),
         )
         self._network.model.compile(**self._get_compile_kwargs())

@@ -53,3 +53,17 @@ def test_without_masking_and_with_unroll():
     net = build_network(4, 1, 1, units=3, mask_missing=False, unroll=True)
     assert net.chain.mask is None and net.chain.lstms[0].unroll
     assert "mask_missing" not in {layer.name for layer in net.model.layers}
+
+
+def test_a_seed_gives_the_weights_of_keras_defaults_after_seeding_python():
+    # The network's own generator draws its seeds in Keras' order, so seeds keep
+    # the weights (and dropout streams) that random.seed(seed) gave before.
+    import random
+
+    random.seed(11)
+    defaults = build_network(5, 2, 3, units=(4, 3), dropout=0.2, linear_skip=True)
+    random.seed(12345)  # the global generator plays no part now
+    seeded = build_network(5, 2, 3, units=(4, 3), dropout=0.2, linear_skip=True, seed=11)
+    for a, b in zip(defaults.model.weights, seeded.model.weights, strict=True):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    assert [layer.cell.seed for layer in seeded.chain.lstms] != [None, None]

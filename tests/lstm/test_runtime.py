@@ -42,3 +42,42 @@ def test_a_seeded_fit_restores_tensorflows_determinism_setting():
     import sys
 
     subprocess.run([sys.executable, "-c", _SEEDED_THEN_UNSEEDED], check=True)
+
+
+def test_a_fit_draws_nothing_from_the_process_wide_generators():
+    # A Dask worker's event loop runs beside the task thread; a fit must give
+    # the same model whatever other threads draw from random / numpy.random.
+    import random
+    import threading
+    import time
+
+    import numpy as np
+
+    from skl_lstm import LSTMRegressor
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 6, 2)).astype("float32")
+    y = X[:, -1, 0] + 0.1 * rng.normal(size=120)
+
+    def fit():
+        params = dict(units=5, epochs=6, dropout=0.2, linear_skip=True, random_state=7, validation_fraction=0.2)
+        return LSTMRegressor(**params).fit(X, y).predict(X)
+
+    alone = fit()
+    stop = threading.Event()
+
+    def draw():
+        while not stop.is_set():
+            random.random()
+            np.random.rand()
+            time.sleep(0.0002)
+
+    thread = threading.Thread(target=draw, daemon=True)
+    thread.start()
+    try:
+        busy = [fit() for _ in range(2)]
+    finally:
+        stop.set()
+        thread.join()
+    for pred in busy:
+        np.testing.assert_array_equal(pred, alone)
