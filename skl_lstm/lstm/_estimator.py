@@ -385,7 +385,7 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
         self._continued = continued
         # the fit's own generators: nothing it draws comes from the process-wide ones
         self._fit_seed = seed
-        self._shuffle = np.random.RandomState(seed) if seed is not None else np.random.mtrand._rand
+        self._shuffle = np.random.RandomState(seed) if seed is not None else np.random
         X, y, sample_weight, self._panel_tail = self._tails_last(X, y, sample_weight)
         try:
             with _runtime.seeded(seed):

@@ -314,7 +314,7 @@ def train(
     kernel : {"auto", "fused", "keras"}, default="auto"
         Which LSTM kernel trains; see :func:`~._kernels.select_kernel`.
     shuffle : numpy.random.RandomState or None, default=None
-        The generator of each epoch's sample order (NumPy's global one when None).
+        The generator of each epoch's sample order (anything with ``permutation``; NumPy's global one when None).
 
     Returns
     -------
@@ -331,7 +331,7 @@ def train(
         with _trainer_for(model, chain, callbacks, kernel) as trainer:
             return _train_compiled(
                 trainer, X, y, sample_weight, validation_data, epochs, initial_epoch, batch_size, callbacks, verbose,
-                kernel, np.random.mtrand._rand if shuffle is None else shuffle,
+                kernel, np.random if shuffle is None else shuffle,
             )
 
 
