@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import warnings
 from collections import defaultdict
+from dataclasses import dataclass, field
 from numbers import Integral, Real
 
 import keras
@@ -41,9 +42,28 @@ _PREDICT_CHUNK = 8192
 #: ``_check_magnitudes`` (larger inputs take the full validation).
 _PLAIN_INPUT_PEAK = 1e4
 #: Private attributes rebuilt from the fitted state, never part of it.
-_DERIVED = ("_network", "_inference", "_fit_callbacks", "_predict_callbacks")
+_DERIVED = ("_network", "_inference", "_fit_callbacks", "_predict_callbacks", "_run")
 #: Fitted attributes rebuilt from the others (the encoders hold nothing else).
 _DERIVED_FITTED = ("target_encoder_", "feature_encoder_")
+
+
+@dataclass
+class _FitRun:
+    """What one call of ``fit`` / ``partial_fit`` tells the steps scikeras calls back.
+
+    ``seed`` seeds the network (:func:`~._network.build_network`) and
+    ``shuffle``, the generator of each epoch's sample order: the fit's own, so
+    nothing it draws comes from the process-wide generators. ``continued`` is
+    a ``partial_fit`` epoch; ``tail`` marks a panel's validation rows.
+    """
+
+    seed: int | None
+    continued: bool
+    tail: np.ndarray | None
+    shuffle: object = field(init=False)
+
+    def __post_init__(self):
+        self.shuffle = np.random.RandomState(self.seed) if self.seed is not None else np.random
 
 
 def _count_interior_gaps(missing):
@@ -382,11 +402,10 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
         if self.random_state is not None:
             seed = int(check_random_state(self.random_state).randint(2**31 - 1)) + (initial_epoch if continued else 0)
         fitted_before = set(vars(self))
-        self._continued = continued
-        # the fit's own generators: nothing it draws comes from the process-wide ones
-        self._fit_seed = seed
-        self._shuffle = np.random.RandomState(seed) if seed is not None else np.random
-        X, y, sample_weight, self._panel_tail = self._tails_last(X, y, sample_weight)
+        X, y, sample_weight, tail = self._tails_last(X, y, sample_weight)
+        # scikeras' _fit calls back into _build_keras_model and _fit_keras_model: what
+        # they need of this one fit travels in one transient object, dropped after it
+        self._run = _FitRun(seed, continued, tail)
         try:
             with _runtime.seeded(seed):
                 self._fit(
@@ -401,8 +420,7 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
                     vars(self).pop(name, None)
             raise
         finally:
-            for name in ("_continued", "_panel_tail", "_fit_seed", "_shuffle"):
-                vars(self).pop(name, None)
+            vars(self).pop("_run", None)
         self._inference = InferencePlan(self._network)  # reads the trained weights
         return self
 
@@ -471,7 +489,7 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
             model = network.model
             if getattr(trained, "optimizer", None) is not model.optimizer or trained.loss is not model.loss:
                 trained.compile(optimizer=model.optimizer, loss=model.loss)
-        tail = getattr(self, "_panel_tail", None)
+        tail = self._run.tail
         n_val = int(self._n_validation(X.shape[0]) if tail is None else tail[observed].sum())
         self.n_validation_ = n_val
         validation_data = None
@@ -483,7 +501,7 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
             sample_weight = None if sample_weight is None else sample_weight[:cut]
         monitor = "val_loss" if n_val else "loss"
         callbacks = list(self._fit_callbacks)
-        stopping = self.early_stopping and not self._continued
+        stopping = self.early_stopping and not self._run.continued
         if stopping:
             callbacks.append(
                 keras.callbacks.EarlyStopping(monitor=monitor, patience=self.patience, restore_best_weights=True)
@@ -495,7 +513,7 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
         schedule = dict(epochs=epochs, initial_epoch=initial_epoch, batch_size=batch_size, callbacks=callbacks)
         history = train(
             trained, network.chain, X, y, sample_weight=sample_weight, validation_data=validation_data,
-            verbose=self.verbose, kernel=self.training_kernel, shuffle=self._shuffle, **schedule,
+            verbose=self.verbose, kernel=self.training_kernel, shuffle=self._run.shuffle, **schedule,
         )
         # LSTNet's promise, kept on data the fit did not train on: when no
         # epoch beats the linear start on the validation tail, keep that start.

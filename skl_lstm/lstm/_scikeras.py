@@ -226,7 +226,7 @@ class ScikerasAdapter(BaseWrapper):
             l1=self.l1,
             l2=self.l2,
             linear_skip=self.linear_skip,
-            seed=getattr(self, "_fit_seed", None),
+            seed=self._run.seed if getattr(self, "_run", None) is not None else None,
             **self._routed("model"),
         )
         self._network.model.compile(**self._get_compile_kwargs())
