@@ -25,7 +25,7 @@ RECIPE_DEFAULTS = {
 }
 
 
-def recommended_pipeline(window=None, seasonal_period=None, *, reference="auto", diff=1, log=False, **overrides):
+def recommended_pipeline(window=None, seasonal_period=None, *, reference="auto", diff=1, log="auto", **overrides):
     """Build the recommended leak-free LSTM forecasting pipeline (unfitted).
 
     For ``X`` = the observed columns at time ``t`` and ``y`` = the target at
@@ -34,11 +34,15 @@ def recommended_pipeline(window=None, seasonal_period=None, *, reference="auto",
     1. learns the *change* ``y - x_last`` (:class:`~skl_lstm.DifferencedTargetRegressor`),
        so a trend never leaves the range the network was trained on, and
        standardises that change (its ``transformer``);
-    2. cuts differenced lag windows (:class:`~skl_lstm.WindowTransformer`) and
-       standardises them (:class:`~sklearn.preprocessing.StandardScaler`), fitted
-       on the training fold only;
-    3. trains :class:`~skl_lstm.LSTMRegressor` with early stopping on the most
-       recent 15 % of the training windows.
+    2. differences the inputs within each series
+       (:class:`~skl_lstm.WindowTransformer` with ``window=1``) and standardises
+       them (:class:`~sklearn.preprocessing.StandardScaler`), fitted on the
+       training fold only;
+    3. trains :class:`~skl_lstm.LSTMRegressor` on the last ``window`` of those
+       rows before each time step (``lookback``: the windows are gathered
+       inside the training step, so memory grows with the rows, not with
+       rows x window), with early stopping on the most recent 15 % of each
+       series' windows.
 
     With ``log=True`` the whole model works on ``log(X)`` and ``log(y)`` (a
     multiplicative series such as airline passengers) and predicts on the
@@ -46,8 +50,11 @@ def recommended_pipeline(window=None, seasonal_period=None, *, reference="auto",
 
     The result is one wrapper around one pipeline, so every setting is one
     ``set_params`` name away: ``log``, ``reference``, ``transformer__<param>``
-    and ``regressor__<step>__<param>`` for the steps ``window``, ``scale`` and
-    ``lstm`` (``regressor__lstm__units``, ``regressor__window__window``).
+    and ``regressor__<step>__<param>`` for the steps ``difference``, ``scale``
+    and ``lstm`` (``regressor__lstm__units``, ``regressor__lstm__lookback``
+    for the window, ``regressor__difference__diff``). The names of the
+    previous release's ``window`` step (``regressor__window__window``,
+    ``regressor__window__diff``) still work, with a ``FutureWarning``.
 
     Parameters
     ----------
@@ -61,8 +68,13 @@ def recommended_pipeline(window=None, seasonal_period=None, *, reference="auto",
         target recorded by :func:`~skl_lstm.datasets.make_supervised`, else 0.
     diff : int, default=1
         Differencing order of the input windows.
-    log : bool, default=False
-        Model ``log(X)`` and ``log(y)``; needs positive data.
+    log : bool or "auto", default="auto"
+        Model ``log(X)`` and ``log(y)``; needs positive data. ``"auto"``: True
+        for a panel of positive series, so that series of every scale share
+        one network in relative changes; a panel with zero or negative values
+        has each series divided by its own scale instead
+        (:class:`~skl_lstm.DifferencedTargetRegressor`'s ``scale_series``);
+        False for a single series.
     **overrides : dict
         :class:`~skl_lstm.LSTMRegressor` parameters replacing the recipe's
         (e.g. ``units=64``, ``random_state=0``).
@@ -87,8 +99,8 @@ def recommended_pipeline(window=None, seasonal_period=None, *, reference="auto",
     the seasonal period, or 6 for a series without one)::
 
         grid = {
-            "regressor__window__window": [m, 2 * m],
-            "regressor__window__diff": [0, 1],   # 0 suits stationary series
+            "regressor__lstm__lookback": [m, 2 * m],
+            "regressor__difference__diff": [0, 1],   # 0 suits stationary series
             "regressor__lstm__units": [32, 64],
             "regressor__lstm__learning_rate": [1e-3, 3e-3],
         }
@@ -98,18 +110,18 @@ def recommended_pipeline(window=None, seasonal_period=None, *, reference="auto",
     >>> from skl_lstm import recommended_pipeline
     >>> model = recommended_pipeline(seasonal_period=12, log=True, random_state=0)
     >>> sorted(model.regressor.named_steps), model.log
-    (['lstm', 'scale', 'window'], True)
-    >>> model.get_params()["regressor__window__window"], model.get_params()["regressor__lstm__units"]
+    (['difference', 'lstm', 'scale'], True)
+    >>> model.get_params()["regressor__lstm__lookback"], model.get_params()["regressor__lstm__units"]
     (24, 32)
     """
     from .lstm import LSTMRegressor
 
     if window is None:
         window = default_window(seasonal_period)
-    params = {**RECIPE_DEFAULTS, **overrides}
+    params = {**RECIPE_DEFAULTS, "lookback": window, **overrides}
     network = Pipeline(
         [
-            ("window", WindowTransformer(window, diff=diff)),
+            ("difference", WindowTransformer(1, diff=diff)),
             ("scale", StandardScaler()),
             ("lstm", LSTMRegressor(**params)),
         ]
@@ -117,7 +129,9 @@ def recommended_pipeline(window=None, seasonal_period=None, *, reference="auto",
     # pandas output carries X's index to the network: for a panel, its (series,
     # time) rows decide each series' validation tail (column names play no part)
     network.set_output(transform="pandas")
-    return DifferencedTargetRegressor(network, reference=reference, transformer=StandardScaler(), log=log)
+    return DifferencedTargetRegressor(
+        network, reference=reference, transformer=StandardScaler(), log=log, scale_series="auto"
+    )
 
 
 def recipe_grid(estimator, grid):
@@ -125,7 +139,7 @@ def recipe_grid(estimator, grid):
 
     .. deprecated:: 0.2
         The recipe is flat now: write ``regressor__lstm__units`` and
-        ``regressor__window__window`` directly. ``recipe_grid`` warns
+        ``regressor__lstm__lookback`` (the window) directly. ``recipe_grid`` warns
         (``FutureWarning``) and is removed in the next release.
 
     This maps each short name to the one nested parameter whose last part it
@@ -158,11 +172,11 @@ def recipe_grid(estimator, grid):
     >>> with warnings.catch_warnings():
     ...     warnings.simplefilter("ignore", FutureWarning)
     ...     recipe_grid(model, {"window": [12, 24], "units": [16, 32]})
-    {'regressor__window__window': [12, 24], 'regressor__lstm__units': [16, 32]}
+    {'regressor__lstm__lookback': [12, 24], 'regressor__lstm__units': [16, 32]}
     """
     warnings.warn(
         "recipe_grid is deprecated and will be removed in the next release: the recipe is flat, so write the "
-        "names directly, e.g. {'regressor__lstm__units': [16, 32], 'regressor__window__window': [12, 24]}.",
+        "names directly, e.g. {'regressor__lstm__units': [16, 32], 'regressor__lstm__lookback': [12, 24]}.",
         FutureWarning,
         stacklevel=user_stacklevel(),
     )
@@ -177,6 +191,8 @@ def _expand(estimator, grid):
     names = [name for name, value in params.items() if not hasattr(value, "get_params")]
     expanded = {}
     for short, values in grid.items():
+        if short == "window" and "regressor__lstm__lookback" in params:  # the recipe's window is the LSTM's lookback
+            short = "regressor__lstm__lookback"
         if short in names:
             expanded[short] = values
             continue

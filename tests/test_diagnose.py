@@ -216,7 +216,7 @@ def test_lstm_history_is_read_through_the_nesting_and_the_transforms_replayed():
     model = recommended_pipeline(window=12, seasonal_period=12, units=4, epochs=4, linear_skip=False, random_state=0)
     report = diagnose_quiet(model, X, y, cv=2)
     assert report.setup == ("DifferencedTargetRegressor(reference='auto', transformer=StandardScaler) > "
-                            "Pipeline(window=WindowTransformer, scale=StandardScaler, lstm) > LSTMRegressor")
+                            "Pipeline(difference=WindowTransformer, scale=StandardScaler, lstm) > LSTMRegressor")
     histories = [f["history"] for f in report._data["folds"]]
     assert all(len(h["loss"]) == 4 and len(h["val_loss"]) == 4 for h in histories)
     assert [f["n_epochs"] for f in report.folds] == [4, 4]
@@ -229,8 +229,9 @@ def test_lstm_history_is_read_through_the_nesting_and_the_transforms_replayed():
     X_net, y_net, lstm = network_data(fitted, X.iloc[:80], y.iloc[:80])
     change = y.iloc[:80].to_numpy() - X["y"].iloc[:80].to_numpy()
     np.testing.assert_allclose(y_net, (change - change.mean()) / change.std(), rtol=1e-9)
-    assert X_net.shape == (80, 12) and lstm.n_timesteps_ == 12
-    np.testing.assert_allclose(np.nanmean(X_net, axis=0), 0, atol=1e-9)
+    assert X_net.shape == (80, 12, 1) and lstm.n_timesteps_ == 12  # the windows the LSTM gathers (lookback)
+    np.testing.assert_allclose(np.nanmean(X_net[:, -1, 0]), 0, atol=1e-6)  # each window ends at a scaled change
+    np.testing.assert_array_equal(np.isnan(X_net[:12, :, 0]), np.arange(12)[None, :] < 12 - np.arange(12)[:, None])
 
 
 def test_plots_and_save(linear_report, tmp_path):
@@ -276,7 +277,7 @@ def test_fixes_change_the_right_step():
     scaled = Fix("p", "scaling", "x", action="scale", options={"inputs": True, "target": True}).apply(raw)
     setup = inspect_setup(scaled)
     assert setup.describe() == ("TransformedTargetRegressor(StandardScaler) > "
-                                "Pipeline(window=WindowTransformer, scale=StandardScaler, lstm) > LSTMRegressor")
+                                "Pipeline(difference=WindowTransformer, scale=StandardScaler, lstm) > LSTMRegressor")
     assert inspect_setup(raw).x_scaler is None  # the original is left alone
 
     # learning the change takes the target scaling into the one wrapper: still one pipeline deep
@@ -284,7 +285,7 @@ def test_fixes_change_the_right_step():
     setup = inspect_setup(differenced)
     assert setup.differenced_target and setup.window.diff == 1 and setup.y_scaler == "StandardScaler"
     assert setup.describe() == ("DifferencedTargetRegressor(reference=0, transformer=StandardScaler) > "
-                                "Pipeline(window=WindowTransformer, scale=StandardScaler, lstm) > LSTMRegressor")
+                                "Pipeline(difference=WindowTransformer, scale=StandardScaler, lstm) > LSTMRegressor")
     assert "regressor__lstm__units" in differenced.get_params()
 
     # on the recipe the log fix is a parameter of its wrapper

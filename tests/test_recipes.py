@@ -4,11 +4,10 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.compose import TransformedTargetRegressor
 from sklearn.linear_model import RidgeCV
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from sklearn.preprocessing import StandardScaler
 
 from skl_lstm import DifferencedTargetRegressor, LSTMRegressor, WindowTransformer, recipe_grid, recommended_pipeline
 from skl_lstm._recipes import RECIPE_DEFAULTS
@@ -83,60 +82,59 @@ def test_recipe_uses_the_linear_skip():
 
 
 # --------------------------------------------------------------------------- the flat recipe
-def _nested_recipe(log, **params):
-    """The recipe as skl_lstm 0.1 built it: five estimators deep with log=True."""
+def _windowing_recipe(log, **params):
+    """The recipe written with a windowing step: the scaled changes cut into windows before the LSTM."""
     network = Pipeline(
         [
-            ("window", WindowTransformer(12, diff=1)),
+            ("difference", WindowTransformer(1, diff=1)),
             ("scale", StandardScaler()),
+            ("window", WindowTransformer(12)),
             ("lstm", LSTMRegressor(**{**RECIPE_DEFAULTS, **params})),
         ]
     ).set_output(transform="pandas")
-    model = DifferencedTargetRegressor(TransformedTargetRegressor(network, transformer=StandardScaler()), reference=0)
-    if not log:
-        return model
-    log_inputs = FunctionTransformer(np.log, inverse_func=np.exp, feature_names_out="one-to-one")
-    return TransformedTargetRegressor(
-        Pipeline([("log", log_inputs), ("model", model)]), func=np.log, inverse_func=np.exp, check_inverse=False
-    )
+    return DifferencedTargetRegressor(network, transformer=StandardScaler(), log=log)
 
 
 @pytest.mark.parametrize("log", [False, True])
 @pytest.mark.parametrize("all_horizons", [False, True], ids=["one horizon", "two horizons"])
-def test_flat_recipe_predicts_what_the_nested_one_did(log, all_horizons):
+def test_recipe_gathers_the_windows_a_windowing_step_would_cut(log, all_horizons):
+    # the recipe's LSTM cuts its windows itself (lookback) from the scaled changes: the same model, rows stored once
     X, y = make_supervised(load_airline(), horizon=2 if all_horizons else 1, all_horizons=all_horizons)
     params = dict(units=4, epochs=3, random_state=0)
-    old = _nested_recipe(log, **params).fit(X.iloc[:100], y.iloc[:100]).predict(X.iloc[100:])
-    new = recommended_pipeline(window=12, log=log, **params).fit(X.iloc[:100], y.iloc[:100]).predict(X.iloc[100:])
-    assert new.shape == old.shape == ((len(X) - 100, 2) if all_horizons else (len(X) - 100,))
-    np.testing.assert_allclose(new, old, rtol=1e-12, atol=0)
+    cut = _windowing_recipe(log, **params).fit(X.iloc[:100], y.iloc[:100]).predict(X.iloc[100:])
+    model = recommended_pipeline(window=12, log=log, **params).fit(X.iloc[:100], y.iloc[:100])
+    new = model.predict(X.iloc[100:])
+    assert model.regressor_.named_steps["lstm"].lookback_ == 12
+    assert new.shape == cut.shape == ((len(X) - 100, 2) if all_horizons else (len(X) - 100,))
+    np.testing.assert_array_equal(new, cut)
 
 
 def test_every_recipe_setting_is_one_step_deep():
     model = recommended_pipeline(seasonal_period=12, log=True)
     assert isinstance(model, DifferencedTargetRegressor) and isinstance(model.regressor, Pipeline)
-    assert list(model.regressor.named_steps) == ["window", "scale", "lstm"]
+    assert list(model.regressor.named_steps) == ["difference", "scale", "lstm"]
     params = model.get_params()
     assert params["log"] is True and params["reference"] == "auto"
-    assert params["regressor__window__window"] == 24 and params["regressor__window__diff"] == 1
+    assert params["regressor__lstm__lookback"] == 24 and params["regressor__difference__diff"] == 1
+    assert params["regressor__difference__window"] == 1
     assert params["regressor__lstm__units"] == 32 and isinstance(params["transformer"], StandardScaler)
     # no parameter is more than <wrapper>__<step>__<param> deep (LSTMRegressor's own routed names aside)
     assert max(k.count("__") for k in params if not k.startswith("regressor__lstm__")) == 2
-    model.set_params(regressor__lstm__units=8, regressor__window__window=6, log=False)
-    assert (model.regressor.named_steps["lstm"].units, model.regressor.named_steps["window"].window) == (8, 6)
+    model.set_params(regressor__lstm__units=8, regressor__lstm__lookback=6, log=False)
+    assert (model.regressor.named_steps["lstm"].units, model.regressor.named_steps["lstm"].lookback) == (8, 6)
 
 
 def test_hand_written_grid_with_time_series_split():
     X, y = make_supervised(load_airline())
     model = recommended_pipeline(log=True, epochs=2, random_state=0)
-    grid = {"regressor__window__window": [6, 12], "regressor__lstm__units": [2, 4], "log": [True]}
+    grid = {"regressor__lstm__lookback": [6, 12], "regressor__lstm__units": [2, 4], "log": [True]}
     with warnings.catch_warnings():
         warnings.simplefilter("error", FutureWarning)  # flat names: no deprecation path involved
         search = GridSearchCV(model, grid, cv=TimeSeriesSplit(2), scoring="neg_mean_absolute_percentage_error")
         search.fit(X, y)
     assert len(search.cv_results_["params"]) == 4 and np.isfinite(search.cv_results_["mean_test_score"]).all()
     best = search.best_estimator_
-    assert best.regressor_.named_steps["window"].window == search.best_params_["regressor__window__window"]
+    assert best.regressor_.named_steps["lstm"].lookback_ == search.best_params_["regressor__lstm__lookback"]
     assert best.regressor_.named_steps["lstm"].units == search.best_params_["regressor__lstm__units"]
 
 
@@ -146,7 +144,7 @@ def test_hand_written_grid_with_time_series_split():
     [
         ("regressor__regressor__lstm__units", "regressor__lstm__units"),
         ("regressor__model__regressor__regressor__lstm__units", "regressor__lstm__units"),
-        ("regressor__model__regressor__regressor__window__window", "regressor__window__window"),
+        ("regressor__model__regressor__regressor__window__window", "regressor__lstm__lookback"),
         ("regressor__transformer__with_mean", "transformer__with_mean"),
         ("regressor__model__reference", "reference"),
     ],
@@ -159,6 +157,35 @@ def test_nested_names_are_translated_with_a_future_warning(old, new):
     with pytest.warns(FutureWarning, match=f"^{old!r} is the name in the nested recipe .* write {new!r}"):
         model.set_params(**{old: value})
     assert model.get_params()[new] == value
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ("regressor__window__window", "regressor__lstm__lookback"),
+        ("regressor__window__diff", "regressor__difference__diff"),
+        ("regressor__window__carry_over", "regressor__difference__carry_over"),
+    ],
+)
+def test_window_step_names_of_the_previous_release_are_translated(old, new):
+    model = recommended_pipeline(window=12)
+    value = False if new.endswith("carry_over") else 2
+    with pytest.warns(FutureWarning) as record:
+        model.set_params(**{old: value})
+    assert str(record[0].message) == (
+        f"{old!r} is the name in the recipe of skl_lstm 0.2; the LSTM now cuts its own windows (lookback) from the "
+        f"rows the 'difference' step differences: write {new!r}. The old name stops working in the next release."
+    )
+    assert model.get_params()[new] == value
+
+
+def test_window_step_names_in_a_grid_search_still_work_for_one_release():
+    X, y = make_supervised(load_airline())
+    model = recommended_pipeline(window=6, epochs=1, random_state=0)
+    grid = {"regressor__window__window": [4, 6]}
+    with pytest.warns(FutureWarning, match="write 'regressor__lstm__lookback'"):
+        search = GridSearchCV(model, grid, cv=TimeSeriesSplit(2), error_score="raise").fit(X, y)
+    assert search.best_estimator_.regressor_.named_steps["lstm"].lookback_ in (4, 6)
 
 
 def test_nested_names_in_a_grid_search_still_work_for_one_release():
@@ -185,7 +212,7 @@ def test_recipe_grid_is_deprecated_but_expands_short_and_old_names():
         expanded = recipe_grid(model, [{"units": [16], "window": [12]},
                                        {"regressor__model__regressor__regressor__lstm__dropout": [0.2]}])
     assert expanded == [
-        {"regressor__lstm__units": [16], "regressor__window__window": [12]},
+        {"regressor__lstm__units": [16], "regressor__lstm__lookback": [12]},
         {"regressor__lstm__dropout": [0.2]},
     ]
 

@@ -144,3 +144,54 @@ def test_wraps_a_regressor_whose_tags_predate_scikit_learn_1_6():
     assert get_tags(model).regressor_tags.poor_score is False
     X = np.arange(10.0).reshape(-1, 1)
     np.testing.assert_allclose(model.fit(X, X[:, 0] + 1).predict(X), X[:, 0] + 1)
+
+
+# --------------------------------------------------------------------------- series of different scales (panels)
+def _wave_panel(scales, n=60, offset=0.0):
+    """Series ``k`` is ``scales[k]`` times one shared wave (around ``offset``), indexed by (series, time)."""
+    t = np.arange(n + 1.0)
+    wave = offset + np.sin(t / 3) + 0.3 * np.cos(t / 7)
+    frames = [pd.DataFrame({"y": s * wave[:-1]}, index=pd.MultiIndex.from_product([[f"s{k}"], range(n)]))
+              for k, s in enumerate(scales)]
+    targets = [s * wave[1:] for s in scales]
+    return pd.concat(frames), pd.Series(np.concatenate(targets), name="y_t+1")
+
+
+def test_log_auto_is_log_for_a_positive_panel_only():
+    positive, y = _wave_panel([1.0, 50.0], offset=3.0)
+    assert DifferencedTargetRegressor(Ridge(), log="auto").fit(positive, y).log_ is True
+    model = DifferencedTargetRegressor(Ridge(), log="auto").fit(positive.droplevel(0).reset_index(drop=True), y)
+    assert model.log_ is False and model.series_scale_ is None  # one series: its own scale is the only one
+    signed, y = _wave_panel([1.0, 50.0])  # crosses zero: no log, each series on its own scale instead
+    model = DifferencedTargetRegressor(Ridge(), log="auto", scale_series="auto").fit(signed, y)
+    assert model.log_ is False and list(model.series_) == ["s0", "s1"]
+    np.testing.assert_allclose(model.series_scale_[1] / model.series_scale_[0], 50.0)
+
+
+def test_scale_series_makes_a_large_series_share_the_model_and_inverts_exactly():
+    X, y = _wave_panel([1.0, 1000.0])
+    scaled = DifferencedTargetRegressor(Ridge(alpha=1.0), scale_series=True).fit(X, y)
+    pred = scaled.predict(X)
+    small, large = pred[:60], pred[60:]
+    np.testing.assert_allclose(large, 1000.0 * small, rtol=1e-9)  # one model of both, scaled back exactly
+    # without it, Ridge's penalty is negligible for the large series and decisive for the small one
+    plain = DifferencedTargetRegressor(Ridge(alpha=1.0)).fit(X, y).predict(X)
+    assert not np.allclose(plain[60:], 1000.0 * plain[:60], rtol=1e-3)
+    # a series not seen in fit is scaled by its own rows
+    new, _ = _wave_panel([7.0])
+    np.testing.assert_allclose(scaled.predict(new.rename(index={"s0": "new"}, level=0)), 7.0 * small, rtol=1e-9)
+
+
+def test_series_scales_come_from_the_rows_fit_sees_only():
+    X, y = _wave_panel([1.0, 20.0], n=80)
+    head = X.index.get_level_values(1) < 60
+    model = DifferencedTargetRegressor(Ridge(), scale_series=True).fit(X[head], y[head])
+    before = model.predict(X[head])
+    later = X.copy()
+    later.loc[~head, "y"] *= 100.0  # the future changes wildly: the fitted scales and earlier forecasts do not
+    np.testing.assert_array_equal(model.predict(later)[head], before)
+    assert not np.allclose(model.predict(later)[~head], model.predict(X)[~head])
+    with pytest.raises(ValueError, match="The 'scale_series' parameter of DifferencedTargetRegressor must be"):
+        DifferencedTargetRegressor(scale_series="yes").fit(X, y)
+    with pytest.raises(ValueError, match="The 'log' parameter of DifferencedTargetRegressor must be"):
+        DifferencedTargetRegressor(log="always").fit(X, y)

@@ -9,10 +9,11 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, RegressorMixin, _fit_context, clone
 from sklearn.linear_model import LinearRegression
-from sklearn.utils._param_validation import HasMethods
+from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils._docstrings import fill_doc
+from ..utils._panel import Panel, is_panel
 from ..utils._timeseries import reference_values, resolve_reference, supervised_record
 from ..utils._validation import check_finite_target
 from ..utils._warnings import user_stacklevel
@@ -27,16 +28,71 @@ _NESTED_RECIPE_PREFIXES = (
 )
 
 
+#: Names of the recipe of skl_lstm 0.2, whose ``window`` step cut the windows, and their current names:
+#: the LSTM now gathers its windows itself (``lookback``) from the rows the ``difference`` step differences.
+_WINDOW_STEP_KEYS = (
+    ("regressor__window__window", "regressor__lstm__lookback"),
+    ("regressor__window", "regressor__difference"),
+)
+
+
 def flat_recipe_key(key: str, valid) -> str:
-    """The flat name of a nested-recipe parameter name that ``valid`` lacks (``key`` itself otherwise)."""
+    """The current name of a recipe parameter name of an earlier release that ``valid`` lacks (``key`` otherwise).
+
+    Examples
+    --------
+    >>> valid = {"regressor__lstm__units": 32, "regressor__lstm__lookback": 24, "regressor__difference__diff": 1}
+    >>> flat_recipe_key("regressor__regressor__window__window", valid)
+    'regressor__lstm__lookback'
+    >>> flat_recipe_key("regressor__window__diff", valid), flat_recipe_key("units", valid)
+    ('regressor__difference__diff', 'units')
+    """
     if key in valid:
         return key
+
+    def known(name):
+        return name in valid or name.rsplit("__", 1)[0] in valid
+
+    candidates = [key]
     for old, new in _NESTED_RECIPE_PREFIXES:
         if key.startswith(old):
-            flat = new + key[len(old) :]
-            if flat in valid or flat.rsplit("__", 1)[0] in valid:
-                return flat
-    return key
+            candidates.append(new + key[len(old) :])
+            break
+    for name in list(candidates):
+        for old, new in _WINDOW_STEP_KEYS:
+            if name == old or name.startswith(old + "__"):
+                candidates.append(new + name[len(old) :])
+                break
+    return next((name for name in candidates[1:] if known(name)), key)
+
+
+def _series_scales(X, ref: np.ndarray) -> pd.Series:
+    """Each series' mean absolute one-step change of ``ref`` (NaN skipped), indexed by series; 1 where it is 0 or undefined."""
+    panel = Panel.of(X, "DifferencedTargetRegressor")
+    values = ref[panel.order]
+    changes = np.abs(np.diff(values))
+    changes[panel.positions()[1:] == 0] = np.nan  # a change that would cross into the next series
+    sums = np.zeros(panel.n_series)
+    counts = np.zeros(panel.n_series)
+    owner = np.repeat(np.arange(panel.n_series), np.diff(panel.bounds))[1:]
+    ok = np.isfinite(changes)
+    np.add.at(sums, owner[ok], changes[ok])
+    np.add.at(counts, owner[ok], 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = sums / counts
+    scale[~np.isfinite(scale) | (scale <= 0)] = 1.0
+    return pd.Series(scale, index=panel.series)
+
+
+def _with_column(X, position: int, values: np.ndarray):
+    """``X`` with column ``position`` replaced by ``values`` (a copy; a DataFrame keeps its index and names)."""
+    if isinstance(X, pd.DataFrame):
+        X = X.copy()
+        X.isetitem(position, values)
+        return X
+    X = np.array(X, dtype=np.float64)
+    X[:, position] = values
+    return X
 
 
 def _first_nonpositive(arr: np.ndarray):
@@ -79,10 +135,22 @@ class DifferencedTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimat
         Fitted (a clone) on the change and applied before the regressor
         learns it; its ``inverse_transform`` undoes it in ``predict``. None
         leaves the change as it is.
-    log : bool, default=False
+    log : bool or "auto", default=False
         Work on ``log(X)`` and ``log(y)``; predictions are ``exp`` of the
         forecast log level. ``X`` and ``y`` must be positive (NaN gaps in
-        ``X`` stay NaN).
+        ``X`` stay NaN). ``"auto"``: for a panel (``X`` indexed by (series,
+        time)) whose ``X`` and ``y`` are all positive, True, so that series
+        of every scale share one network in relative changes; else False.
+        The choice is ``log_``.
+    scale_series : bool or "auto", default=False
+        For a panel, divide each series' reference column and target by its
+        own scale, the mean absolute one-step change of its reference column
+        in the rows ``fit`` sees (``series_scale_``), so that a large series
+        does not dominate the loss; predictions are multiplied back exactly.
+        A series not seen in ``fit`` is scaled by its own rows. Only past data
+        sets a scale: in cross-validation, the training fold's. ``"auto"``:
+        True for a panel that ``log`` leaves on its own scale (one with zero
+        or negative values). Ignored for a single series.
 
     Attributes
     ----------
@@ -90,6 +158,12 @@ class DifferencedTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimat
         The fitted clone of ``regressor``.
     transformer_ : transformer or None
         The fitted clone of ``transformer``.
+    log_ : bool
+        Whether the model works on the log scale (``log``, decided).
+    series_ : ndarray or None
+        The fitted panel's series ids (with ``scale_series``).
+    series_scale_ : ndarray or None
+        Each of those series' scale.
     horizons_ : ndarray of int
         Steps ahead of each output: the horizons
         :func:`~skl_lstm.datasets.make_supervised` recorded, else ``1 .. n_outputs``
@@ -118,14 +192,16 @@ class DifferencedTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimat
         "regressor": [HasMethods(["fit", "predict"]), None],
         "reference": [Integral, str],
         "transformer": [HasMethods(["fit", "transform", "inverse_transform"]), None],
-        "log": ["boolean"],
+        "log": ["boolean", StrOptions({"auto"})],
+        "scale_series": ["boolean", StrOptions({"auto"})],
     }
 
-    def __init__(self, regressor=None, *, reference="auto", transformer=None, log=False):
+    def __init__(self, regressor=None, *, reference="auto", transformer=None, log=False, scale_series=False):
         self.regressor = regressor
         self.reference = reference
         self.transformer = transformer
         self.log = log
+        self.scale_series = scale_series
 
     def set_params(self, **params):
         """Set the parameters of this estimator and of the estimators inside it.
@@ -151,18 +227,27 @@ class DifferencedTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimat
         for key, value in params.items():
             new = flat_recipe_key(key, valid)
             if new != key:
+                why = (
+                    "the name in the nested recipe of skl_lstm 0.1; the recipe is now one DifferencedTargetRegressor "
+                    "around one Pipeline"
+                    if key.startswith(tuple(old for old, _ in _NESTED_RECIPE_PREFIXES))
+                    else "the name in the recipe of skl_lstm 0.2; the LSTM now cuts its own windows (lookback) from "
+                    "the rows the 'difference' step differences"
+                )
                 warnings.warn(
-                    f"{key!r} is the name in the nested recipe of skl_lstm 0.1; the recipe is now one "
-                    f"DifferencedTargetRegressor around one Pipeline: write {new!r}. The old name stops working "
-                    "in the next release.",
+                    f"{key!r} is {why}: write {new!r}. The old name stops working in the next release.",
                     FutureWarning,
                     stacklevel=user_stacklevel(),
                 )
             flat[new] = value
         return super().set_params(**flat)
 
-    def _inputs(self, X, reset):
-        """Validate ``X``; return what the regressor gets (``log(X)`` with log=True) and the reference column."""
+    def _inputs(self, X, reset, y=None):
+        """Validate ``X``; return what the regressor gets (``log(X)`` with log=True) and the reference column.
+
+        With ``reset`` (in ``fit``, where ``y`` is given) ``log`` and
+        ``scale_series`` are decided and each series' scale recorded.
+        """
         name = type(self).__name__
         # Validate a view of X, but hand the original (e.g. a DataFrame whose
         # index WindowTransformer uses for carry-over) to the inner regressor.
@@ -179,7 +264,8 @@ class DifferencedTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimat
         )
         if reset:
             self.reference_index_ = resolve_reference(X, self.reference, name)
-        if self.log:
+            self._decide_scales(X, checked, y)
+        if self.log_:
             values = np.asarray(checked, dtype=np.float64)
             bad = _first_nonpositive(values)
             if bad is not None:
@@ -190,7 +276,41 @@ class DifferencedTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimat
             with np.errstate(divide="ignore", invalid="ignore"):
                 X = np.log(X) if isinstance(X, pd.DataFrame | pd.Series) else np.log(values)
             checked = X
-        return X, reference_values(checked, self.reference_index_, name)
+        ref = reference_values(checked, self.reference_index_, name)
+        scales = self._row_scales(X, ref)
+        if scales is not None:
+            ref = ref / scales
+            X = _with_column(X, self.reference_index_, ref)
+        return X, ref, scales
+
+    def _decide_scales(self, X, checked, y):
+        """Fix ``log_`` and ``series_scale_`` for this fit."""
+        panel = is_panel(X)
+        if self.log == "auto":
+            values = np.asarray(checked, dtype=np.float64)
+            y_arr = np.asarray(y, dtype=np.float64)
+            self.log_ = bool(panel and _first_nonpositive(values) is None and _first_nonpositive(y_arr) is None)
+        else:
+            self.log_ = bool(self.log)
+        scale = (not self.log_) if self.scale_series == "auto" else bool(self.scale_series)
+        self.series_, self.series_scale_ = None, None
+        if panel and scale:
+            ref = reference_values(checked, self.reference_index_, type(self).__name__)
+            scales = _series_scales(X, np.log(ref) if self.log_ else ref)
+            self.series_, self.series_scale_ = np.asarray(scales.index), scales.to_numpy()
+
+    def _row_scales(self, X, ref):
+        """Each row's series scale (None without ``scale_series``); a series unseen in ``fit`` gets its own."""
+        if getattr(self, "series_scale_", None) is None or not is_panel(X):
+            return None
+        series = X.index.get_level_values(0)
+        known = pd.Index(self.series_).get_indexer(series)
+        scales = np.where(known >= 0, self.series_scale_[known], np.nan)
+        unseen = known < 0
+        if unseen.any():
+            own = _series_scales(X, ref)
+            scales[unseen] = own.reindex(series[unseen]).to_numpy(dtype=np.float64)
+        return scales
 
     def _inner_tags(self):
         base = LinearRegression() if self.regressor is None else self.regressor
@@ -234,12 +354,12 @@ class DifferencedTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimat
         name = type(self).__name__
         if y is None:
             raise ValueError(f"{name} requires y to be passed, but the target y is None.")
-        X_in, ref = self._inputs(X, reset=reset)
+        X_in, ref, scales = self._inputs(X, reset=reset, y=y)
         y_arr = np.asarray(y, dtype=np.float64)
         if y_arr.shape[0] != ref.shape[0]:
             raise ValueError(f"X has {ref.shape[0]} rows but y has {y_arr.shape[0]}; pass one target per row of X.")
         check_finite_target(y_arr, name)
-        if self.log:
+        if self.log_:
             bad = _first_nonpositive(y_arr)
             if bad is not None:
                 raise ValueError(
@@ -247,6 +367,8 @@ class DifferencedTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimat
                     "log=False, or shift the series to positive values."
                 )
             y_arr = np.log(y_arr)
+        if scales is not None:
+            y_arr = y_arr / (scales[:, None] if y_arr.ndim == 2 else scales)
         change = y_arr - (ref[:, None] if y_arr.ndim == 2 else ref)
         if reset:
             self._y_ndim = y_arr.ndim
@@ -275,7 +397,7 @@ class DifferencedTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimat
             Forecasts on the original scale.
         """
         check_is_fitted(self)
-        X_in, ref = self._inputs(X, reset=False)
+        X_in, ref, scales = self._inputs(X, reset=False)
         change = self.regressor_.predict(X_in)
         if self.transformer_ is not None:
             change = self.transformer_.inverse_transform(change.reshape(-1, 1) if change.ndim == 1 else change)
@@ -283,7 +405,19 @@ class DifferencedTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimat
         if change.ndim == 2 and self._y_ndim == 1:
             change = change[:, 0]
         level = change + (ref[:, None] if change.ndim == 2 else ref)
-        return np.exp(level) if self.log else level
+        if scales is not None:
+            level = level * (scales[:, None] if level.ndim == 2 else scales)
+        return np.exp(level) if self.log_ else level
+
+    def __setstate__(self, state):
+        """Restore a state, filling what a model saved by an earlier release lacks."""
+        state = dict(state)
+        state.setdefault("scale_series", False)
+        if "regressor_" in state:  # fitted before log="auto" and scale_series existed
+            state.setdefault("log_", bool(state.get("log")))
+            state.setdefault("series_", None)
+            state.setdefault("series_scale_", None)
+        super().__setstate__(state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

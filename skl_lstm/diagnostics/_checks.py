@@ -148,14 +148,14 @@ def _set(ev: Evidence, note: str, **params) -> Fix:
     full = {}
     for name, value in params.items():
         if name.startswith("window__"):
-            full[f"{ev.setup.window_prefix}{name.split('__', 1)[1]}"] = value
+            full[ev.setup.window_param(name.split("__", 1)[1])] = value
         else:
             full[ev.setup.lstm_param(name)] = value
     names = ", ".join(params)
     values = params[next(iter(params))] if len(params) == 1 else dict(params)
     code = f"estimator.set_params({', '.join(f'{k}={v!r}' for k, v in full.items())})"
     step = ev.lstm_step
-    if all(n.startswith("window__") for n in params):
+    if all(key.startswith(ev.setup.window_prefix or "\0") for key in full):
         step = f"WindowTransformer ({(ev.setup.window_prefix or '').rstrip('_')})"
         names = ", ".join(n.split("__", 1)[1] for n in params)
     return Fix(step=step, parameter=names, value=values, action="set_params", params=full, note=note, code=code)

@@ -71,7 +71,7 @@ def _difference(estimator, reference):
     estimator = _replace(estimator, outer.prefix, wrapped)
     setup = inspect_setup(estimator)
     if setup.window is not None and not (setup.window.diff or setup.window.seasonal_diff):
-        estimator.set_params(**{f"{setup.window_prefix}diff": 1})
+        estimator.set_params(**{setup.window_param("diff"): 1})
     return estimator
 
 

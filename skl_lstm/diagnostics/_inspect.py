@@ -132,8 +132,17 @@ class Setup:
 
     @property
     def window_length(self) -> int | None:
-        """Window length of the WindowTransformer, if there is one."""
+        """Steps each forecast reads: the LSTM's ``lookback`` when it cuts its own windows, else the WindowTransformer's."""
+        lookback = None if self.lstm is None else getattr(self.lstm, "lookback", None)
+        if lookback is not None:
+            return int(lookback)
         return None if self.window is None else int(self.window.window)
+
+    def window_param(self, name: str) -> str:
+        """``set_params`` name of a WindowTransformer parameter; the window length is the LSTM's ``lookback`` when set."""
+        if name == "window" and self.lstm is not None and getattr(self.lstm, "lookback", None) is not None:
+            return self.lstm_param("lookback")
+        return f"{self.window_prefix}{name}"
 
     @property
     def input_differenced(self) -> bool:
@@ -188,7 +197,7 @@ def inspect_setup(estimator) -> Setup:
             setup.steps.append("TransformedTargetRegressor(" + _ttr_label(est) + ")")
         elif layer.kind == "dtr":
             setup.differenced_target, setup.target_prefix = True, layer.prefix
-            setup.log_target = setup.log_target or bool(est.log)
+            setup.log_target = setup.log_target or est.log is True or bool(getattr(est, "log_", False))
             if isinstance(est.transformer, _SCALERS):
                 setup.y_scaler = type(est.transformer).__name__
             setup.steps.append("DifferencedTargetRegressor(" + _dtr_label(est) + ")")
@@ -216,8 +225,8 @@ def _dtr_label(est) -> str:
     parts = [f"reference={est.reference!r}"]
     if est.transformer is not None:
         parts.append(f"transformer={type(est.transformer).__name__}")
-    if est.log:
-        parts.append("log=True")
+    if est.log is not False:
+        parts.append(f"log={est.log!r}")
     return ", ".join(parts)
 
 
@@ -270,6 +279,9 @@ def network_data(fitted, X, y):
                 elif kind == "search":
                     est = est.best_estimator_
                 elif kind == "lstm":
+                    if getattr(est, "lookback_", None) is not None:  # rows: the windows it gathers from them
+                        Xc = est._validate_data(Xc)[0]
+                        Xc = Xc.dense() if hasattr(Xc, "dense") else Xc  # RowWindows (no Keras import here)
                     return np.asarray(Xc, dtype=np.float64), yc, est
                 else:
                     return None

@@ -10,6 +10,8 @@ of two dozen parameters and the input checks with their messages.
 
 from __future__ import annotations
 
+import inspect
+
 import warnings
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -34,7 +36,7 @@ from ._kernels import KERNELS, select_kernel
 from ._loop import train
 from ._network import Network
 from ._scikeras import _LOSSES, _OPTIMIZERS, ScikerasAdapter, check_units
-from ._windows import RowWindows, windows_of
+from ._windows import RowWindows, leading_missing, windows_of
 
 #: Rows per call of the compiled predict function (bounded memory).
 _PREDICT_CHUNK = 8192
@@ -115,7 +117,10 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
         inside the training step, so memory grows with the rows, not with
         ``rows x window`` (see :mod:`skl_lstm.lstm._windows`). Rows passed to
         ``predict`` that continue the fitted series (pandas index) get the
-        fitted rows as history. Rows with NaN are windowed in memory as before.
+        fitted rows as history. Leading rows with NaN in a series (what
+        differencing leaves, e.g. ``WindowTransformer(1, diff=1)``) are
+        missing history, masked as in windows mode; a NaN after an observed
+        row (a gap) makes the windows be built in memory, masked the same way.
     activation : str, default="tanh"
         Activation of the LSTM cell output.
     dropout : float, default=0.0
@@ -152,6 +157,16 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
         Maximum number of passes over the training samples.
     batch_size : int, default=32
         Samples per gradient step (capped at the number of training samples).
+    steps_per_epoch : int or None, default=None
+        Gradient steps per epoch. None: an epoch is one pass over the
+        training samples. An int caps it: each epoch takes the next
+        ``steps_per_epoch`` batches of a stream of shuffled passes, so every
+        sample is seen once before any is seen twice, and ``epochs`` and
+        ``patience`` count budgeted epochs. On a large panel this bounds the
+        work between two looks at the validation loss (and the whole fit, to
+        ``epochs * steps_per_epoch`` steps) whatever the number of series.
+        A series short enough for one pass to fit in the cap trains exactly
+        as with None.
     validation_fraction : float, default=0.1
         Fraction of the most recent samples held out to monitor validation
         loss. 0 disables it (early stopping then watches the training loss).
@@ -258,6 +273,7 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "steps_per_epoch": [Interval(Integral, 1, None, closed="left"), None],
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "early_stopping": ["boolean"],
         "patience": [Interval(Integral, 1, None, closed="left")],
@@ -279,7 +295,7 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
         l1=0.0, l2=0.0,
         linear_skip=False,
         loss="mse", optimizer="adam", learning_rate=0.001,
-        epochs=100, batch_size=32,
+        epochs=100, batch_size=32, steps_per_epoch=None,
         validation_fraction=0.1, early_stopping=True, patience=10,
         random_state=None,
         verbose=0,
@@ -302,6 +318,7 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
         self.learning_rate = learning_rate
         self.epochs = epochs
         self.batch_size = batch_size
+        self.steps_per_epoch = steps_per_epoch
         self.validation_fraction = validation_fraction
         self.early_stopping = early_stopping
         self.patience = patience
@@ -450,8 +467,14 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
         return _safe_indexing(X, order), _safe_indexing(y, order), sample_weight, tail
 
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
-        if isinstance(X, RowWindows):  # stored rows without NaN: every window observed, no gap
-            self._train_network(X, y, sample_weight, warm_start, epochs, initial_epoch, np.ones(len(X), bool))
+        if isinstance(X, RowWindows):  # stored rows, no gap: a window is empty only before its series' history
+            observed = X.lengths() > 0
+            if not observed.any():
+                raise ValueError(
+                    "LSTMRegressor: no training sample has an observed time step (every window is "
+                    "all NaN); pass a series longer than the window."
+                )
+            self._train_network(X, y, sample_weight, warm_start, epochs, initial_epoch, observed)
             return
         nan = np.isnan(X)
         observed = ~nan.all(axis=(1, 2))
@@ -513,7 +536,8 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
         schedule = dict(epochs=epochs, initial_epoch=initial_epoch, batch_size=batch_size, callbacks=callbacks)
         history = train(
             trained, network.chain, X, y, sample_weight=sample_weight, validation_data=validation_data,
-            verbose=self.verbose, kernel=self.training_kernel, shuffle=self._run.shuffle, **schedule,
+            verbose=self.verbose, kernel=self.training_kernel, shuffle=self._run.shuffle,
+            steps_per_epoch=self.steps_per_epoch, **schedule,
         )
         # LSTNet's promise, kept on data the fit did not train on: when no
         # epoch beats the linear start on the validation tail, keep that start.
@@ -589,7 +613,8 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
 
         ``rows`` is the validated ``source``. In ``fit`` this records each
         series' last rows; in ``predict`` a series that continues its fitted end
-        gets them as history. Rows with NaN are windowed in memory (the
+        gets them as history. Leading NaN rows of a series are skipped as
+        missing history; other rows with NaN are windowed in memory (the
         missing steps are then masked as in windows mode).
         """
         if rows.ndim != 2:
@@ -615,8 +640,13 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
                 panel.continuing(self.series_, self._next_label))
         tails = self.last_rows_[None] if single else self.last_rows_
         store, starts, landed = panel.with_history(sorted_rows, carried, tails)
-        windows = windows_of(store, starts, panel.unsort(landed), self.lookback_)
-        return windows.dense() if np.isnan(store).any() else windows
+        first_rows = None
+        if np.isnan(store).any():
+            skipped = leading_missing(store, starts)
+            if skipped is None:  # a gap inside a series: only whole windows can mask it
+                return windows_of(store, starts, panel.unsort(landed), self.lookback_).dense()
+            first_rows, store = skipped
+        return windows_of(store, starts, panel.unsort(landed), self.lookback_, first_rows)
 
     @staticmethod
     def _check_magnitudes(X, y):
@@ -665,7 +695,7 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
         if not self._is_plain_input(X):
             X, _ = self._validate_data(X=X, y=None)
         X = self.feature_encoder_.transform(X)
-        empty = np.zeros(len(X), bool) if isinstance(X, RowWindows) else np.isnan(X).all(axis=(1, 2))
+        empty = X.lengths() == 0 if isinstance(X, RowWindows) else np.isnan(X).all(axis=(1, 2))
         if empty.any():
             warnings.warn(
                 f"LSTMRegressor: {int(empty.sum())} of {X.shape[0]} samples have no observed time "
@@ -719,6 +749,8 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
         """Restore the state :meth:`__getstate__` gave, rebuilding what derives from it."""
         state = dict(state)
         state.pop("_sklearn_version", None)  # kept by scikit-learn only for its own classes
+        for name, default in _PARAM_DEFAULTS.items():  # a parameter added after the state was written
+            state.setdefault(name, default)
         super().__setstate__(state)
         if "model_" in state:
             self._network = Network.of(self.model_)
@@ -802,5 +834,12 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
                             "with skl_lstm.load(path).")
         return estimator
 
+
+#: Every constructor parameter's default, for states written before the parameter existed.
+_PARAM_DEFAULTS = {
+    name: p.default
+    for name, p in inspect.signature(LSTMRegressor.__init__).parameters.items()
+    if p.default is not inspect.Parameter.empty
+}
 
 __all__ = ["LSTMRegressor"]

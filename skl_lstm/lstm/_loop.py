@@ -36,6 +36,9 @@ from ._windows import RowWindows, gather_batch_major, gather_time_major
 #: Network configurations whose trainers (and compiled functions) are kept.
 TEMPLATE_SLOTS = 8
 TRAINERS = LRUCache(TEMPLATE_SLOTS)
+#: Validation samples evaluated at once: a large panel's tail is evaluated in chunks
+#: (the loss is the same mean), so memory does not grow with the number of series.
+VALIDATION_CHUNK = 8192
 
 _REUSABLE_LOSSES = ("MeanSquaredError", "MeanAbsoluteError", "Huber")
 _REUSABLE_OPTIMIZERS = ("Adam", "AdamW", "RMSprop", "SGD")
@@ -154,8 +157,21 @@ class Trainer:
             loss = total / tf.cast(n_batches, tf.float32)
             if validation is None:
                 return loss, tf.constant(float("nan"))
-            val_inputs, val_y, val_w = validation
-            return loss, loss_of(take(val_inputs), val_y, val_w, False)
+            return loss, validation_loss(*validation)
+
+        def validation_loss(val_inputs, val_y, val_w):
+            """The loss of the validation samples; a long tail (a large panel's) a chunk at a time."""
+            n = tf.shape(val_y)[0]
+
+            def chunked():
+                total = tf.constant(0.0, dtype=tf.float32)
+                for start in tf.range(0, n, VALIDATION_CHUNK):
+                    idx = tf.range(start, tf.minimum(start + VALIDATION_CHUNK, n))
+                    part = loss_of(take(val_inputs, idx), tf.gather(val_y, idx), tf.gather(val_w, idx), False)
+                    total += part * tf.cast(tf.shape(idx)[0], tf.float32)
+                return total / tf.cast(n, tf.float32)
+
+            return tf.cond(n <= VALIDATION_CHUNK, lambda: loss_of(take(val_inputs), val_y, val_w, False), chunked)
 
         return tf.function(run_epoch, input_signature=signature)
 
@@ -246,7 +262,9 @@ def clear_compiled_cache():
     TRAINERS.clear()
 
 
-def _fit_with_keras(model, X, y, sample_weight, validation_data, epochs, initial_epoch, batch_size, callbacks, verbose):
+def _fit_with_keras(
+    model, X, y, sample_weight, validation_data, epochs, initial_epoch, batch_size, callbacks, verbose, steps_per_epoch,
+):
     if isinstance(X, RowWindows):  # keras.Model.fit reads whole windows
         X = X.dense()
         validation_data = None if validation_data is None else (validation_data[0].dense(), *validation_data[1:])
@@ -259,6 +277,7 @@ def _fit_with_keras(model, X, y, sample_weight, validation_data, epochs, initial
         epochs=initial_epoch + epochs,
         initial_epoch=initial_epoch,
         shuffle=True,
+        steps_per_epoch=None if steps_per_epoch is None or steps_per_epoch * batch_size >= len(X) else steps_per_epoch,
         verbose=verbose,
         callbacks=list(callbacks) + [keras.callbacks.TerminateOnNaN()],
     )
@@ -280,6 +299,7 @@ def train(
     verbose=0,
     kernel="auto",
     shuffle=None,
+    steps_per_epoch=None,
 ) -> dict:
     """Train a compiled Keras model; return its per-epoch history.
 
@@ -315,6 +335,11 @@ def train(
         Which LSTM kernel trains; see :func:`~._kernels.select_kernel`.
     shuffle : numpy.random.RandomState or None, default=None
         The generator of each epoch's sample order (anything with ``permutation``; NumPy's global one when None).
+    steps_per_epoch : int or None, default=None
+        Gradient steps per epoch. None (or at least a full pass) is one pass
+        over the shuffled samples; fewer takes the next ``steps_per_epoch``
+        batches of a stream of shuffled passes (:func:`epoch_orders`), so every
+        sample is seen once before any is seen twice.
 
     Returns
     -------
@@ -326,13 +351,42 @@ def train(
     with release_traced_gradients():
         if kernel == "fit":
             return _fit_with_keras(
-                model, X, y, sample_weight, validation_data, epochs, initial_epoch, batch_size, callbacks, verbose
+                model, X, y, sample_weight, validation_data, epochs, initial_epoch, batch_size, callbacks, verbose,
+                steps_per_epoch,
             )
+        orders = epoch_orders(X.shape[0], batch_size, steps_per_epoch, np.random if shuffle is None else shuffle)
         with _trainer_for(model, chain, callbacks, kernel) as trainer:
             return _train_compiled(
                 trainer, X, y, sample_weight, validation_data, epochs, initial_epoch, batch_size, callbacks, verbose,
-                kernel, np.random if shuffle is None else shuffle,
+                kernel, orders,
             )
+
+
+def epoch_orders(n, batch_size, steps_per_epoch, shuffle):
+    """Each epoch's sample order, endlessly: the positions of the samples its batches take, in turn.
+
+    With ``steps_per_epoch`` None, or at least a full pass, every epoch is one
+    ``shuffle.permutation(n)``. With fewer steps, an epoch is the next
+    ``steps_per_epoch * batch_size`` positions of a stream of permutations, so
+    training on a large panel can be budgeted in gradient steps while every
+    sample is still seen once before any is seen twice.
+
+    Examples
+    --------
+    >>> orders = epoch_orders(5, 2, 1, np.random.RandomState(0))
+    >>> sorted(np.concatenate([next(orders) for _ in range(5)]).tolist()) == sorted(list(range(5)) * 2)
+    True
+    """
+    size = None if steps_per_epoch is None else int(steps_per_epoch) * int(batch_size)
+    if size is None or size >= n:
+        while True:
+            yield shuffle.permutation(n)
+    pending = np.empty(0, dtype=np.int64)
+    while True:
+        while len(pending) < size:
+            pending = np.concatenate([pending, shuffle.permutation(n)])
+        yield pending[:size]
+        pending = pending[size:]
 
 
 def _inputs(kernel, X, chain, shared=None):
@@ -367,7 +421,7 @@ def _inputs(kernel, X, chain, shared=None):
 
 def _train_compiled(
     trainer, X, y, sample_weight, validation_data, epochs, initial_epoch, batch_size, callbacks, verbose, kernel,
-    shuffle,
+    orders,
 ):
     import tensorflow as tf
 
@@ -389,7 +443,8 @@ def _train_compiled(
         signature.append((val_specs, _spec(yv_t, 0), _spec(wv_t, 0)))
     window = X.window if isinstance(X, RowWindows) else None
     run_epoch = trainer.epoch_function(kernel, batch_size, gaps, tuple(signature), window)
-    n_batches = -(-n // int(batch_size))
+    first = next(orders)
+    n_batches = -(-len(first) // int(batch_size))
 
     history = keras.callbacks.History()
     cb = keras.callbacks.CallbackList(
@@ -405,7 +460,8 @@ def _train_compiled(
     cb.on_train_begin()
     for epoch in range(initial_epoch, initial_epoch + epochs):
         cb.on_epoch_begin(epoch)
-        perm = tf.constant(shuffle.permutation(n).astype(np.int32))
+        order = first if epoch == initial_epoch else next(orders)
+        perm = tf.constant(order.astype(np.int32))
         loss, val_loss = run_epoch(inputs, y_t, w_t, perm, *args)
         logs = {"loss": float(loss)}
         if args:

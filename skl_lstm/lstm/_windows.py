@@ -63,7 +63,7 @@ class RowWindows:
 
     def lengths(self) -> np.ndarray:
         """Observed steps of each window: the window, or fewer near its series' start."""
-        return np.minimum(self.window, self.ends - self.firsts + 1).astype(np.int32)
+        return np.clip(self.ends - self.firsts + 1, 0, self.window).astype(np.int32)
 
     def has_warm_up(self) -> bool:
         """Whether some window starts before its series (and so has missing leading steps)."""
@@ -84,9 +84,15 @@ class RowWindows:
             yield select, self.dense(select)
 
 
-def windows_of(rows: np.ndarray, series_bounds: np.ndarray, sample_rows: np.ndarray, window: int) -> RowWindows:
+def windows_of(
+    rows: np.ndarray, series_bounds: np.ndarray, sample_rows: np.ndarray, window: int, first_rows=None
+) -> RowWindows:
     """:class:`RowWindows` over ``rows`` (series laid end to end at ``series_bounds``) for the samples
     ending at ``sample_rows``.
+
+    ``first_rows`` (one per series, default its first row) is where each
+    series' history starts: rows before it are not read (their samples are
+    empty, with no observed step).
 
     Examples
     --------
@@ -96,12 +102,46 @@ def windows_of(rows: np.ndarray, series_bounds: np.ndarray, sample_rows: np.ndar
     [[1.0, 2.0], [nan, 3.0], [3.0, 4.0]]
     """
     series = np.searchsorted(series_bounds, sample_rows, side="right") - 1
+    firsts = np.asarray(series_bounds[:-1] if first_rows is None else first_rows)[series]
     return RowWindows(
         np.ascontiguousarray(rows, dtype=np.float32),
         np.asarray(sample_rows, dtype=np.int32),
-        np.asarray(series_bounds[series], dtype=np.int32),
+        np.asarray(firsts, dtype=np.int32),
         int(window),
     )
+
+
+def leading_missing(rows: np.ndarray, series_bounds: np.ndarray):
+    """Where each series' history starts once its leading rows with NaN are skipped.
+
+    Differencing leaves the first rows of every series undefined (NaN); they
+    are missing history, as in :class:`~skl_lstm.WindowTransformer`'s
+    warm-up rows, not gaps. Returns ``(first_rows, rows)``: per series its
+    first row after the leading NaN rows, and the rows with those leading
+    rows zeroed (never read). ``None`` when some NaN comes after an observed
+    row of its series (a gap, which only whole windows can mask).
+
+    Examples
+    --------
+    >>> rows = np.array([[np.nan], [1.0], [2.0], [np.nan], [np.nan], [5.0]])
+    >>> firsts, clean = leading_missing(rows, np.array([0, 3, 6]))
+    >>> firsts.tolist(), clean[:, 0].tolist()
+    ([1, 5], [0.0, 1.0, 2.0, 0.0, 0.0, 5.0])
+    >>> leading_missing(np.array([[1.0], [np.nan]]), np.array([0, 2])) is None
+    True
+    """
+    missing = np.isnan(rows).any(axis=1)
+    observed_so_far = np.cumsum(~missing)
+    starts = series_bounds[:-1]
+    before = np.repeat(observed_so_far[starts] - (~missing[starts]), np.diff(series_bounds))
+    leading = missing & (observed_so_far - before == 0)
+    if (missing & ~leading).any():
+        return None
+    first_rows = starts + np.add.reduceat(leading, starts) if len(starts) else starts
+    first_rows = np.where(np.diff(series_bounds) > 0, first_rows, starts)
+    clean = rows.copy()
+    clean[leading] = 0.0
+    return first_rows, clean
 
 
 def gather_time_major(rows, ends, firsts, window):

@@ -50,14 +50,19 @@ def test_panel_rows_are_windowed_within_their_series_and_carried_over():
 
 
 def test_rows_are_stored_once_not_as_windows():
-    rows, y = _rows(n=20000, features=1)
-    window = 64
-    tracemalloc.start()
-    LSTMRegressor(units=4, lookback=window, epochs=1, batch_size=512, random_state=0).fit(rows, y)
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    windows_bytes = rows.shape[0] * window * 4  # one float32 copy of every window
-    assert peak < 0.5 * windows_bytes, (peak, windows_bytes)
+    window, n = 64, 20000
+    rows, y = _rows(n=2 * n, features=1)
+    params = dict(units=4, lookback=window, epochs=1, batch_size=512, random_state=0)
+    LSTMRegressor(**params).fit(rows[:2000], y[:2000])  # traces the compiled step (a constant, not data)
+    peaks = []
+    for size in (n, 2 * n):
+        tracemalloc.start()
+        LSTMRegressor(**params).fit(rows[:size], y[:size])
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+    windows_bytes = n * window * 4  # one float32 copy of the added samples' windows
+    assert peaks[1] - peaks[0] < 0.25 * windows_bytes, (peaks, windows_bytes)
+    assert peaks[1] < 0.5 * 2 * windows_bytes, (peaks, windows_bytes)
 
 
 def test_rows_with_missing_values_are_windowed_in_memory_and_masked():
@@ -77,3 +82,52 @@ def test_window_mode_reads_rows_only():
         LSTMRegressor(lookback=4, epochs=1).fit(rows.reshape(-1, 2, 1), y)
     with pytest.raises(ValueError, match="The 'lookback' parameter of LSTMRegressor must be an int in the range"):
         LSTMRegressor(lookback=0, epochs=1).fit(rows, y)
+
+
+@pytest.mark.parametrize("kernel", ["fused", "keras"])
+def test_differenced_rows_give_the_same_training_as_differenced_windows(kernel):
+    # WindowTransformer(1, diff=1) leaves each series' first row NaN: missing history, skipped (rows stay stored once)
+    rows, y = _rows()
+    params = dict(units=5, epochs=4, random_state=0, linear_skip=True, training_kernel=kernel, n_features=2)
+    changes = WindowTransformer(window=1, diff=1).fit_transform(rows)
+    lazy = LSTMRegressor(lookback=7, **params).fit(changes, y)
+    assert isinstance(lazy._validate_data(changes)[0], RowWindows)
+    dense = LSTMRegressor(**params).fit(WindowTransformer(window=7, diff=1).fit_transform(rows), y)
+    assert lazy.history_ == dense.history_
+    with pytest.warns(UserWarning, match="1 of 160 samples have no observed time step"):
+        np.testing.assert_array_equal(
+            lazy.predict(changes), dense.predict(WindowTransformer(window=7, diff=1).fit_transform(rows))
+        )
+
+
+def test_differenced_panel_rows_skip_each_series_first_rows():
+    rows, y = _rows(n=60, features=1)
+    index = pd.MultiIndex.from_product([["a", "b"], range(60)])
+    panel, target = pd.DataFrame(np.r_[rows, 3 * rows], index=index), np.r_[y, 3 * y]
+    changes = pd.DataFrame(WindowTransformer(window=1, diff=2).fit_transform(panel), index=index)
+    model = LSTMRegressor(units=3, lookback=5, epochs=2, random_state=0)
+    windows = model.fit(changes, target)._validate_data(changes)[0]
+    assert isinstance(windows, RowWindows)
+    lengths = windows.lengths()
+    np.testing.assert_array_equal(lengths[[0, 1, 2, 3, 60, 61, 62, 63]], [0, 0, 1, 2, 0, 0, 1, 2])
+    assert not np.isnan(windows.rows).any()  # the skipped rows are never read
+
+
+def test_steps_per_epoch_budgets_each_epoch_and_sees_every_sample_before_repeating():
+    from skl_lstm.lstm._loop import epoch_orders
+
+    orders = epoch_orders(10, 3, 2, np.random.RandomState(0))
+    drawn = np.concatenate([next(orders) for _ in range(5)])  # 5 epochs of 2 batches of 3
+    assert drawn.size == 30
+    np.testing.assert_array_equal(np.sort(drawn[:30]), np.repeat(np.arange(10), 3))
+    for start in (0, 10, 20):  # each pass is a permutation
+        np.testing.assert_array_equal(np.sort(drawn[start : start + 10]), np.arange(10))
+    rows, y = _rows()
+    full = LSTMRegressor(units=4, lookback=5, epochs=3, random_state=0).fit(rows, y)
+    capped = LSTMRegressor(units=4, lookback=5, epochs=3, steps_per_epoch=1000, random_state=0).fit(rows, y)
+    assert capped.history_ == full.history_  # a cap above one pass changes nothing
+    short = LSTMRegressor(units=4, lookback=5, epochs=3, steps_per_epoch=1, batch_size=8, random_state=0)
+    again = LSTMRegressor(units=4, lookback=5, epochs=3, steps_per_epoch=1, batch_size=8, random_state=0)
+    assert short.fit(rows, y).history_ == again.fit(rows, y).history_ != full.history_
+    with pytest.raises(ValueError, match="The 'steps_per_epoch' parameter of LSTMRegressor must be an int"):
+        LSTMRegressor(steps_per_epoch=0).fit(rows, y)
