@@ -276,15 +276,15 @@ def held_out(n_rows: int) -> int:
 
 def ridge_search(s: Series, n_jobs: int, y_train) -> GridSearchCV:
     """Ridge in the recipe's place of the LSTM, tuned the same way."""
-    grid = {"regressor__window__window": s.windows, "regressor__window__diff": [0, 1],
+    grid = {"regressor__lstm__lookback": s.windows, "regressor__difference__diff": [0, 1],
             "regressor__lstm__ridge__alpha": list(np.logspace(-2, 3, 6))}
     return tuned(s, linear_recipe(s, Ridge()), grid, y_train, n_jobs)
 
 
 def lstm_grid(s: Series, quick: bool) -> dict:
     if quick:
-        return {"regressor__window__window": s.windows[:1], "regressor__lstm__units": [16, 32]}
-    return {"regressor__window__window": s.windows, "regressor__window__diff": [0, 1],
+        return {"regressor__lstm__lookback": s.windows[:1], "regressor__lstm__units": [16, 32]}
+    return {"regressor__lstm__lookback": s.windows, "regressor__difference__diff": [0, 1],
             "regressor__lstm__units": [32, 64], "regressor__lstm__learning_rate": [1e-3, 3e-3]}
 
 

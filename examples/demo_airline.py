@@ -46,8 +46,8 @@ step(f"airline: {len(X_train)} training months, forecasts of {n_test} held-out m
 # Tune on the training part only. Every fold refits the windows, the scalers
 # and the network on its own past: nothing from a test fold leaks into training.
 grid = {
-    "regressor__window__window": [12, 24],
-    "regressor__window__diff": [1],
+    "regressor__lstm__lookback": [12, 24],
+    "regressor__difference__diff": [1],
     "regressor__lstm__units": [16, 32],
     "regressor__lstm__dropout": [0.0, 0.2],
 }

@@ -211,7 +211,8 @@ def build_model(args, seasonal_period, positive: bool):
               "dropout": args.dropout, "loss": args.loss, "random_state": args.random_state,
               "linear_skip": args.linear_skip}
     params = {k: v for k, v in params.items() if v is not None}
-    return recommended_pipeline(window=args.window, seasonal_period=seasonal_period, diff=args.diff, log=args.log,
+    log = True if args.log else "auto"  # without --log, the recipe's own choice (log for a positive panel)
+    return recommended_pipeline(window=args.window, seasonal_period=seasonal_period, diff=args.diff, log=log,
                                 **params)
 
 
@@ -292,20 +293,21 @@ def cmd_fit(args) -> int:
     return 0
 
 
-#: --grid keys of the WindowTransformer; every other key is an LSTMRegressor parameter.
-_WINDOW_KEYS = ("window", "diff")
+#: --grid keys that are not LSTMRegressor parameters, and their recipe names.
+_RECIPE_KEYS = {"window": "regressor__lstm__lookback", "diff": "regressor__difference__diff"}
 
 
 def _expand_grid(estimator, grid: dict, window_values) -> dict:
-    """Recipe parameter names for the --grid keys: ``regressor__window__<key>`` or ``regressor__lstm__<key>``."""
+    """Recipe parameter names for the --grid keys: ``window``, ``diff`` or ``regressor__lstm__<key>``."""
     keys = estimator.get_params()
     out = {}
     for name, values in grid.items():
         values = list(window_values if name == "window" and values is None else values)
-        full = name if name in keys else f"regressor__{'window' if name in _WINDOW_KEYS else 'lstm'}__{name}"
+        full = name if name in keys else _RECIPE_KEYS.get(name, f"regressor__lstm__{name}")
         if full not in keys:
-            short = [*_WINDOW_KEYS, *sorted(k.split("regressor__lstm__", 1)[1] for k in keys
-                                            if k.startswith("regressor__lstm__") and k.count("__") == 2)]
+            short = [*_RECIPE_KEYS, *sorted(k.split("regressor__lstm__", 1)[1] for k in keys
+                                            if k.startswith("regressor__lstm__") and k.count("__") == 2
+                                            and k not in _RECIPE_KEYS.values())]
             raise CLIError(f"--grid key {name!r} is not a parameter of the model"
                            + _columns_hint(name, short, "Valid keys"))
         out[full] = values
@@ -331,7 +333,7 @@ def cmd_tune(args) -> int:
     windows = [m, default_window(m)] if m else [default_window(None), 2 * default_window(None)]
     model = build_model(args, m, positive)
     param_grid = _expand_grid(model, grid, windows)
-    longest = max([*param_grid.get("regressor__window__window", []), _window_of(args, m)])
+    longest = max([*param_grid.get(_RECIPE_KEYS["window"], []), _window_of(args, m)])
     cv = default_splitter(len(X), args.horizon, m, args.cv_splits)
     _check_length(len(X) - cv.n_splits * cv.test_size, longest, args.diff)
     positive_target = bool(y.min() > 0)
@@ -362,12 +364,15 @@ def cmd_tune(args) -> int:
 
 
 def _warmup_rows(model) -> int:
-    """Leading rows without a full window: the fitted recipe's ``n_warmup_`` (0 without a window step)."""
+    """Leading rows without a full window: the windowing and differencing steps' ``n_warmup_`` plus the
+    LSTM's ``lookback_ - 1`` (0 without either)."""
     from .preprocessing import WindowTransformer
 
     pipeline = getattr(model, "regressor_", model)
-    steps = getattr(pipeline, "steps", [])
-    return next((int(step.n_warmup_) for _, step in steps if isinstance(step, WindowTransformer)), 0)
+    steps = [step for _, step in getattr(pipeline, "steps", [])]
+    rows = sum(int(step.n_warmup_) for step in steps if isinstance(step, WindowTransformer))
+    lookback = getattr(steps[-1], "lookback_", None) if steps else None
+    return rows + (int(lookback) - 1 if lookback else 0)
 
 
 def cmd_predict(args) -> int:
@@ -453,7 +458,8 @@ def _add_model(p) -> None:
     g.add_argument("--window", type=int, help="lag window (default: two seasons, else 12)")
     g.add_argument("--seasonal-period", type=int, help="season length (default: from the time column's frequency)")
     g.add_argument("--diff", type=int, default=1, help="differencing order of the input windows (default 1)")
-    g.add_argument("--log", action="store_true", help="model log(values); needs positive data")
+    g.add_argument("--log", action="store_true",
+                   help="model log(values); needs positive data (default: only for a panel of positive series)")
     g.add_argument("--units", type=int, help="LSTM units (default 32)")
     g.add_argument("--epochs", type=int, help="maximum epochs (default 200, with early stopping)")
     g.add_argument("--learning-rate", type=float, help="Adam learning rate (default 0.003)")

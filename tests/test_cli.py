@@ -185,7 +185,8 @@ def test_diagnose_writes_report_and_figures(sales_csv, tmp_path, capsys):
     report = json.loads((out_dir / "report.json").read_text())
     assert code == (1 if any(f["severity"] == "high" for f in report["findings"]) else 0)
     assert out.startswith("skl_lstm diagnosis of DifferencedTargetRegressor(reference='auto', "
-                          "transformer=StandardScaler) > Pipeline(window=WindowTransformer, scale=StandardScaler, lstm)")
+                          "transformer=StandardScaler, log='auto') > Pipeline(difference=WindowTransformer, scale=StandardScaler, "
+                          "lstm)")
     assert report["settings"]["reference"] == "sales"
     assert report["settings"]["seasonal_period"] == 12 and report["settings"]["n_folds"] == 2
     assert sorted(os.listdir(out_dir)) == [
@@ -222,8 +223,9 @@ def test_tune_grid_errors(sales_csv, tmp_path, capsys):
     assert _err(capsys) == (
         "skl-lstm: error: --grid key 'unit' is not a parameter of the model; did you mean 'units'? Valid keys: "
         "'window', 'diff', 'activation', 'batch_size', 'callbacks', 'dropout', 'early_stopping', 'epochs', 'l1', "
-        "'l2', 'learning_rate', 'linear_skip', 'lookback', 'loss', 'n_features', 'optimizer', 'patience', 'random_state', 'recurrent_dropout', "
-        "'training_kernel', 'units', 'validation_fraction', 'verbose', 'warm_start'.\n"
+        "'l2', 'learning_rate', 'linear_skip', 'loss', 'n_features', 'optimizer', 'patience', 'random_state', "
+        "'recurrent_dropout', 'steps_per_epoch', 'training_kernel', 'units', 'validation_fraction', 'verbose', "
+        "'warm_start'.\n"
     )
 
 
