@@ -50,6 +50,7 @@ from sklearn.pipeline import Pipeline
 from skl_lstm import (
     NaiveForecaster,
     SeasonalNaiveForecaster,
+    WindowTransformer,
     recommended_pipeline,
 )
 from skl_lstm.datasets import load_airline, make_supervised
@@ -262,11 +263,16 @@ def _cv_score(search: GridSearchCV) -> dict:
 
 
 def linear_recipe(s: Series, ridge, **overrides):
-    """The recipe with ``ridge`` in the LSTM's place: same windows, differencing, scaling and log."""
+    """The recipe with ``ridge`` in the LSTM's place: same windows, differencing, scaling and log.
+
+    The LSTM gathers its windows from the differenced, scaled rows
+    (``lookback``); the ridge gets the same windows from a ``WindowTransformer``.
+    """
     model = recipe(s, 0, quick=False, **overrides)
+    window = WindowTransformer(model.get_params()["regressor__lstm__lookback"])
     # warm-up steps of the first windows are missing: read them as the mean
     fill = SimpleImputer(strategy="constant", fill_value=0.0, keep_empty_features=True)
-    return model.set_params(regressor__lstm=Pipeline([("fill", fill), ("ridge", ridge)]))
+    return model.set_params(regressor__lstm=Pipeline([("window", window), ("fill", fill), ("ridge", ridge)]))
 
 
 def held_out(n_rows: int) -> int:
@@ -276,7 +282,7 @@ def held_out(n_rows: int) -> int:
 
 def ridge_search(s: Series, n_jobs: int, y_train) -> GridSearchCV:
     """Ridge in the recipe's place of the LSTM, tuned the same way."""
-    grid = {"regressor__lstm__lookback": s.windows, "regressor__difference__diff": [0, 1],
+    grid = {"regressor__lstm__window__window": s.windows, "regressor__difference__diff": [0, 1],
             "regressor__lstm__ridge__alpha": list(np.logspace(-2, 3, 6))}
     return tuned(s, linear_recipe(s, Ridge()), grid, y_train, n_jobs)
 

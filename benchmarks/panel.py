@@ -218,7 +218,7 @@ def _contract_forecast(train, horizon, seed, *, recurrent=True):
     obstacle = _contract_obstacle()
     if obstacle:
         raise Pending(obstacle)
-    from skl_lstm import recommended_pipeline
+    from skl_lstm import WindowTransformer, recommended_pipeline
     from skl_lstm.datasets import make_supervised
 
     try:
@@ -227,7 +227,10 @@ def _contract_forecast(train, horizon, seed, *, recurrent=True):
         if not recurrent:
             # warm-up steps of the first windows are missing: read them as the mean (0 after scaling)
             fill = SimpleImputer(strategy="constant", fill_value=0.0, keep_empty_features=True)
-            model.set_params(regressor__lstm=Pipeline([("fill", fill), ("ridge", RidgeCV(alphas=RIDGE_ALPHAS))]))
+            window = WindowTransformer(model.get_params()["regressor__lstm__lookback"])  # the LSTM's windows
+            model.set_params(
+                regressor__lstm=Pipeline([("window", window), ("fill", fill), ("ridge", RidgeCV(alphas=RIDGE_ALPHAS))])
+            )
         model.fit(X, y)
         P = np.asarray(model.predict(train))
     except (NotImplementedError, TypeError) as exc:

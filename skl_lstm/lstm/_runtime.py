@@ -11,9 +11,6 @@ import contextlib
 import logging
 import multiprocessing
 import os
-import random
-
-import numpy as np
 
 _configured = False
 
@@ -73,20 +70,22 @@ def share_cores_in_joblib_workers() -> None:
 
 @contextlib.contextmanager
 def seeded(seed):
-    """Seed Python, NumPy and TensorFlow (with op determinism) for one fit, then restore them.
+    """Seed TensorFlow (with op determinism) for one fit, then restore it.
 
-    The same seeding as scikeras' ``tensorflow_random_state``, which leaves
-    TensorFlow's op determinism switched on for the rest of the process when
+    The same TensorFlow seeding as scikeras' ``tensorflow_random_state``,
+    which leaves op determinism switched on for the rest of the process when
     its first fit is the first thing to ask TensorFlow about it (it sets
     ``TF_DETERMINISTIC_OPS=1`` before asking whether determinism was on, and
     TensorFlow answers from that variable), after which every unseeded Keras
     ``fit`` in the process fails with "Random ops require a seed". Here the
     state is read before anything changes. ``seed=None`` changes nothing.
 
-    The fit itself draws nothing from these process-wide generators: the
-    network's seeds and the epochs' sample order come from generators the
-    fit owns (``build_network(seed=...)``, ``train(shuffle=...)``), so another
-    thread drawing meanwhile (a Dask worker's event loop) cannot change it.
+    Python's and NumPy's process-wide generators are neither read nor
+    seeded: the network's seeds and the epochs' sample order come from
+    generators the fit owns (``build_network(seed=...)``,
+    ``train(shuffle=...)``), so another thread drawing meanwhile (a Dask
+    worker's event loop) neither changes the fit nor has its own stream
+    reseeded by it.
     """
     if seed is None:
         yield
@@ -97,12 +96,9 @@ def seeded(seed):
 
     was_deterministic = config.is_op_determinism_enabled()
     env = os.environ.get("TF_DETERMINISTIC_OPS")
-    python_state, numpy_state = random.getstate(), np.random.get_state()
     tf_seed = context.global_seed()
     try:
         os.environ["TF_DETERMINISTIC_OPS"] = "1"
-        random.seed(seed)
-        np.random.seed(seed)
         tf.random.set_seed(seed)
         config.enable_op_determinism()
         yield
@@ -111,8 +107,6 @@ def seeded(seed):
             os.environ.pop("TF_DETERMINISTIC_OPS", None)
         else:
             os.environ["TF_DETERMINISTIC_OPS"] = env
-        random.setstate(python_state)
-        np.random.set_state(numpy_state)
         tf.random.set_seed(tf_seed)
         if not was_deterministic:
             config.disable_op_determinism()

@@ -79,6 +79,21 @@ def test_same_seed_identical_predictions_and_clone_pickle_round_trips(fitted):
     assert not np.array_equal(other.predict(X), pred)
 
 
+def test_fit_never_seeds_the_process_wide_generators(monkeypatch):
+    # a Dask worker's other threads keep their own random / numpy.random streams while a seeded fit runs
+    import random
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a fit seeded or reset a process-wide generator")
+
+    X, y = _windows(n=40, window=3)
+    expected = LSTMRegressor(units=2, epochs=2, random_state=0).fit(X, y).predict(X)
+    for module, names in ((random, ("seed", "setstate")), (np.random, ("seed", "set_state"))):
+        for name in names:
+            monkeypatch.setattr(module, name, refuse)
+    np.testing.assert_array_equal(LSTMRegressor(units=2, epochs=2, random_state=0).fit(X, y).predict(X), expected)
+
+
 def test_fit_restores_global_random_state():
     X, y = _windows(n=40, window=3)
     np.random.seed(123)
