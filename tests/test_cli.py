@@ -162,10 +162,10 @@ def test_predict_refuses_pickles_and_models_not_written_by_fit(sales_csv, tmp_pa
     skl_lstm.save(Ridge().fit([[1.0], [2.0]], [1.0, 2.0]), fake)  # a safe file, but without fit's facts
     assert main(["predict", sales_csv, "--model", str(fake)]) == 2
     assert _err(capsys) == f"skl-lstm: error: cannot load {str(fake)!r}: it is not a model written by `skl-lstm fit`.\n"
-    skl_lstm.save(Ridge(), fake, metadata={"format": "skl_lstm.cli.model", "format_version": 3})
+    skl_lstm.save(Ridge(), fake, metadata={"format": "skl_lstm.cli.model", "format_version": 4})
     assert main(["predict", sales_csv, "--model", str(fake)]) == 2
-    assert _err(capsys) == (f"skl-lstm: error: {str(fake)!r} was written by a newer skl-lstm (command-line format 3, "
-                            "this one reads up to 2); upgrade skl_lstm.\n")
+    assert _err(capsys) == (f"skl-lstm: error: {str(fake)!r} was written by a newer skl-lstm (command-line format 4, "
+                            "this one reads up to 3); upgrade skl_lstm.\n")
 
 
 def test_help_no_longer_mentions_pickle(capsys):
@@ -247,3 +247,18 @@ def test_cli_uses_only_the_public_api():
             modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]
             private += [m for m in modules if m.startswith("skl_lstm") and any(p.startswith("_") for p in m.split("."))]
     assert private == []
+
+
+def test_tune_on_a_series_too_short_for_two_folds(sales_csv, tmp_path, capsys):
+    pd.read_csv(sales_csv).iloc[:13].to_csv(sales_csv, index=False)
+    args = ["tune", sales_csv, "--target", "sales", "--time", "date", "--features", "promo", "--model",
+            str(tmp_path / "m"), "--grid", '{"units": [2]}', "--window", "2"]
+    assert main(args) == 2
+    assert _err(capsys) == (
+        "skl-lstm: error: 12 usable rows are too few for 2 time-ordered folds of 2 steps after 10 training steps and "
+        "a gap of 0 (needs at least 14); use a longer series or a smaller --horizon.\n"
+    )
+    assert main([*args, "--cv-splits", "1"]) == 2
+    assert _err(capsys) == (
+        "skl-lstm: error: --cv-splits 1 must be at least 2: cross-validation needs two time-ordered folds.\n"
+    )
