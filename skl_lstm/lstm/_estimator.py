@@ -68,6 +68,21 @@ class _FitRun:
         self.shuffle = np.random.RandomState(self.seed) if self.seed is not None else np.random
 
 
+def auto_batch_size(n_samples, smallest=32, largest=256, steps_per_pass=1024):
+    """``batch_size="auto"``: ``smallest``, doubled while a pass over ``n_samples`` takes more than
+    ``steps_per_pass`` steps, at most ``largest``.
+
+    Examples
+    --------
+    >>> [auto_batch_size(n) for n in (100, 30_000, 40_000, 100_000, 400_000)]
+    [32, 32, 64, 128, 256]
+    """
+    size = smallest
+    while size < largest and n_samples > steps_per_pass * size:
+        size *= 2
+    return size
+
+
 def _count_interior_gaps(missing):
     """Samples with a missing step after an observed one (not just warm-up).
 
@@ -155,8 +170,12 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
         Learning rate of a named optimizer.
     epochs : int, default=100
         Maximum number of passes over the training samples.
-    batch_size : int, default=32
+    batch_size : int or "auto", default=32
         Samples per gradient step (capped at the number of training samples).
+        ``"auto"``: 32, doubled while one pass over the training samples
+        would take more than 1024 steps, up to 256 (a large panel's hundreds
+        of thousands of windows then train on 256 per step, a single series
+        on 32). The size used is ``batch_size_``.
     steps_per_epoch : int or None, default=None
         Gradient steps per epoch. None: an epoch is one pass over the
         training samples. An int caps it: each epoch takes the next
@@ -221,6 +240,8 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
     n_validation_ : int
         Training windows held out as the validation tail (the most recent
         ones; 0 without one).
+    batch_size_ : int
+        Samples per gradient step in the last ``fit``.
     n_timesteps_ : int
         Time steps per sample.
     n_features_per_step_ : int
@@ -272,7 +293,7 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
         "optimizer": [StrOptions(set(_OPTIMIZERS)), keras.optimizers.Optimizer],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "epochs": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "steps_per_epoch": [Interval(Integral, 1, None, closed="left"), None],
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "early_stopping": ["boolean"],
@@ -529,7 +550,8 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
             callbacks.append(
                 keras.callbacks.EarlyStopping(monitor=monitor, patience=self.patience, restore_best_weights=True)
             )
-        batch_size = min(self.batch_size, X.shape[0])
+        batch_size = self.batch_size_ = min(auto_batch_size(X.shape[0]) if self.batch_size == "auto" else
+                                            self.batch_size, X.shape[0])
         self.training_kernel_, _ = select_kernel(
             network.chain, batch_size=batch_size, callbacks=callbacks, requested=self.training_kernel
         )

@@ -131,3 +131,15 @@ def test_steps_per_epoch_budgets_each_epoch_and_sees_every_sample_before_repeati
     assert short.fit(rows, y).history_ == again.fit(rows, y).history_ != full.history_
     with pytest.raises(ValueError, match="The 'steps_per_epoch' parameter of LSTMRegressor must be an int"):
         LSTMRegressor(steps_per_epoch=0).fit(rows, y)
+
+
+def test_auto_batch_size_is_32_for_a_series_and_grows_with_a_panel():
+    from skl_lstm.lstm._estimator import auto_batch_size
+
+    rows, y = _rows()
+    auto = LSTMRegressor(units=4, lookback=5, epochs=2, batch_size="auto", random_state=0).fit(rows, y)
+    fixed = LSTMRegressor(units=4, lookback=5, epochs=2, batch_size=32, random_state=0).fit(rows, y)
+    assert auto.batch_size_ == fixed.batch_size_ == 32 and auto.history_ == fixed.history_
+    assert [auto_batch_size(n) for n in (32_768, 32_769, 65_537, 10**6)] == [32, 64, 128, 256]
+    with pytest.raises(ValueError, match="The 'batch_size' parameter of LSTMRegressor must be"):
+        LSTMRegressor(batch_size="large").fit(rows, y)
