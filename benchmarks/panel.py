@@ -410,39 +410,6 @@ def check_naive2(result: dict, anchors: pd.DataFrame) -> str:
 
 
 # ------------------------------------------------------------------- outputs
-#: The command-line example at the end of docs/panel.md (the page is written by this script).
-CLI_EXAMPLE = """
-## From the command line
-
-The same panel as a long CSV (one row per series and week, in any order)
-goes through `skl-lstm` with `--series` naming the series column and `--time`
-the time column. `fit` trains one network on all series, each forecast 1 to
-`--horizon` steps ahead; `predict` writes every series' next steps with
-`skl_lstm.forecast`, under the CSV's own column names (10 epochs here, to keep
-it quick):
-
-```
-python -c "import skl_lstm.datasets as d; d.load_m4_weekly_sample().reset_index().to_csv('m4_weekly.csv', index=False)"
-skl-lstm fit m4_weekly.csv --series series --time time --target y --horizon 13 --window 26 --seasonal-period 52 \\
-    --epochs 10 --model m4.model
-skl-lstm predict m4_weekly.csv --model m4.model --output next13.csv
-```
-
-```text
-fitted on 6854 rows of 20 series (y at t + 1 .. t + 13 from ['y']) in 5.5 s
-skl-lstm: saved the fitted model to m4.model
-skl-lstm: wrote 260 forecasts to next13.csv
-```
-
-`next13.csv` starts `series,time,horizon,forecast` and holds 13 rows per
-series. `skl-lstm tune ... --series series` cuts its folds with
-`PanelTimeSeriesSplit` (at the same times for every series when they all end
-together, else by each series' own end); `skl-lstm diagnose ... --series
-series` diagnoses each series alone (or those of `--series-ids`), since
-`skl_lstm.diagnose` reads one series.
-"""
-
-
 def markdown(results: dict, anchors: pd.DataFrame, args, note: str) -> str:
     lines = [
         f"# Many series: M4 Weekly ({args.split} split)",
@@ -515,7 +482,7 @@ def markdown(results: dict, anchors: pd.DataFrame, args, note: str) -> str:
     for label, row in anchors.iterrows():
         cells = ["" if pd.isna(row[c]) else f"{row[c]:.3f}" for c in ("sMAPE", "MASE", "OWA", "MSIS_95", "ACD_95")]
         lines.append(f"| {label} | {row['kind']} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n" + CLI_EXAMPLE
+    return "\n".join(lines) + "\n"
 
 
 def figure(results: dict, anchors: pd.DataFrame, split: str, path: str) -> None:
