@@ -232,20 +232,26 @@ def test_tune_grid_errors(sales_csv, tmp_path, capsys):
 def test_cli_uses_only_the_public_api():
     import ast
 
+    import pathlib
+
     import skl_lstm.cli
 
-    tree = ast.parse(open(skl_lstm.cli.__file__, encoding="utf-8").read())
     private = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.level:  # a relative import: skl_lstm's own modules
-            path = (node.module or "").split(".")
-            names = [alias.name for alias in node.names]
-            private_name = any(n.startswith("_") and n != "__version__" for n in names)
-            if any(part.startswith("_") for part in path) or private_name:
-                private.append(f"from {'.' * node.level}{node.module or ''} import {', '.join(names)}")
-        elif isinstance(node, ast.Import | ast.ImportFrom) and not getattr(node, "level", 0):
-            modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]
-            private += [m for m in modules if m.startswith("skl_lstm") and any(p.startswith("_") for p in m.split("."))]
+    for source in sorted(pathlib.Path(skl_lstm.cli.__file__).parent.glob("*.py")):  # every module of skl_lstm.cli
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:  # `from ._io import ...`: the CLI's own modules
+                continue
+            if isinstance(node, ast.ImportFrom) and node.level:  # `from ..x import y`: skl_lstm's own modules
+                path = (node.module or "").split(".")
+                names = [alias.name for alias in node.names]
+                private_name = any(n.startswith("_") and n != "__version__" for n in names)
+                if any(part.startswith("_") for part in path) or private_name:
+                    private.append(f"{source.name}: from {'.' * node.level}{node.module or ''} import "
+                                   f"{', '.join(names)}")
+            elif isinstance(node, ast.Import | ast.ImportFrom) and not getattr(node, "level", 0):
+                modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]
+                private += [m for m in modules
+                            if m.startswith("skl_lstm") and any(p.startswith("_") for p in m.split("."))]
     assert private == []
 
 
