@@ -236,6 +236,20 @@ def test_the_known_future_promo_makes_the_forecast_clearly_better(data, lstm_mod
     assert with_promo < 0.5 * without_promo, (with_promo, without_promo)
 
 
+def test_cross_validation_reads_the_horizon_in_every_fold(data):
+    from sklearn.model_selection import cross_val_score
+
+    from skl_lstm.model_selection import PanelTimeSeriesSplit
+
+    _, X, y, _ = data
+    cv = PanelTimeSeriesSplit(n_splits=3, test_size=10, gap=H - 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MissingFutureWarning)  # each test fold's last rows
+        with_promo = cross_val_score(ridge_model(), X, y, cv=cv, scoring="neg_mean_absolute_error")
+        without = cross_val_score(ridge_model(known_future=()), X, y, cv=cv, scoring="neg_mean_absolute_error")
+    assert np.all(with_promo > without)
+
+
 # --------------------------------------------------------------------------- forecast(future=)
 def _split_end(panel, end):
     times = panel.index.get_level_values("time")

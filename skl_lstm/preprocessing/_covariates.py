@@ -233,25 +233,24 @@ class KnownFutureTransformer(TransformerMixin, BaseEstimator):
                 "(e.g. columns=['promo']) and/or the static ones (static=['region'])."
             )
         arr = self._validate(X, reset=True)
-        self.columns_ = self._positions(X, self.columns, "columns")
-        self.static_ = self._positions(X, self.static, "static")
-        both = sorted(set(self.columns_.tolist()) & set(self.static_.tolist()))
+        columns = self._positions(X, self.columns, "columns")
+        static = self._positions(X, self.static, "static")
+        both = sorted(set(columns.tolist()) & set(static.tolist()))
         if both:
             raise ValueError(
                 f"{name}: column {self._label(both[0])!r} is in both columns and static; a static column is "
                 "constant within each series, so it needs no leads: list it in static only."
             )
         record = supervised_record(X)
-        if record is not None and record["target"] in self._names():
-            target = self._names().index(record["target"])
-            if target in self.columns_ or target in self.static_:
-                param = "columns" if target in self.columns_ else "static"
+        target = self._names().index(record["target"]) if record and record["target"] in self._names() else None
+        for param, positions in (("columns", columns), ("static", static)):
+            if target is not None and target in positions:
                 raise ValueError(
                     f"{name}: {param} names the target {record['target']!r}; its future is what the model "
                     f"forecasts, so it cannot be a covariate. Remove it from {param}."
                 )
-        if self.columns_.size == 0:  # static columns only: nothing to lead
-            self.horizon_ = 0
+        if columns.size == 0:  # static columns only: nothing to lead
+            horizon = 0
         elif self.horizon == "auto":
             if record is None:
                 raise ValueError(
@@ -259,10 +258,11 @@ class KnownFutureTransformer(TransformerMixin, BaseEstimator):
                     f"({type(X).__name__}) carries no record; pass horizon=<steps ahead> (the largest horizon "
                     "of y)."
                 )
-            self.horizon_ = int(max(record["horizons"]))
+            horizon = int(max(record["horizons"]))
         else:
-            self.horizon_ = int(self.horizon)
-        self._check_values(X, arr)
+            horizon = int(self.horizon)
+        self._check_values(X, arr, columns, static)
+        self.columns_, self.static_, self.horizon_ = columns, static, horizon
         return arr
 
     # ------------------------------------------------------------ transform
@@ -284,7 +284,7 @@ class KnownFutureTransformer(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         arr = self._validate(X, reset=False)
-        self._check_values(X, arr)
+        self._check_values(X, arr, self.columns_, self.static_)
         return self._with_leads(X, arr, warn=True)
 
     def _with_leads(self, X, arr, warn):
@@ -365,11 +365,11 @@ class KnownFutureTransformer(TransformerMixin, BaseEstimator):
             )
         return np.asarray(positions, dtype=np.intp)
 
-    def _check_values(self, X, arr):
+    def _check_values(self, X, arr, columns, static):
         """Refuse a missing covariate (infinite values are refused for every column), and a static column
         that varies within a series."""
         name = type(self).__name__
-        named = np.concatenate([self.columns_, self.static_])
+        named = np.concatenate([columns, static])
         if named.size:
             bad = np.argwhere(np.isnan(arr[:, named]))
             if bad.size:
@@ -379,10 +379,10 @@ class KnownFutureTransformer(TransformerMixin, BaseEstimator):
                     "static columns must be known. Fill the value, or move the column out of columns/static "
                     "(the other columns may have gaps)."
                 )
-        if self.static_.size == 0:
+        if static.size == 0:
             return
         panel = Panel.of(X, name) if is_panel(X) else Panel.whole(arr.shape[0])
-        values = arr[panel.order][:, self.static_]
+        values = arr[panel.order][:, static]
         firsts = np.repeat(values[panel.bounds[:-1]], np.diff(panel.bounds), axis=0)
         varies = np.argwhere(values != firsts)
         if varies.size:
@@ -391,7 +391,7 @@ class KnownFutureTransformer(TransformerMixin, BaseEstimator):
             which = f"series {panel.series[series]!r}" if is_panel(X) else "the series"
             first, here = _plain(panel.times[panel.bounds[series]]), _plain(panel.times[row])
             raise ValueError(
-                f"{name}: static column {self._label(self.static_[col])!r} varies within {which} "
+                f"{name}: static column {self._label(static[col])!r} varies within {which} "
                 f"({float(firsts[row, col])!r} at time {first!r}, {float(values[row, col])!r} at "
                 f"time {here!r}); a static covariate holds one value per series. Pass a column that "
                 "varies over time in columns (if its future is known) or leave it as an ordinary past column."
