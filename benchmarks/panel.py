@@ -482,6 +482,11 @@ def markdown(results: dict, anchors: pd.DataFrame, args, note: str) -> str:
     for label, row in anchors.iterrows():
         cells = ["" if pd.isna(row[c]) else f"{row[c]:.3f}" for c in ("sMAPE", "MASE", "OWA", "MSIS_95", "ACD_95")]
         lines.append(f"| {label} | {row['kind']} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "Covariates (known-future columns with `recommended_pipeline(..., known_future=[...])` and",
+        "`forecast(..., future=)`, static columns): [covariates.md](covariates.md).",
+    ]
     return "\n".join(lines) + "\n"
 
 

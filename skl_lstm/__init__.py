@@ -13,10 +13,11 @@ from ._forecast import forecast
 from ._version import __version__
 from .baselines import NaiveForecaster, SeasonalNaiveForecaster
 from .compose import DifferencedTargetRegressor
-from .preprocessing import WindowTransformer
+from .preprocessing import KnownFutureTransformer, WindowTransformer
 
 __all__ = [
     "DifferencedTargetRegressor",
+    "KnownFutureTransformer",
     "LSTMRegressor",
     "NaiveForecaster",
     "SeasonalNaiveForecaster",

@@ -7,11 +7,15 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from .exceptions import MissingFutureWarning
 from .utils._history import next_label
 from .utils._panel import Panel, is_panel
 
+#: Attributes through which a fitted estimator holds the fitted estimators inside it.
+_INNER = ("regressor_", "estimator_", "best_estimator_", "steps")
 
-def forecast(model, data) -> pd.DataFrame:
+
+def forecast(model, data, future=None) -> pd.DataFrame:
     """Forecast the steps after the end of every series in ``data``, as a tidy DataFrame.
 
     ``model`` is a fitted estimator whose ``predict`` answers one row per row
@@ -31,6 +35,20 @@ def forecast(model, data) -> pd.DataFrame:
     data : pandas.Series or pandas.DataFrame
         The observed rows up to now: one series (rows in time order, indexed
         by integers, dates or periods) or a panel indexed by (series, time).
+    future : pandas.DataFrame or None, default=None
+        The known-future columns of ``model``
+        (:class:`~skl_lstm.preprocessing.KnownFutureTransformer`; the
+        recipe's ``known_future``) at the steps after each series' end:
+        indexed like ``data`` ((series, time) for a panel), at least the
+        ``H`` steps the model leads them, and exactly those columns. They are
+        appended to ``data`` for the leads only: the other columns of the
+        appended rows repeat each series' last row, and no forecast read
+        here looks at them (every other step looks back; the one exception
+        is a series that ``fit`` did not see, under
+        :class:`~skl_lstm.DifferencedTargetRegressor`'s ``scale_series``,
+        whose scale is read from all its rows). Rows after the first ``H``
+        are not used. None: the leads after each series' end repeat its last
+        value, with a :class:`~skl_lstm.exceptions.MissingFutureWarning`.
 
     Returns
     -------
@@ -54,10 +72,17 @@ def forecast(model, data) -> pd.DataFrame:
     2      b     6        1     77.84
     3      b     7        2     95.69
     """
+    n_observed = len(data)
+    if future is not None:
+        data = _with_future(model, data, future)  # data's rows first, then each series' future rows
     with warnings.catch_warnings():  # each series' first rows have no history: only its last row is read
         warnings.filterwarnings("ignore", message=r".*no observed time step.*", category=UserWarning)
+        if future is not None:  # the appended rows' own leads are filled, but their forecasts are not read
+            warnings.filterwarnings("ignore", category=MissingFutureWarning)
         predictions = np.asarray(model.predict(data), dtype=np.float64)
     predictions = predictions.reshape(len(predictions), -1)
+    if future is not None:  # back to the observed rows
+        data, predictions = data.iloc[:n_observed], predictions[:n_observed]
     horizons = np.asarray(getattr(model, "horizons_", np.arange(1, predictions.shape[1] + 1)))
     if len(horizons) != predictions.shape[1]:
         raise ValueError(
@@ -86,4 +111,135 @@ def forecast(model, data) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-__all__ = ["forecast"]
+def known_future_steps(model) -> list:
+    """The fitted :class:`~skl_lstm.preprocessing.KnownFutureTransformer` steps inside ``model``.
+
+    Looks through the fitted estimators a meta-estimator holds (``regressor_``,
+    ``estimator_``, ``best_estimator_``) and a pipeline's steps.
+    """
+    from .preprocessing import KnownFutureTransformer
+
+    found, todo = [], [model]
+    while todo:
+        est = todo.pop()
+        if isinstance(est, KnownFutureTransformer):
+            found.append(est)
+            continue
+        for attr in _INNER:
+            inner = getattr(est, attr, None)
+            if attr == "steps" and isinstance(inner, list):
+                todo.extend(step for _, step in inner if hasattr(step, "fit"))
+            elif inner is not None and attr != "steps" and hasattr(inner, "fit"):
+                todo.append(inner)
+    return found
+
+
+def _with_future(model, data, future):
+    """``data`` followed by each series' ``future`` rows (the known-future columns from ``future``, the others
+    repeating the series' last row)."""
+    steps = [s for s in known_future_steps(model) if s.columns_.size]
+    if not steps:
+        raise ValueError(
+            "forecast: future= holds known-future covariates, but the model has no known-future step "
+            "(KnownFutureTransformer with columns, e.g. recommended_pipeline(..., known_future=['promo'])); "
+            "refit it with one, or drop future=."
+        )
+    names = []
+    for step in steps:
+        if getattr(step, "feature_names_in_", None) is None:
+            raise ValueError(
+                "forecast: future= needs the model's known-future columns by name, but its "
+                "KnownFutureTransformer was fitted on an array; fit it on a DataFrame."
+            )
+        names += [n for n in step.feature_names_in_[step.columns_] if n not in names]
+    needed = max(step.horizon_ for step in steps)
+    if not isinstance(future, pd.DataFrame):
+        raise TypeError(
+            f"forecast: future must be a pandas DataFrame of the known-future columns {names} indexed like data, "
+            f"got {type(future).__name__}."
+        )
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(
+            f"forecast: with future=, data must be a pandas DataFrame holding the model's columns (the known-future "
+            f"ones {names} among them), got {type(data).__name__}."
+        )
+    missing = [n for n in names if n not in future.columns]
+    extra = [c for c in future.columns if c not in names]
+    if missing or extra:
+        problem = (f"lacks {missing}" if missing else "") + (" and " if missing and extra else "") + (
+            f"has {extra}, whose future the model does not take as known" if extra else "")
+        raise ValueError(
+            f"forecast: future {problem}; pass exactly the known-future columns {names} "
+            f"(e.g. future[{names}])."
+        )
+    values = future[names].to_numpy(dtype=np.float64, na_value=np.nan) if len(future) else np.zeros((0, len(names)))
+    bad = np.argwhere(~np.isfinite(values))
+    if bad.size:
+        row, col = bad[0]
+        raise ValueError(
+            f"forecast: future[{names[col]!r}] is {float(values[row, col])!r} at {_plain(future.index[row])!r}; "
+            "known-future values must be finite. Fill them."
+        )
+    if is_panel(data) != is_panel(future):
+        want = "a panel indexed by (series, time), as data is" if is_panel(data) else "indexed by time, as data is"
+        raise ValueError(f"forecast: future must be {want}; got a {type(future.index).__name__}.")
+    if is_panel(data):
+        panel, ahead = Panel.of(data, "forecast"), Panel.of(future, "forecast (future)")
+        unknown = [s for s in ahead.series if s not in set(panel.series)]
+        if unknown:
+            raise ValueError(f"forecast: future has rows for series {unknown[:10]} that data does not hold; drop them.")
+        where = {s: j for j, s in enumerate(ahead.series)}
+        ends = [(s, panel.time_index(k), panel.order[panel.bounds[k + 1] - 1]) for k, s in enumerate(panel.series)]
+    else:  # one series, its rows in time order (as data's)
+        ahead = Panel(np.arange(len(future)), pd.Index([None]), np.array([0, len(future)]), future.index)
+        where, ends = {None: 0}, [(None, data.index, len(data) - 1)]
+    blocks = [data]
+    for series, times, end in ends:
+        j = where.get(series)
+        rows = ahead.order[ahead.bounds[j] : ahead.bounds[j + 1]] if j is not None else np.zeros(0, dtype=np.intp)
+        given = list(ahead.times[ahead.bounds[j] : ahead.bounds[j + 1]]) if j is not None else []
+        label = "" if series is None else f" of series {series!r}"
+        expected = [next_label(times, steps=h) for h in range(1, max(needed, len(given)) + 1)]
+        if expected[0] is None:
+            raise ValueError(
+                f"forecast: cannot tell which times follow the end{label} (its time index has no regular step or "
+                "frequency), so future= cannot be placed after it; give data a regular time index."
+            )
+        if len(given) < needed:
+            raise ValueError(
+                f"forecast: future has {len(given)} row(s){label}; the model leads its known-future columns "
+                f"{needed} steps, so it needs the {needed} steps after the end: {_shown(expected[:needed])}."
+            )
+        if given != expected[: len(given)]:
+            raise ValueError(
+                f"forecast: future's times{label} must be the steps right after its end, "
+                f"{_shown(expected[: len(given)])}; got {_shown(given)}."
+            )
+        # the appended rows repeat the series' last row, except for the known-future columns
+        block = data.iloc[np.repeat(end, len(given))].copy()
+        for name in names:
+            block[name] = future[name].to_numpy(dtype=np.float64)[rows]
+        block.index = (
+            pd.MultiIndex.from_arrays([[series] * len(given), given], names=data.index.names)
+            if series is not None
+            else pd.Index(given, name=data.index.name)
+        )
+        blocks.append(block)
+    extended = pd.concat(blocks)
+    extended.attrs = dict(data.attrs)
+    return extended
+
+
+def _plain(label):
+    """An index label with NumPy scalars as the Python values they hold, for messages."""
+    if isinstance(label, tuple):
+        return tuple(_plain(v) for v in label)
+    return label.item() if isinstance(label, np.generic) else label
+
+
+def _shown(labels) -> str:
+    labels = [_plain(v) for v in labels]
+    return repr(labels[:5])[:-1] + (", ...]" if len(labels) > 5 else "]")
+
+
+__all__ = ["forecast", "known_future_steps"]

@@ -9,7 +9,7 @@ from sklearn.preprocessing import StandardScaler
 
 from .compose import DifferencedTargetRegressor
 from .compose._target import flat_recipe_key
-from .preprocessing import WindowTransformer
+from .preprocessing import KnownFutureTransformer, WindowTransformer
 from .utils._timeseries import default_window
 from .utils._warnings import user_stacklevel
 
@@ -29,7 +29,9 @@ RECIPE_DEFAULTS = {
 }
 
 
-def recommended_pipeline(window=None, seasonal_period=None, *, reference="auto", diff=1, log="auto", **overrides):
+def recommended_pipeline(
+    window=None, seasonal_period=None, *, reference="auto", diff=1, log="auto", known_future=None, **overrides
+):
     """Build the recommended leak-free LSTM forecasting pipeline (unfitted).
 
     For ``X`` = the observed columns at time ``t`` and ``y`` = the target at
@@ -79,6 +81,16 @@ def recommended_pipeline(window=None, seasonal_period=None, *, reference="auto",
         has each series divided by its own scale instead
         (:class:`~skl_lstm.DifferencedTargetRegressor`'s ``scale_series``);
         False for a single series.
+    known_future : list of str or None, default=None
+        Columns of ``X`` whose future is known (calendar, planned
+        promotions, prices fixed ahead). A first step
+        (:class:`~skl_lstm.preprocessing.KnownFutureTransformer`, named
+        ``known_future``) appends their values at ``t + 1 .. t + H`` to
+        row ``t``, within each series; every other column stays a past
+        covariate. Pass the values after the data's end with
+        :func:`skl_lstm.forecast` ``(..., future=)``. None leaves the recipe
+        as it is. With ``log``, these columns are logged too, so a 0/1 column
+        makes ``log="auto"`` choose False (see ``docs/covariates.md``).
     **overrides : dict
         :class:`~skl_lstm.LSTMRegressor` parameters replacing the recipe's
         (e.g. ``units=64``, ``random_state=0``).
@@ -130,6 +142,8 @@ def recommended_pipeline(window=None, seasonal_period=None, *, reference="auto",
             ("lstm", LSTMRegressor(**params)),
         ]
     )
+    if known_future is not None:  # the leads go in before any step looks back, as ordinary columns
+        network.steps.insert(0, ("known_future", KnownFutureTransformer(known_future)))
     # pandas output carries X's index to the network: for a panel, its (series,
     # time) rows decide each series' validation tail (column names play no part)
     network.set_output(transform="pandas")

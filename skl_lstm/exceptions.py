@@ -7,7 +7,7 @@ and ordinary ``except ValueError`` blocks handle them.
 
 from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
 
-__all__ = ["NotFittedError", "TimeOrderWarning", "TrainingDivergedError", "UnsafeModelFileError"]
+__all__ = ["MissingFutureWarning", "NotFittedError", "TimeOrderWarning", "TrainingDivergedError", "UnsafeModelFileError"]
 
 
 class NotFittedError(_SklearnNotFittedError):
@@ -42,4 +42,16 @@ class TimeOrderWarning(UserWarning):
     join time steps that are not adjacent, and the model trains on the future.
     Silence it with
     ``warnings.filterwarnings("ignore", category=TimeOrderWarning)``.
+    """
+
+
+class MissingFutureWarning(UserWarning):
+    """Warned when known-future covariates are needed after a series' last row and were filled.
+
+    :class:`~skl_lstm.preprocessing.KnownFutureTransformer` leads the columns
+    whose future is known; the rows near a series' end need values after it,
+    which the data do not hold, so the series' last value is carried forward.
+    Pass the true values with ``skl_lstm.forecast(model, data, future=...)``,
+    or silence it with
+    ``warnings.filterwarnings("ignore", category=MissingFutureWarning)``.
     """

@@ -6,6 +6,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skl_lstm import (
     DifferencedTargetRegressor,
+    KnownFutureTransformer,
     LSTMRegressor,
     NaiveForecaster,
     SeasonalNaiveForecaster,
@@ -23,6 +24,18 @@ EXPECTED_FAILURES = {
     "WindowTransformer": {
         "check_methods_sample_order_invariance": _WINDOWS_USE_NEIGHBOURS,
         "check_methods_subset_invariance": _WINDOWS_USE_NEIGHBOURS,
+    },
+    "KnownFutureTransformer": {
+        "check_methods_sample_order_invariance": (
+            "by design: row t's leads are the rows t+1..t+horizon, so reordering the rows changes them"
+        ),
+        "check_methods_subset_invariance": (
+            "by design: row t's leads are the rows t+1..t+horizon, so subsetting the rows changes them"
+        ),
+        "check_estimators_pickle": (
+            "the check puts NaN anywhere (allow_nan: gaps pass through the past columns) and so in the "
+            "known-future column, whose values must be known; pickling is tested in test_covariates.py"
+        ),
     },
     "SeasonalNaiveForecaster": {
         "check_methods_sample_order_invariance": "by design: a row's forecast is the value one season (rows) earlier",
@@ -46,6 +59,7 @@ def _instances():
     return [
         WindowTransformer(window=2),
         WindowTransformer(window=3, diff=1),
+        KnownFutureTransformer([-1], horizon=2),  # the last column: the NaN checks put theirs in the first
         NaiveForecaster(),
         SeasonalNaiveForecaster(seasonal_period=2),
         DifferencedTargetRegressor(Ridge()),

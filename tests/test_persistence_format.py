@@ -19,7 +19,13 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer, MaxAbsScaler, MinMaxScaler, RobustScaler, StandardScaler
 
 import skl_lstm
-from skl_lstm import DifferencedTargetRegressor, NaiveForecaster, SeasonalNaiveForecaster, WindowTransformer
+from skl_lstm import (
+    DifferencedTargetRegressor,
+    KnownFutureTransformer,
+    NaiveForecaster,
+    SeasonalNaiveForecaster,
+    WindowTransformer,
+)
 from skl_lstm.exceptions import UnsafeModelFileError
 from skl_lstm.persistence import TRUSTED_NAMES, TRUSTED_TYPES
 
@@ -74,6 +80,8 @@ EXAMPLES = {
     "skl_lstm.baselines.NaiveForecaster": lambda: NaiveForecaster(),
     "skl_lstm.baselines.SeasonalNaiveForecaster": lambda: SeasonalNaiveForecaster(6, horizon=2),
     "skl_lstm.compose.DifferencedTargetRegressor": lambda: DifferencedTargetRegressor(windowed(Ridge())),
+    "skl_lstm.preprocessing.KnownFutureTransformer": lambda: Pipeline(
+        [("future", KnownFutureTransformer(["b"], horizon=2)), ("ridge", Ridge())]),
     "skl_lstm.preprocessing.WindowTransformer": lambda: windowed(Ridge(), window=3),
 }
 
@@ -115,6 +123,7 @@ def test_examples_cover_the_trusted_list():
 
 
 @pytest.mark.filterwarnings("ignore:SeasonalNaiveForecaster:UserWarning")
+@pytest.mark.filterwarnings("ignore::skl_lstm.exceptions.MissingFutureWarning")
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_every_trusted_type_round_trips_with_all_its_state(name, series, tmp_path):
     X, y = series

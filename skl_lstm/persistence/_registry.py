@@ -37,6 +37,7 @@ TRUSTED_TYPES = (
     "skl_lstm.baselines.NaiveForecaster",
     "skl_lstm.baselines.SeasonalNaiveForecaster",
     "skl_lstm.compose.DifferencedTargetRegressor",
+    "skl_lstm.preprocessing.KnownFutureTransformer",
     "skl_lstm.preprocessing.WindowTransformer",
 )
 
