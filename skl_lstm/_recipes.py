@@ -30,7 +30,15 @@ RECIPE_DEFAULTS = {
 
 
 def recommended_pipeline(
-    window=None, seasonal_period=None, *, reference="auto", diff=1, log="auto", known_future=None, **overrides
+    window=None,
+    seasonal_period=None,
+    *,
+    reference="auto",
+    diff=1,
+    log="auto",
+    known_future=None,
+    static=None,
+    **overrides,
 ):
     """Build the recommended leak-free LSTM forecasting pipeline (unfitted).
 
@@ -91,6 +99,12 @@ def recommended_pipeline(
         :func:`skl_lstm.forecast` ``(..., future=)``. None leaves the recipe
         as it is. With ``log``, these columns are logged too, so a 0/1 column
         makes ``log="auto"`` choose False (see ``docs/covariates.md``).
+    static : list of str or None, default=None
+        Columns of ``X`` constant within each series (a region or category,
+        one-hot encoded; ``panel.join(frame_indexed_by_series)`` broadcasts
+        them). They are checked constant and reach the network as they are,
+        not differenced (``WindowTransformer(undifferenced=static)``), so the
+        network can tell the series apart. None: no static columns.
     **overrides : dict
         :class:`~skl_lstm.LSTMRegressor` parameters replacing the recipe's
         (e.g. ``units=64``, ``random_state=0``).
@@ -137,13 +151,13 @@ def recommended_pipeline(
     params = {**RECIPE_DEFAULTS, "lookback": window, **overrides}
     network = Pipeline(
         [
-            ("difference", WindowTransformer(1, diff=diff)),
+            ("difference", WindowTransformer(1, diff=diff, undifferenced=static)),
             ("scale", StandardScaler()),
             ("lstm", LSTMRegressor(**params)),
         ]
     )
-    if known_future is not None:  # the leads go in before any step looks back, as ordinary columns
-        network.steps.insert(0, ("known_future", KnownFutureTransformer(known_future)))
+    if known_future is not None or static is not None:  # before any step looks back, as ordinary columns
+        network.steps.insert(0, ("known_future", KnownFutureTransformer(known_future, static=static)))
     # pandas output carries X's index to the network: for a panel, its (series,
     # time) rows decide each series' validation tail (column names play no part)
     network.set_output(transform="pandas")

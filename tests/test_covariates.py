@@ -365,3 +365,44 @@ def test_the_fitted_recipe_clones_pickles_saves_and_loads(data, lstm_model, tmp_
     np.testing.assert_array_equal(quiet(skl_lstm.load(path).predict, panel), expected)
     np.testing.assert_array_equal(quiet(pickle.loads(pickle.dumps(lstm_model)).predict, panel), expected)
     assert clone(lstm_model).get_params()["regressor__known_future__columns"] == ["promo"]
+
+
+# --------------------------------------------------------------------------- static columns reach the network
+def test_undifferenced_columns_keep_their_values_within_each_series():
+    panel = promo_panel(n_series=3, n=8, shuffle=False)
+    panel["north"] = panel.index.get_level_values("series").map({"s0": 1.0, "s1": 0.0, "s2": 1.0}).astype(float)
+    step = WindowTransformer(2, diff=1, undifferenced=["north"])
+    out = step.fit_transform(panel)
+    names = list(step.get_feature_names_out())
+    assert names == ["y_d1_lag1", "promo_d1_lag1", "noise_d1_lag1", "north_lag1",
+                     "y_d1_lag0", "promo_d1_lag0", "noise_d1_lag0", "north_lag0"]
+    np.testing.assert_array_equal(out[:, 7], panel["north"].to_numpy())  # every row, a series' first one too
+    assert np.isnan(out[[0, 8, 16], 4]).all()  # the target's change still starts missing in each series
+    differenced = WindowTransformer(2, diff=1).fit_transform(panel)
+    np.testing.assert_array_equal(np.delete(out, [3, 7], axis=1), np.delete(differenced, [3, 7], axis=1))
+    positions = WindowTransformer(2, diff=1, undifferenced=[3]).fit_transform(panel.to_numpy())  # one series
+    np.testing.assert_array_equal(positions[:, 7], panel["north"].to_numpy())
+    np.testing.assert_array_equal(positions[1:, 3], panel["north"].to_numpy()[:-1])
+    with pytest.raises(ValueError, match=re.escape("undifferenced names 'south', which is not a column of X")):
+        WindowTransformer(2, diff=1, undifferenced=["south"]).fit(panel)
+    with pytest.raises(ValueError, match=re.escape("undifferenced holds 9; give column names or positions 0 .. 3.")):
+        WindowTransformer(2, diff=1, undifferenced=[9]).fit(panel)
+
+
+def test_the_recipe_passes_static_columns_to_the_network_as_they_are(data):
+    pytest.importorskip("keras")
+    from skl_lstm import recommended_pipeline
+    from skl_lstm.diagnostics._inspect import network_data
+
+    panel, X, y, train = data
+    group = {f"s{k}": float(k % 2) for k in range(6)}
+    X = X.assign(odd=X.index.get_level_values("series").map(group).astype(float))
+    model = recommended_pipeline(window=7, static=["odd"], random_state=0, epochs=2, units=3)
+    quiet(model.fit, X[train], y[train])
+    assert model.regressor_.named_steps["difference"].undifferenced_.tolist() == [3]
+    X_net, _, _ = quiet(network_data, model, X[train], y[train])
+    odd = X[train]["odd"].to_numpy()
+    newest = X_net[:, -1, 3]  # the static column at each window's last step, standardised: two values, by group
+    seen = ~np.isnan(newest)  # a series' first row has no change of y yet: its window is empty
+    assert seen.sum() == len(newest) - 6 and np.unique(np.round(newest[seen], 6)).size == 2
+    assert (newest[seen & (odd == 1)] > newest[seen & (odd == 0)].max()).all()

@@ -94,6 +94,10 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
         yearly cycle). Required when ``seasonal_diff > 0``.
     seasonal_diff : int, default=0
         Number of seasonal differences ``x[t] - x[t - seasonal_period]``.
+    undifferenced : list of str or int, or None, default=None
+        Columns (names, or positions for arrays) windowed as they are, not
+        differenced: static covariates or indicators, whose changes would be
+        zero or carry nothing. Their values at the start of a series are kept.
     carry_over : bool, default=True
         If True and ``X`` is a pandas object whose index continues the index
         seen in ``fit`` (the next integer, date or period), the rows seen in
@@ -107,6 +111,8 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
         Number of input columns.
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Input column names, when ``X`` has string column names.
+    undifferenced_ : ndarray of int
+        Positions of the ``undifferenced`` columns.
     n_warmup_ : int
         Number of leading output rows with incomplete history:
         ``window - 1 + diff + seasonal_diff * seasonal_period``.
@@ -146,14 +152,18 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
         "diff": [Interval(Integral, 0, None, closed="left")],
         "seasonal_period": [Interval(Integral, 2, None, closed="left"), None],
         "seasonal_diff": [Interval(Integral, 0, None, closed="left")],
+        "undifferenced": [list, tuple, None],
         "carry_over": ["boolean"],
     }
 
-    def __init__(self, window=12, *, diff=0, seasonal_period=None, seasonal_diff=0, carry_over=True):
+    def __init__(
+        self, window=12, *, diff=0, seasonal_period=None, seasonal_diff=0, undifferenced=None, carry_over=True
+    ):
         self.window = window
         self.diff = diff
         self.seasonal_period = seasonal_period
         self.seasonal_diff = seasonal_diff
+        self.undifferenced = undifferenced
         self.carry_over = carry_over
 
     def _validate(self, X, reset):
@@ -203,6 +213,7 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
                 "diff, or pass a longer series."
             )
         self.n_warmup_ = need - 1
+        self.undifferenced_ = self._undifferenced_positions()
         if is_panel(X):
             panel = Panel.of(X, type(self).__name__)
             self.series_ = np.asarray(panel.series)
@@ -256,8 +267,40 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
         arr = self._fit(X)  # validated once; the fitted rows have no earlier rows to carry over
         return self._panel_windows(X, arr, carry=False) if is_panel(X) else self._windows(arr)
 
+    def _undifferenced_positions(self) -> np.ndarray:
+        """The ``undifferenced`` columns as positions, checked against the columns seen in ``fit``."""
+        if not self.undifferenced:
+            return np.zeros(0, dtype=int)
+        names = getattr(self, "feature_names_in_", None)
+        positions = []
+        for column in self.undifferenced:
+            if isinstance(column, str):
+                if names is None or column not in list(names):
+                    known = "X has no column names" if names is None else f"X's columns are {list(names)}"
+                    raise ValueError(
+                        f"undifferenced names {column!r}, which is not a column of X ({known}); name columns "
+                        "of a DataFrame, or give positions for an array."
+                    )
+                positions.append(list(names).index(column))
+            elif isinstance(column, Integral) and 0 <= column < self.n_features_in_:
+                positions.append(int(column))
+            else:
+                raise ValueError(
+                    f"undifferenced holds {column!r}; give column names or positions 0 .. {self.n_features_in_ - 1}."
+                )
+        return np.asarray(sorted(set(positions)), dtype=int)
+
+    def _changes(self, rows):
+        """``rows`` differenced, the ``undifferenced`` columns kept as they are."""
+        changes = difference(rows, self.diff, self.seasonal_period, self.seasonal_diff)
+        kept = getattr(self, "undifferenced_", None)
+        if kept is not None and kept.size:
+            changes = np.array(changes, copy=True) if changes is rows else changes
+            changes[:, kept] = rows[:, kept]
+        return changes
+
     def _windows(self, arr):
-        return lag_matrix(difference(arr, self.diff, self.seasonal_period, self.seasonal_diff), self.window)
+        return lag_matrix(self._changes(arr), self.window)
 
     def _panel_windows(self, X, arr, carry):
         """Windows of each series of panel ``X`` from its own rows only, in the rows' given order.
@@ -277,8 +320,10 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
     def _series_windows(self, rows, position):
         """Windows of series laid end to end, ``position`` counting each row within its series."""
         n_diff = self.diff + self.seasonal_diff * (self.seasonal_period or 0)
-        changes = difference(rows, self.diff, self.seasonal_period, self.seasonal_diff)
-        changes[position < n_diff] = np.nan  # a difference that would reach into the previous series
+        changes = self._changes(rows)
+        if n_diff:  # a difference that would reach into the previous series
+            differenced = np.setdiff1d(np.arange(rows.shape[1]), self.undifferenced_)
+            changes[np.ix_(position < n_diff, differenced)] = np.nan
         windows = lag_matrix(changes, self.window)
         short = np.flatnonzero(position < self.window - 1)
         if short.size:  # steps before a series' first row are missing history, not the previous series
@@ -307,8 +352,18 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
         suffix = (f"_d{self.diff}" if self.diff else "") + (
             f"_sd{self.seasonal_period}" if self.seasonal_diff and self.seasonal_period else ""
         )
+        kept = set(getattr(self, "undifferenced_", np.zeros(0, dtype=int)).tolist())
+        names = [n if i in kept else f"{n}{suffix}" for i, n in enumerate(names)]
         lags = range(self.window - 1, -1, -1)
-        return np.asarray([f"{n}{suffix}_lag{k}" for k in lags for n in names], dtype=object)
+        return np.asarray([f"{n}_lag{k}" for k in lags for n in names], dtype=object)
+
+    def __setstate__(self, state):
+        """Restore a state, filling what a transformer saved by an earlier release lacks."""
+        state = dict(state)
+        state.setdefault("undifferenced", None)
+        if "n_warmup_" in state:
+            state.setdefault("undifferenced_", np.zeros(0, dtype=int))
+        super().__setstate__(state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
