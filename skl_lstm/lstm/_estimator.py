@@ -25,7 +25,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_random_state, validate_data
 
 from ..exceptions import NotFittedError, TrainingDivergedError
-from ..utils._history import continues, next_label_of
+from ..utils._history import next_label_of, steps_after
 from ..utils._panel import Panel, is_panel
 from ..utils._validation import check_finite_target, check_numeric_columns
 from ..utils._warnings import user_stacklevel
@@ -657,11 +657,16 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
             else:
                 self.last_rows_ = panel.tails(sorted_rows, history).astype(np.float32)
                 self._next_label = panel.next_labels()
-        elif history and single == (self.series_ is None):
-            carried = np.array([0 if continues(self._next_label, source) else -1]) if single else (
-                panel.continuing(self.series_, self._next_label))
+        gaps = None
+        if not reset and history and single == (self.series_ is None):
+            # after the fitted rows, maybe across the gap of a time-series split (the missing steps are masked)
+            if single:
+                gap = steps_after(self._next_label, source.index) if hasattr(source, "index") else None
+                carried, gaps = np.array([-1 if gap is None else 0]), np.array([gap or 0])
+            else:
+                carried, gaps = panel.continuing(self.series_, self._next_label, across_gaps=True)
         tails = self.last_rows_[None] if single else self.last_rows_
-        store, starts, landed = panel.with_history(sorted_rows, carried, tails)
+        store, starts, landed = panel.with_history(sorted_rows, carried, tails, gaps)
         first_rows = None
         if np.isnan(store).any():
             skipped = leading_missing(store, starts)

@@ -48,7 +48,9 @@ class PanelTimeSeriesSplit(BaseCrossValidator):
         Steps left out between the end of each training part and its test
         part. For targets ``horizon`` steps ahead (``make_supervised(...,
         horizon=H)``), pass ``gap=H`` so that no training target falls inside
-        the test fold.
+        the test fold. The windows of a test fold still read each series'
+        history from before the gap (the recipe's steps carry the fitted rows
+        over, with the steps of the gap missing), so a gap costs no history.
     max_train_size : int or None, default=None
         Keep at most this many steps of each training part (the latest ones);
         None keeps the whole past.

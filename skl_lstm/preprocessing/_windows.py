@@ -10,7 +10,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
-from ..utils._history import continues, next_label_of
+from ..utils._history import next_label_of, steps_after
 from ..utils._panel import Panel, is_panel
 from ..utils._timeseries import warn_if_not_time_ordered
 from ..utils._validation import check_numeric_columns
@@ -103,7 +103,9 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
         seen in ``fit`` (the next integer, date or period), the rows seen in
         ``fit`` serve as history for the first windows of ``X``. The test fold
         of a :class:`~sklearn.model_selection.TimeSeriesSplit` then has full
-        windows. Only past rows are used, so nothing leaks from the future.
+        windows. Rows that start later on the same time grid (the ``gap`` of
+        a split) are carried over too, with the missing steps between as NaN
+        (masked). Only past rows are used, so nothing leaks from the future.
 
     Attributes
     ----------
@@ -243,9 +245,11 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
         arr = self._validate(X, reset=False)
         if is_panel(X):
             return self._panel_windows(X, arr, carry=self.carry_over and self.series_ is not None)
-        if self.carry_over and self.n_warmup_ and continues(self._next_label, X):
-            arr = np.concatenate([self.last_window_.astype(arr.dtype), arr])
-            return self._windows(arr)[self.n_warmup_ :]
+        gap = steps_after(self._next_label, X.index) if self.carry_over and self.n_warmup_ and hasattr(X, "index") else None
+        if gap is not None:  # after the fitted rows, maybe across the gap of a time-series split (missing: NaN)
+            missing = np.full((gap, arr.shape[1]), np.nan, dtype=arr.dtype)
+            arr = np.concatenate([self.last_window_.astype(arr.dtype), missing, arr])
+            return self._windows(arr)[self.n_warmup_ + gap :]
         return self._windows(arr)
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -310,10 +314,10 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
         """
         panel = Panel.of(X, type(self).__name__)
         rows = arr[panel.order]
-        carried = np.full(panel.n_series, -1)
+        carried, gaps = np.full(panel.n_series, -1), None
         if carry and self.n_warmup_:
-            carried = panel.continuing(self.series_, self._next_label)
-        joined, starts, landed = panel.with_history(rows, carried, self.last_window_)
+            carried, gaps = panel.continuing(self.series_, self._next_label, across_gaps=True)
+        joined, starts, landed = panel.with_history(rows, carried, self.last_window_, gaps)
         position = np.arange(starts[-1]) - np.repeat(starts[:-1], np.diff(starts))
         return panel.unsort(self._series_windows(joined, position)[landed])
 

@@ -64,6 +64,50 @@ def continues(fitted_next, X) -> bool:
         return False
 
 
+def steps_after(fitted_next, index) -> int | None:
+    """How many steps of ``index``'s regular grid lie between a fitted end and ``index[0]``.
+
+    ``fitted_next`` is the label that would have followed the fitted rows
+    (:func:`next_label`). The answer is 0 when ``index`` continues them
+    directly, ``g > 0`` when ``g`` steps are missing in between (the gap a
+    :class:`~sklearn.model_selection.TimeSeriesSplit` leaves with
+    ``gap=g``), and None when ``index`` does not start on the same grid at or
+    after that label, or its grid cannot be told (an integer index of one
+    row, a datetime index without a frequency).
+
+    Examples
+    --------
+    >>> steps_after(10, pd.Index([13, 14, 15])), steps_after(10, pd.Index([10, 11])), steps_after(10, pd.Index([8, 9]))
+    (3, 0, None)
+    >>> steps_after(pd.Period("2020-03", "M"), pd.period_range("2020-05", periods=2, freq="M"))
+    2
+    """
+    if fitted_next is None or len(index) == 0:
+        return None
+    first = index[0]
+    try:
+        if first == fitted_next:
+            return 0
+        if isinstance(index, pd.PeriodIndex):
+            if not isinstance(fitted_next, pd.Period) or fitted_next.freq != first.freq or first < fitted_next:
+                return None
+            return int((first - fitted_next).n)
+        if isinstance(index, pd.DatetimeIndex):
+            freq = index_freq(index)
+            if freq is None or not isinstance(fitted_next, pd.Timestamp) or first < fitted_next:
+                return None
+            grid = pd.date_range(fitted_next, first, freq=freq)
+            return len(grid) - 1 if len(grid) and grid[-1] == first else None
+        if pd.api.types.is_integer_dtype(index.dtype) and len(index) > 1:
+            values = index.to_numpy()
+            step, ahead = values[1] - values[0], first - fitted_next
+            if step > 0 and ahead > 0 and ahead % step == 0:
+                return int(ahead // step)
+    except (TypeError, ValueError):
+        return None
+    return None
+
+
 def index_of(X):
     """The pandas index of ``X``, or None for arrays."""
     return X.index if isinstance(X, (pd.Series, pd.DataFrame)) else None

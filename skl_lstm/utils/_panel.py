@@ -118,12 +118,13 @@ class Panel:
 
         return [next_label(self.time_index(k)) for k in range(self.n_series)]
 
-    def with_history(self, sorted_values: np.ndarray, carried: np.ndarray, tails: np.ndarray):
+    def with_history(self, sorted_values: np.ndarray, carried: np.ndarray, tails: np.ndarray, gaps=None):
         """Each series' rows after the history carried over to it, series after series.
 
         Series ``k`` gets ``tails[carried[k]]`` (a fitted series' last rows, see
         :meth:`tails`, without their leading NaN padding) before its own rows
-        when ``carried[k] >= 0``.
+        when ``carried[k] >= 0``, then ``gaps[k]`` rows of NaN for the steps
+        missing between the two (see :meth:`continuing`).
 
         Returns
         -------
@@ -143,6 +144,9 @@ class Panel:
                 observed = ~np.isnan(tails[j].reshape(len(tails[j]), -1)).all(axis=1)
                 if observed.any():  # from the first observed row: the padding of a short series is no history
                     past = tails[j][np.argmax(observed) :].astype(sorted_values.dtype)
+                    if gaps is not None and gaps[k] > 0:  # the steps between the fitted end and these rows
+                        missing = np.full((int(gaps[k]), *past.shape[1:]), np.nan, dtype=past.dtype)
+                        past = np.concatenate([past, missing])
             blocks += [past, own]
             starts.append(offset)
             landed[self.bounds[k] : self.bounds[k + 1]] = offset + len(past) + np.arange(len(own))
@@ -150,16 +154,31 @@ class Panel:
         joined = np.concatenate(blocks) if blocks else sorted_values
         return joined, np.asarray([*starts, offset]), landed
 
-    def continuing(self, fitted_series, fitted_next) -> np.ndarray:
+    def continuing(self, fitted_series, fitted_next, *, across_gaps=False):
         """For each series here, its position among ``fitted_series`` when its first row follows
-        that series' fitted end (``fitted_next``), else -1."""
+        that series' fitted end (``fitted_next``), else -1.
+
+        With ``across_gaps``, a series whose rows start later on the same time
+        grid (the gap of a time-series split) continues too, and the result is
+        ``(positions, gaps)``: the number of steps missing in between.
+        """
+        from ._history import steps_after
+
         where = {s: j for j, s in enumerate(fitted_series)}
         out = np.full(self.n_series, -1)
+        gaps = np.zeros(self.n_series, dtype=np.int64)
         for k, series in enumerate(self.series):
             j = where.get(series, -1)
-            if j >= 0 and fitted_next[j] is not None and self.times[self.bounds[k]] == fitted_next[j]:
-                out[k] = j
-        return out
+            if j < 0 or fitted_next[j] is None:
+                continue
+            if not across_gaps:
+                if self.times[self.bounds[k]] == fitted_next[j]:
+                    out[k] = j
+                continue
+            gap = steps_after(fitted_next[j], self.time_index(k))
+            if gap is not None:
+                out[k], gaps[k] = j, gap
+        return (out, gaps) if across_gaps else out
 
 
 __all__ = ["Panel", "is_panel"]

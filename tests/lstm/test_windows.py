@@ -143,3 +143,33 @@ def test_auto_batch_size_is_32_for_a_series_and_grows_with_a_panel():
     assert [auto_batch_size(n) for n in (32_768, 32_769, 65_537, 10**6)] == [32, 64, 128, 256]
     with pytest.raises(ValueError, match="The 'batch_size' parameter of LSTMRegressor must be"):
         LSTMRegressor(batch_size="large").fit(rows, y)
+
+
+def test_rows_after_a_gap_carry_the_fitted_history_with_the_gap_missing():
+    # TimeSeriesSplit(gap=g) / PanelTimeSeriesSplit(gap=g): the test fold starts g steps after the fitted end
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    rows, y = _rows(n=120, features=1)
+    frame = pd.DataFrame(rows, columns=["x"])
+    network = Pipeline([("difference", WindowTransformer(1, diff=1)), ("scale", StandardScaler()),
+                        ("lstm", LSTMRegressor(units=3, lookback=8, epochs=2, random_state=0))])
+    network.set_output(transform="pandas").fit(frame.iloc[:80], y[:80])
+    after_gap = network.predict(frame.iloc[85:])  # steps 80 .. 84 left out
+    hidden = frame.copy()
+    hidden.iloc[80:85] = np.nan  # the same history, the gap unknown
+    with pytest.warns(UserWarning, match="no observed time step"):  # the rows inside the gap (not compared)
+        expected = network.predict(hidden)[85:]
+    np.testing.assert_allclose(after_gap, expected, rtol=1e-6, atol=1e-6)
+    # a panel's series each continue across their own gap; a series that starts before its fitted end does not
+    index = pd.MultiIndex.from_product([["a", "b"], range(120)], names=["series", "time"])
+    panel = pd.DataFrame(np.r_[rows, 2 * rows], index=index, columns=["x"])
+    target = np.r_[y, 2 * y]
+    early = panel.index.get_level_values("time") < 80
+    network.fit(panel[early], target[early])
+    later = panel.index.get_level_values("time") >= 85
+    hidden = panel.copy()
+    hidden[(~early) & (~later)] = np.nan
+    with pytest.warns(UserWarning, match="no observed time step"):
+        expected = network.predict(hidden)[later]
+    np.testing.assert_allclose(network.predict(panel[later]), expected, rtol=1e-6, atol=1e-6)
