@@ -215,7 +215,7 @@ def test_lstm_history_is_read_through_the_nesting_and_the_transforms_replayed():
     X, y = make_supervised(_seasonal(n=100))
     model = recommended_pipeline(window=12, seasonal_period=12, units=4, epochs=4, linear_skip=False, random_state=0)
     report = diagnose_quiet(model, X, y, cv=2)
-    assert report.setup == ("DifferencedTargetRegressor(reference='auto', transformer=StandardScaler) > "
+    assert report.setup == ("DifferencedTargetRegressor(reference='auto', transformer=StandardScaler, log='auto') > "
                             "Pipeline(difference=WindowTransformer, scale=StandardScaler, lstm) > LSTMRegressor")
     histories = [f["history"] for f in report._data["folds"]]
     assert all(len(h["loss"]) == 4 and len(h["val_loss"]) == 4 for h in histories)
@@ -277,7 +277,7 @@ def test_fixes_change_the_right_step():
     scaled = Fix("p", "scaling", "x", action="scale", options={"inputs": True, "target": True}).apply(raw)
     setup = inspect_setup(scaled)
     assert setup.describe() == ("TransformedTargetRegressor(StandardScaler) > "
-                                "Pipeline(difference=WindowTransformer, scale=StandardScaler, lstm) > LSTMRegressor")
+                                "Pipeline(window=WindowTransformer, scale=StandardScaler, lstm) > LSTMRegressor")
     assert inspect_setup(raw).x_scaler is None  # the original is left alone
 
     # learning the change takes the target scaling into the one wrapper: still one pipeline deep
@@ -285,7 +285,7 @@ def test_fixes_change_the_right_step():
     setup = inspect_setup(differenced)
     assert setup.differenced_target and setup.window.diff == 1 and setup.y_scaler == "StandardScaler"
     assert setup.describe() == ("DifferencedTargetRegressor(reference=0, transformer=StandardScaler) > "
-                                "Pipeline(difference=WindowTransformer, scale=StandardScaler, lstm) > LSTMRegressor")
+                                "Pipeline(window=WindowTransformer, scale=StandardScaler, lstm) > LSTMRegressor")
     assert "regressor__lstm__units" in differenced.get_params()
 
     # on the recipe the log fix is a parameter of its wrapper
