@@ -38,8 +38,9 @@ warm     ``n_jobs=2`` against ``n_jobs=1`` on the grid case's search as a
          imported, compiled functions cached) kept from an earlier search.
 memory   resident memory growth over 100 consecutive fits in one process.
 panel    training on a panel, per gradient step at equal batch size: 300 series
-         x 400 steps, windows of 52 steps, 13 outputs, LSTM(32), batch 32,
-         2 000 steps (an epoch budget, ``steps_per_epoch``): ``LSTMRegressor(
+         x 400 steps, windows of 52 steps, 13 outputs, LSTM(32), batch 32
+         (2 000 steps) and batch 256 (400 steps; what ``batch_size="auto"``
+         picks for M4 Weekly), an epoch budget (``steps_per_epoch``): ``LSTMRegressor(
          lookback=52)`` on the rows (windows gathered inside the step, every
          series' first rows as missing history) vs ``keras.Model.fit`` on the
          same windows materialised (warm-up steps 0, as it cannot mask), the
@@ -246,45 +247,46 @@ def bench_predict(repeats):
     )
 
 
-def bench_panel_steps(repeats, n_series=300, length=400, window=52, horizon=13, steps=2000):
+def bench_panel_steps(repeats, n_series=300, length=400, window=52, horizon=13):
+    """Per gradient step, at batch 32 and at 256 (what ``batch_size="auto"`` picks for M4 Weekly's windows)."""
     import keras
+    import pandas as pd
 
     rng = np.random.default_rng(0)
     series = np.cumsum(rng.normal(size=(n_series, length + horizon)), axis=1).astype("float32")
     rows = series[:, :length].reshape(-1, 1)
     targets = np.stack([series[:, h : length + h] for h in range(1, horizon + 1)], axis=-1).reshape(-1, horizon)
-    import pandas as pd
-
     index = pd.MultiIndex.from_product([range(n_series), range(length)], names=["series", "time"])
     panel = pd.DataFrame(rows, index=index, columns=["y"])
     padded = np.concatenate([np.zeros((n_series, window - 1), "float32"), series[:, :length]], axis=1)
     windows = np.lib.stride_tricks.sliding_window_view(padded, window, axis=1).reshape(-1, window, 1).copy()
-    keras.utils.set_random_seed(0)
-    inputs = keras.Input((window, 1))
-    raw = keras.Model(inputs, keras.layers.Dense(horizon)(keras.layers.LSTM(32)(inputs)))
-    raw.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3), loss="mse")
-    raw.fit(windows, targets, epochs=1, batch_size=32, steps_per_epoch=20, verbose=0)  # build + trace
-    mine = ours(32, 1, 32).set_params(lookback=window, steps_per_epoch=steps)
-    mine.set_params(steps_per_epoch=20).fit(panel, targets)  # trace
-    mine.set_params(warm_start=True, steps_per_epoch=steps)
+    for batch_size, steps in ((32, 2000), (256, 400)):
+        keras.utils.set_random_seed(0)
+        inputs = keras.Input((window, 1))
+        raw = keras.Model(inputs, keras.layers.Dense(horizon)(keras.layers.LSTM(32)(inputs)))
+        raw.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3), loss="mse")
+        raw.fit(windows, targets, epochs=1, batch_size=batch_size, steps_per_epoch=20, verbose=0)  # build + trace
+        mine = ours(32, 1, batch_size).set_params(lookback=window, steps_per_epoch=20)
+        mine.fit(panel, targets)  # trace
+        mine.set_params(warm_start=True, steps_per_epoch=steps)
 
-    def run_raw(_):
-        return raw.fit(windows, targets, epochs=1, batch_size=32, steps_per_epoch=steps, verbose=0)
+        def run_raw(_, raw=raw, batch_size=batch_size, steps=steps):
+            return raw.fit(windows, targets, epochs=1, batch_size=batch_size, steps_per_epoch=steps, verbose=0)
 
-    def run_ours(_):
-        return mine.fit(panel, targets)
+        def run_ours(_, mine=mine):
+            return mine.fit(panel, targets)
 
-    runs = paired(run_ours, run_raw, repeats)
-    ms_ours, ms_raw = (1e3 * statistics.median(runs[side][0]) / steps for side in ("ours", "ref"))
-    record(
-        "panel training, per step (ms)",
-        f"{ms_ours:.2f}",
-        f"{ms_raw:.2f}",
-        f"{ms_raw / ms_ours:.2f}x",
-        f"{mine.training_kernel_} kernel; {n_series} series x {length} steps, window {window}, {horizon} outputs, "
-        f"LSTM(32), batch 32, {steps} steps; rows {panel.values.nbytes / 1e6:.1f} MB vs windows "
-        f"{windows.nbytes / 1e6:.1f} MB",
-    )
+        runs = paired(run_ours, run_raw, repeats)
+        ms_ours, ms_raw = (1e3 * statistics.median(runs[side][0]) / steps for side in ("ours", "ref"))
+        record(
+            f"panel training, per step, batch {batch_size} (ms)",
+            f"{ms_ours:.2f}",
+            f"{ms_raw:.2f}",
+            f"{ms_raw / ms_ours:.2f}x",
+            f"{mine.training_kernel_} kernel; {n_series} series x {length} steps, window {window}, {horizon} "
+            f"outputs, LSTM(32), {steps} steps; rows {panel.values.nbytes / 1e6:.1f} MB vs windows "
+            f"{windows.nbytes / 1e6:.1f} MB",
+        )
 
 
 def _window_child(repeats):

@@ -32,7 +32,7 @@ from ..utils._warnings import user_stacklevel
 from . import _linear, _runtime
 from ._inference import InferencePlan
 from ._inference import predict as run_inference
-from ._kernels import KERNELS, select_kernel
+from ._kernels import KERNELS, has_missing_steps, select_kernel
 from ._loop import train
 from ._network import Network
 from ._scikeras import _LOSSES, _OPTIMIZERS, ScikerasAdapter, check_units
@@ -553,7 +553,8 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
         batch_size = self.batch_size_ = min(auto_batch_size(X.shape[0]) if self.batch_size == "auto" else
                                             self.batch_size, X.shape[0])
         self.training_kernel_, _ = select_kernel(
-            network.chain, batch_size=batch_size, callbacks=callbacks, requested=self.training_kernel
+            network.chain, batch_size=batch_size, callbacks=callbacks, requested=self.training_kernel,
+            masked=has_missing_steps(X),
         )
         schedule = dict(epochs=epochs, initial_epoch=initial_epoch, batch_size=batch_size, callbacks=callbacks)
         history = train(

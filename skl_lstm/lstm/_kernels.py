@@ -25,7 +25,10 @@ import keras
 import numpy as np
 
 #: The fused kernel's matmuls are slower than oneDNN's for large problems;
-#: above these sizes the Keras kernel trains faster (docs/performance.md).
+#: above these sizes the Keras kernel trains faster on complete windows
+#: (docs/performance.md). With missing steps to mask, the Keras layer pays for
+#: its mask at every step and the fused kernel stays faster up to
+#: FUSED_MAX_UNITS (panel case: 2x at batch 256 x 32 units).
 FUSED_MAX_UNITS = 64
 FUSED_MAX_BATCH_UNITS = 4096
 
@@ -85,7 +88,7 @@ def _needs_batch_hooks(callbacks):
     return None
 
 
-def select_kernel(chain, *, batch_size, callbacks=(), requested="auto"):
+def select_kernel(chain, *, batch_size, callbacks=(), requested="auto", masked=False):
     """Choose how training runs: ``("fused" | "keras" | "fit", reason)``.
 
     Parameters
@@ -100,6 +103,10 @@ def select_kernel(chain, *, batch_size, callbacks=(), requested="auto"):
         ``"auto"`` picks the fused kernel where it applies and is faster;
         ``"fused"`` insists on it (raises if it cannot reproduce the model);
         ``"keras"`` always uses ``keras.layers.LSTM``.
+    masked : bool, default=False
+        Whether the training samples have missing steps to mask (see
+        :func:`has_missing_steps`); the batch-size limit of the fused kernel
+        then does not apply.
 
     Returns
     -------
@@ -131,11 +138,18 @@ def select_kernel(chain, *, batch_size, callbacks=(), requested="auto"):
     units = max(layer.units for layer in chain.lstms)
     if units > FUSED_MAX_UNITS:
         return "keras", f"{units} units > {FUSED_MAX_UNITS}: the Keras kernel is faster"
-    if units * batch_size > FUSED_MAX_BATCH_UNITS:
+    if units * batch_size > FUSED_MAX_BATCH_UNITS and not (masked and chain.mask is not None):
         return "keras", (
             f"batch_size * units = {batch_size * units} > {FUSED_MAX_BATCH_UNITS}: the Keras kernel is faster"
         )
     return "fused", ""
+
+
+def has_missing_steps(X) -> bool:
+    """Whether training samples ``X`` (windows, or :class:`~._windows.RowWindows`) have steps to mask."""
+    if hasattr(X, "has_warm_up"):
+        return bool(X.has_warm_up())
+    return bool(np.isnan(X).any())
 
 
 # --------------------------------------------------------------------------- data layout

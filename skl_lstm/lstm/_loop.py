@@ -28,7 +28,7 @@ import keras
 import numpy as np
 
 from ._cache import LRUCache
-from ._kernels import compact_missing, fused_forward, has_gaps, keras_forward, select_kernel
+from ._kernels import compact_missing, fused_forward, has_gaps, has_missing_steps, keras_forward, select_kernel
 from ._network import Chain
 from ._runtime import release_traced_gradients
 from ._windows import RowWindows, gather_batch_major, gather_time_major
@@ -347,7 +347,9 @@ def train(
         ``"loss"`` and, with validation data, ``"val_loss"``; stops at the
         first non-finite loss, which is recorded.
     """
-    kernel, _ = select_kernel(chain, batch_size=batch_size, callbacks=callbacks, requested=kernel)
+    kernel, _ = select_kernel(
+        chain, batch_size=batch_size, callbacks=callbacks, requested=kernel, masked=has_missing_steps(X)
+    )
     with release_traced_gradients():
         if kernel == "fit":
             return _fit_with_keras(
