@@ -108,8 +108,8 @@ def test_select_kernel_other_cases(monkeypatch):
     # forced past the speed threshold
     assert _kernels.select_kernel(net.chain, batch_size=512, requested="fused") == ("fused", "")
     # with steps to mask, the Keras layer pays for its mask at every step: the fused kernel stays the faster one
-    assert _kernels.select_kernel(net.chain, batch_size=512, masked=True) == ("fused", "")
-    assert _kernels.select_kernel(net.chain, batch_size=512)[0] == "keras"
+    assert _kernels.select_kernel(net.chain, batch_size=1024, masked=True) == ("fused", "")
+    assert _kernels.select_kernel(net.chain, batch_size=1024)[0] == "keras"
     unmasked = _network(units=8, mask_missing=False)
     assert _kernels.select_kernel(unmasked.chain, batch_size=1024, masked=True)[0] == "keras"  # no mask layer
     monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
