@@ -212,7 +212,8 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
         stored weights are the same Keras model either way). ``"auto"`` uses
         TensorFlow's fused ``BlockLSTM`` op where it reproduces the Keras
         layer and is faster (at most 64 units, ``batch_size * units`` at
-        most 4096, default activations, no ``recurrent_dropout``), and the
+        most 4096 unless steps are masked, default activations, no
+        ``recurrent_dropout``), and the
         Keras ``LSTM`` layer otherwise. ``"keras"`` always uses the Keras
         layer; ``"fused"`` insists on the fused op and raises if the model
         needs the Keras layer. The two compute the same function, but sum in
