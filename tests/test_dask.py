@@ -135,3 +135,26 @@ def test_models_cross_process_boundaries(client, airline):
     np.testing.assert_array_equal(there.predict(X), here.predict(X))
     # ... and a model fitted here predicts in a worker as it does here
     np.testing.assert_array_equal(client.submit(here.predict, X).result(), here.predict(X))
+
+
+def test_batch_forecasts_on_the_cluster_equal_the_serial_ones(client):
+    pytest.importorskip("dask.dataframe")
+    from skl_lstm.dask import forecast_dask, to_dask_panel
+    from skl_lstm.datasets import load_m4_weekly_sample
+
+    panel = load_m4_weekly_sample()
+    X, y = make_supervised(panel, horizon=3, all_horizons=True)
+    model = skl_lstm.recommended_pipeline(window=8, units=4, epochs=1, random_state=0).fit(X, y)
+    ddf = to_dask_panel(panel, npartitions=4)
+    on_cluster = forecast_dask(model, ddf).compute()  # the module's client is the default scheduler
+    keys = ["series", "horizon"]
+    # bit for bit where the same series are predicted together: each partition, forecast here
+    here = pd.concat(
+        [skl_lstm.forecast(model, ddf.get_partition(k).compute().set_index(["series", "time"])) for k in range(4)]
+    )
+    pd.testing.assert_frame_equal(on_cluster, here, check_exact=True)
+    # and to float32 rounding against the whole panel forecast at once
+    serial = skl_lstm.forecast(model, panel)
+    pd.testing.assert_frame_equal(
+        on_cluster.sort_values(keys, ignore_index=True), serial.sort_values(keys, ignore_index=True), rtol=1e-6
+    )
