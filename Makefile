@@ -31,7 +31,7 @@ demo: $(STAMP)
 	$(PY) examples/demo_airline.py
 
 test: $(STAMP)
-	$(PY) -m pytest -n 2 --durations=10
+	$(PY) -m pytest -n 2 --dist loadgroup --durations=10
 
 test-slow: $(STAMP)
 	$(PY) -m pytest -n 2 -m slow

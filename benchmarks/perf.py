@@ -36,6 +36,20 @@ parallel the same grid and ``n_jobs=2`` against ``n_jobs=1`` on the recipe as
 warm     ``n_jobs=2`` against ``n_jobs=1`` on the grid case's search as a
          session's later search meets it: joblib's workers (TensorFlow
          imported, compiled functions cached) kept from an earlier search.
+dask     the grid case's 12 x 3 airline search on the recipe as users run it
+         (its defaults, ``n_jobs=None``) under ``joblib.parallel_backend("dask")``
+         on a warm 2-worker ``LocalCluster`` (2 processes x 1 thread, TensorFlow
+         imported and traced by an earlier search) against the same search
+         serially; every run must give the serial ``best_params_`` and
+         bit-identical ``cv_results_`` scores (the note says whether they did).
+dask-forecast
+         batch-forecast throughput (series per second) on a panel of 2 000
+         series x 200 steps: ``skl_lstm.dask.forecast_dask`` on the same warm
+         2-worker cluster (the panel already on the workers, as a
+         ``read_parquet`` would leave it; 8 partitions; forecasts gathered to
+         the client) against ``skl_lstm.forecast`` in this process, with the
+         recipe (window 24, LSTM(32), 13 horizons) fitted beforehand on 200 of
+         the series. The note gives the largest relative difference.
 memory   resident memory growth over 100 consecutive fits in one process.
 panel    training on a panel, per gradient step at equal batch size: 300 series
          x 400 steps, windows of 52 steps, 13 outputs, LSTM(32), batch 32
@@ -465,6 +479,122 @@ def bench_parallel_recipe(repeats):
     _record_parallel("GridSearchCV n_jobs=2, defaults (s)", par, best, "recipe defaults, fresh workers")
 
 
+def _local_cluster():
+    """A 2-worker LocalCluster (processes x 1 thread) and its client, for the dask cases."""
+    import logging
+
+    from skl_lstm.utils._deps import import_optional
+
+    distributed = import_optional("distributed", "benchmarks/perf.py's dask cases")
+    Client, LocalCluster = distributed.Client, distributed.LocalCluster
+
+    cluster = LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR
+    )
+    return cluster, Client(cluster)
+
+
+def _same_scores(searches, reference):
+    names = [k for k in reference.cv_results_ if k.startswith("split") and k.endswith("_test_score")]
+    return all(
+        np.array_equal(s.cv_results_[name], reference.cv_results_[name]) for s in searches for name in names
+    ) and all(s.best_params_ == reference.best_params_ for s in searches)
+
+
+def bench_dask(repeats, epochs=None):
+    """The airline search on a warm 2-worker Dask cluster against the same search serially.
+
+    ``epochs=None`` is the recipe as users run it (up to 200 epochs, early
+    stopping); an integer fixes the epochs without early stopping (a quick run).
+    """
+    import joblib
+
+    from skl_lstm import recommended_pipeline
+
+    _warm_up()
+    if epochs is None:
+        model, setting = recommended_pipeline(window=12, units=16, random_state=0), "recipe defaults"
+    else:
+        model, setting = _grid_model(epochs), f"{epochs} epochs"
+    cluster, client = _local_cluster()
+    with cluster, client:
+
+        def on_dask(_):
+            with joblib.parallel_backend("dask"):
+                return _airline_search(model, RATES, None)
+
+        def serial(_):
+            return _airline_search(model, RATES, None)
+
+        first = [serial(0), on_dask(0)]  # the session's first searches (untimed): workers import TensorFlow, trace
+        par = paired(on_dask, serial, repeats)
+    reference = first[0]
+    same = _same_scores(first[1:] + par["ours"][2] + par["ref"][2], reference)
+    t_dask, t_serial = statistics.median(par["ours"][0]), statistics.median(par["ref"][0])
+    short = {k.rsplit("__", 1)[-1]: v for k, v in reference.best_params_.items()}
+    record(
+        "GridSearchCV on Dask, 2 warm workers (s)",
+        f"{t_dask:.1f}",
+        f"{t_serial:.1f}",
+        f"{t_serial / t_dask:.2f}x",
+        f"vs serial (n_jobs=None), {setting}, LocalCluster 2 processes x 1 thread; identical best_params_ and "
+        f"bit-identical CV scores (incl. the cold run): {same} {short}",
+    )
+
+
+def _synthetic_panel(n_series, length, seed=0):
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    t = np.arange(length)
+    level = rng.uniform(50, 500, size=(n_series, 1))
+    season = 1 + 0.1 * np.sin(2 * np.pi * t / 12 + rng.uniform(0, 6, size=(n_series, 1)))
+    values = level * season * np.exp(np.cumsum(rng.normal(0, 0.02, size=(n_series, length)), axis=1))
+    index = pd.MultiIndex.from_product([[f"s{k}" for k in range(n_series)], t], names=["series", "time"])
+    return pd.DataFrame({"y": values.ravel()}, index=index)
+
+
+def bench_dask_forecast(repeats, n_series=2000, length=200, npartitions=8, fit_series=200, epochs=5):
+    """Batch forecasts of a panel: forecast_dask on a warm 2-worker cluster vs skl_lstm.forecast here."""
+    from skl_lstm import forecast, recommended_pipeline
+    from skl_lstm.dask import forecast_dask, to_dask_panel
+    from skl_lstm.datasets import make_supervised
+
+    _warm_up()
+    panel = _synthetic_panel(n_series, length)
+    X, y = make_supervised(panel.loc[[f"s{k}" for k in range(fit_series)]], horizon=13, all_horizons=True)
+    model = recommended_pipeline(window=24, units=32, epochs=epochs, random_state=0).fit(X, y)
+    keys = ["series", "horizon"]
+    cluster, client = _local_cluster()
+    with cluster, client:
+        ddf = client.persist(to_dask_panel(panel, npartitions))  # on the workers, as read_parquet leaves it
+
+        def on_dask(_):
+            return forecast_dask(model, ddf).compute()
+
+        def serial(_):
+            return forecast(model, panel)
+
+        first = [serial(0), on_dask(0)]  # untimed: workers receive the model, import TensorFlow, trace
+        runs = paired(on_dask, serial, repeats)
+    expected = first[0].sort_values(keys, ignore_index=True)["forecast"].to_numpy()
+    worst, exact = 0.0, True
+    for out in first[1:] + runs["ours"][2] + runs["ref"][2]:
+        got = out.sort_values(keys, ignore_index=True)["forecast"].to_numpy()
+        exact &= np.array_equal(got, expected)
+        worst = max(worst, float(np.max(np.abs(got - expected) / np.abs(expected))))
+    t_dask, t_serial = statistics.median(runs["ours"][0]), statistics.median(runs["ref"][0])
+    record(
+        "batch forecast on Dask, 2 warm workers (series/s)",
+        f"{n_series / t_dask:.0f}",
+        f"{n_series / t_serial:.0f}",
+        f"{t_serial / t_dask:.2f}x",
+        f"vs skl_lstm.forecast in-process; {n_series} series x {length} steps, {npartitions} partitions, window "
+        f"24, LSTM(32), 13 horizons; {t_dask:.2f} s vs {t_serial:.2f} s; bit-identical: {exact}, largest "
+        f"relative difference {worst:.1e}",
+    )
+
+
 def bench_memory(n_fits=100):
     from skl_lstm import LSTMRegressor
 
@@ -535,7 +665,7 @@ def write_table(path, repeats, grid_repeats, cases=None):
         fh.write(text)
 
 
-CASES = ("short", "long", "predict", "window", "grid", "parallel", "warm", "memory", "panel")
+CASES = ("short", "long", "predict", "window", "grid", "parallel", "warm", "dask", "dask-forecast", "memory", "panel")
 
 
 def main(argv=None):
@@ -561,6 +691,8 @@ def main(argv=None):
         "grid": lambda: bench_grid(grid_repeats),
         "parallel": lambda: bench_parallel_recipe(grid_repeats),
         "warm": lambda: bench_parallel_warm(grid_repeats),
+        "dask": lambda: bench_dask(grid_repeats),
+        "dask-forecast": lambda: bench_dask_forecast(args.repeats),
         "memory": bench_memory,
         "panel": lambda: bench_panel_steps(args.repeats),
     }

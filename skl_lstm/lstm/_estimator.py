@@ -68,6 +68,13 @@ class _FitRun:
         self.shuffle = np.random.RandomState(self.seed) if self.seed is not None else np.random
 
 
+def _unpickled_instance(cls, fitted):
+    """An empty ``cls`` for pickle to fill with its state; for a fitted one, TensorFlow's settings first."""
+    if fitted:
+        _runtime.configure()
+    return cls.__new__(cls)
+
+
 def auto_batch_size(n_samples, smallest=32, largest=256, steps_per_pass=1024):
     """``batch_size="auto"``: ``smallest``, doubled while a pass over ``n_samples`` takes more than
     ``steps_per_pass`` steps, at most ``largest``.
@@ -785,6 +792,18 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
             self._network = Network.of(self.model_)
             self._inference = InferencePlan(self._network)
             self._restore_encoders()
+
+    def __reduce_ex__(self, protocol):
+        """Pickle the state of :meth:`__getstate__`, restored so that TensorFlow's threads are sized first.
+
+        Unpickling a fitted network starts TensorFlow, whose thread pools
+        cannot be resized afterwards; in a worker process that receives a
+        fitted model (a Dask worker given a model to forecast with), the
+        worker's thread budget (:func:`~skl_lstm.lstm._runtime.configure`) is
+        applied before the network is read.
+        """
+        state = self.__getstate__()
+        return (_unpickled_instance, (type(self), "model_" in state), state)
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "model_")

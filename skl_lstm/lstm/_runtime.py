@@ -11,6 +11,7 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import sys
 
 _configured = False
 
@@ -28,13 +29,36 @@ class _RetracingNoise(logging.Filter):
 
 
 def configure() -> None:
-    """Apply the process-wide settings once: quiet retracing warnings, share cores in joblib workers."""
+    """Apply the process-wide settings once: quiet retracing warnings, share cores in joblib and Dask workers."""
     global _configured
     if _configured:
         return
     _configured = True
     logging.getLogger("tensorflow").addFilter(_RetracingNoise())
     share_cores_in_joblib_workers()
+    share_cores_in_dask_workers()
+
+
+def _size_thread_pools(n_threads: int) -> None:
+    """Size TensorFlow's intra- and inter-op pools to ``n_threads``, unless set otherwise or too late.
+
+    An explicit ``TF_NUM_INTRAOP_THREADS`` / ``TF_NUM_INTEROP_THREADS`` wins;
+    once TensorFlow has started its pools nothing changes (it refuses, and
+    the pools stay as they are). Only on the TensorFlow backend of Keras.
+    """
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        return
+    import tensorflow as tf
+
+    try:
+        if "TF_NUM_INTRAOP_THREADS" not in os.environ:
+            tf.config.threading.set_intra_op_parallelism_threads(n_threads)
+        if "TF_NUM_INTEROP_THREADS" not in os.environ:
+            tf.config.threading.set_inter_op_parallelism_threads(n_threads)
+    except RuntimeError:  # TensorFlow already initialised its thread pools
+        pass
 
 
 def share_cores_in_joblib_workers() -> None:
@@ -53,19 +77,60 @@ def share_cores_in_joblib_workers() -> None:
     budget = os.environ.get("OMP_NUM_THREADS", "")
     if not budget.isdigit() or int(budget) < 1:
         return
-    import keras
+    _size_thread_pools(int(budget))
 
-    if keras.backend.backend() != "tensorflow":
-        return
-    import tensorflow as tf
 
+def dask_worker_threads() -> int | None:
+    """The number of task threads of the Dask worker running this code, or None outside one.
+
+    Never imports ``distributed``: a process that has not imported it runs
+    no Dask worker, and a process without it installed never has.
+    """
+    distributed = sys.modules.get("distributed")
+    if distributed is None:
+        return None
     try:
-        if "TF_NUM_INTRAOP_THREADS" not in os.environ:
-            tf.config.threading.set_intra_op_parallelism_threads(int(budget))
-        if "TF_NUM_INTEROP_THREADS" not in os.environ:
-            tf.config.threading.set_inter_op_parallelism_threads(int(budget))
-    except RuntimeError:  # TensorFlow already initialised its thread pools
-        pass
+        worker = distributed.get_worker()
+    except ValueError:  # not in a task: perhaps a nanny's worker process reading a task's inputs
+        worker = _nanny_worker(distributed)
+    except AttributeError:  # a distributed without get_worker
+        return None
+    n_threads = getattr(getattr(worker, "state", None), "nthreads", None)
+    return n_threads if isinstance(n_threads, int) and n_threads >= 1 else None
+
+
+def _nanny_worker(distributed):
+    """The worker of a process a Dask nanny started, from any of its threads; else None.
+
+    ``get_worker`` answers only in a task's thread, but a worker unpickles
+    what it receives (a scattered model, a task's arguments) in its event
+    loop's thread, and unpickling a fitted network starts TensorFlow.
+    """
+    if multiprocessing.current_process().name != "Dask Worker process (from Nanny)":
+        return None
+    workers = list(getattr(getattr(distributed, "Worker", None), "_instances", ()))
+    return workers[0] if len(workers) == 1 else None
+
+
+def share_cores_in_dask_workers() -> None:
+    """In a Dask worker process, give TensorFlow as many threads as the worker has task threads.
+
+    A ``distributed`` worker started with ``nthreads=k`` (``LocalCluster(
+    threads_per_worker=k)``, ``dask worker --nthreads k``) runs ``k`` tasks
+    at a time and expects each process to use ``k`` cores; its nanny sets
+    ``OMP_NUM_THREADS=1`` whatever ``k`` is, and TensorFlow ignores it
+    anyway and starts pools as wide as the machine in every worker process,
+    so several workers on one machine oversubscribe its cores. This sizes
+    TensorFlow's intra- and inter-op pools (shared by the worker's tasks) to
+    ``k``. It does nothing outside a Dask worker's task, when
+    ``TF_NUM_INTRAOP_THREADS`` / ``TF_NUM_INTEROP_THREADS`` are set, or once
+    TensorFlow has started its pools. :func:`configure` runs before the
+    first network is built and before a fitted network is unpickled, so the
+    first fit, or the first model the worker receives, comes in time.
+    """
+    n_threads = dask_worker_threads()
+    if n_threads is not None:
+        _size_thread_pools(n_threads)
 
 
 @contextlib.contextmanager

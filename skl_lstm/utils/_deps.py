@@ -6,7 +6,13 @@ import importlib
 from types import ModuleType
 
 #: The extra that installs each optional package.
-_EXTRAS = {"statsmodels": "diagnose", "matplotlib": "diagnose"}
+_EXTRAS = {
+    "statsmodels": "diagnose",
+    "matplotlib": "diagnose",
+    "dask": "dask",
+    "distributed": "dask",
+    "pyarrow": "dask",  # dask.dataframe needs it
+}
 
 
 def import_optional(name: str, purpose: str) -> ModuleType:
@@ -32,7 +38,7 @@ def import_optional(name: str, purpose: str) -> ModuleType:
     try:
         return importlib.import_module(name)
     except ImportError as exc:
-        package = name.split(".")[0]
+        package = (exc.name or name).split(".")[0]  # the package that is missing, perhaps a dependency of name
         extra = _EXTRAS.get(package)
         hint = f'pip install "skl_lstm[{extra}]"' if extra else f"pip install {package}"
         raise ImportError(f"{purpose} needs {package}, which is not installed; run `{hint}`.") from exc
