@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .exceptions import MissingFutureWarning
+from .utils._conformal import check_coverage
 from .utils._history import next_label
 from .utils._panel import Panel, is_panel
 
@@ -15,7 +16,7 @@ from .utils._panel import Panel, is_panel
 _INNER = ("regressor_", "estimator_", "best_estimator_", "steps")
 
 
-def forecast(model, data, future=None) -> pd.DataFrame:
+def forecast(model, data, future=None, *, coverage=None) -> pd.DataFrame:
     """Forecast the steps after the end of every series in ``data``, as a tidy DataFrame.
 
     ``model`` is a fitted estimator whose ``predict`` answers one row per row
@@ -49,13 +50,19 @@ def forecast(model, data, future=None) -> pd.DataFrame:
         whose scale is read from all its rows). Rows after the first ``H``
         are not used. None: the leads after each series' end repeat its last
         value, with a :class:`~skl_lstm.exceptions.MissingFutureWarning`.
+    coverage : float or None, default=None
+        Add the forecast interval of this nominal coverage (e.g. 0.9) as the
+        columns ``lower`` and ``upper``, from the model's
+        ``predict_interval`` (the recipe's conformal intervals, see
+        ``docs/intervals.md``). None: point forecasts only.
 
     Returns
     -------
     pandas.DataFrame
         One row per series and step: ``series`` (panels only), ``time``,
-        ``horizon`` and ``forecast``. ``time`` is None where the index does
-        not say what follows (an irregular or frequency-less index).
+        ``horizon`` and ``forecast`` (and ``lower``, ``upper`` with a
+        ``coverage``). ``time`` is None where the index does not say what
+        follows (an irregular or frequency-less index).
 
     Examples
     --------
@@ -71,7 +78,27 @@ def forecast(model, data, future=None) -> pd.DataFrame:
     1      a     7        2     12.86
     2      b     6        1     77.84
     3      b     7        2     95.69
+
+    With a ``coverage``, each forecast gets its interval (here from the
+    residuals of rows the model was not fitted on, passed to ``calibrate``):
+
+    >>> import numpy as np
+    >>> series = pd.DataFrame({"y": 50 + np.cumsum(np.random.default_rng(0).normal(size=80))})
+    >>> X, y = make_supervised(series, horizon=1)
+    >>> model = DifferencedTargetRegressor().fit(X[:50], y[:50]).calibrate(X[50:], y[50:])
+    >>> forecast(model, series, coverage=0.8).round(2)
+       time  horizon  forecast  lower  upper
+    0    80        1     60.14   58.3  61.97
     """
+    intervals = coverage is not None
+    if intervals:
+        coverage = check_coverage(coverage, "forecast")
+        if not hasattr(model, "predict_interval"):
+            raise TypeError(
+                f"forecast: coverage={coverage!r} needs a model with predict_interval (the recipe's "
+                f"DifferencedTargetRegressor, LSTMRegressor); {type(model).__name__} has none. For a search, pass "
+                "its best_estimator_."
+            )
     n_observed = len(data)
     if future is not None:
         data = _with_future(model, data, future)  # data's rows first, then each series' future rows
@@ -80,7 +107,10 @@ def forecast(model, data, future=None) -> pd.DataFrame:
         if future is not None:  # the appended rows' own leads are filled, but their forecasts are not read
             warnings.filterwarnings("ignore", category=MissingFutureWarning)
         predictions = np.asarray(model.predict(data), dtype=np.float64)
+        bounds = np.asarray(model.predict_interval(data, coverage=coverage), dtype=np.float64) if intervals else None
     predictions = predictions.reshape(len(predictions), -1)
+    if intervals:  # (rows, 2[, outputs]) -> lower and upper, (rows, outputs) each
+        lower, upper = (bounds[:, k].reshape(predictions.shape) for k in (0, 1))
     if future is not None:  # back to the observed rows
         data, predictions = data.iloc[:n_observed], predictions[:n_observed]
     horizons = np.asarray(getattr(model, "horizons_", np.arange(1, predictions.shape[1] + 1)))
@@ -103,11 +133,11 @@ def forecast(model, data, future=None) -> pd.DataFrame:
         ends, times, series = np.array([len(data) - 1]), [data.index], None
     rows = []
     for k, (end, index) in enumerate(zip(ends, times)):
-        for h, value in zip(horizons, predictions[end]):
+        for j, (h, value) in enumerate(zip(horizons, predictions[end])):
             label = next_label(index, steps=int(h))
             rows.append(({"series": series[k]} if series is not None else {}) | {
                 "time": label, "horizon": int(h), "forecast": float(value)
-            })
+            } | ({"lower": float(lower[end, j]), "upper": float(upper[end, j])} if intervals else {}))
     return pd.DataFrame(rows)
 
 

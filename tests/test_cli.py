@@ -268,3 +268,29 @@ def test_tune_on_a_series_too_short_for_two_folds(sales_csv, tmp_path, capsys):
     assert _err(capsys) == (
         "skl-lstm: error: --cv-splits 1 must be at least 2: cross-validation needs two time-ordered folds.\n"
     )
+
+
+def test_predict_with_coverage_writes_lower_and_upper(sales_csv, tmp_path, capsys):
+    model_path = tmp_path / "sales.model"
+    assert main(["fit", sales_csv, "--target", "sales", "--time", "date", "--model", str(model_path), *TINY]) == 0
+    capsys.readouterr()
+    forecasts = tmp_path / "forecasts.csv"
+    code = main(["predict", sales_csv, "--model", str(model_path), "--coverage", "0.8", "--output", str(forecasts)])
+    assert code == 0
+    result = pd.read_csv(forecasts, index_col="date", parse_dates=True)
+    assert list(result.columns) == [
+        "sales", "forecast_time", "sales_forecast_t+1", "sales_lower_t+1", "sales_upper_t+1"
+    ]
+    assert (result["sales_lower_t+1"] < result["sales_forecast_t+1"]).all()
+    assert (result["sales_forecast_t+1"] < result["sales_upper_t+1"]).all()
+    model = skl_lstm.load(model_path)
+    frame = pd.read_csv(sales_csv, index_col="date", parse_dates=True)
+    inputs = frame.loc[frame["sales"].notna(), ["sales", "price", "promo"]]
+    expected = model.predict_interval(inputs, coverage=0.8)[6:]
+    np.testing.assert_allclose(result[["sales_lower_t+1", "sales_upper_t+1"]], expected, rtol=1e-6)
+    # the validation tail holds fewer than the 19 residuals a 95 % interval needs, and the message says so
+    assert main(["predict", sales_csv, "--model", str(model_path), "--coverage", "0.95"]) == 2
+    err = _err(capsys)
+    assert "error: --coverage 0.95: DifferencedTargetRegressor: coverage=0.95 needs at least 19 calibration " in err
+    assert main(["predict", sales_csv, "--model", str(model_path), "--coverage", "90"]) == 2
+    assert "error: --coverage 90.0 must be strictly between 0 and 1" in _err(capsys)

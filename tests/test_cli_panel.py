@@ -95,6 +95,14 @@ def test_fit_then_predict_forecasts_every_series(panel_csv, tmp_path, capsys):
     printed = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out))
     pd.testing.assert_frame_equal(printed, result)
 
+    # --coverage adds each forecast's interval, as skl_lstm.forecast(..., coverage=) gives it
+    assert main(["predict", panel_csv, "--model", str(model_path), "--coverage", "0.9"]) == 0
+    bands = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out))
+    assert list(bands.columns) == ["store", "week", "horizon", "forecast", "lower", "upper"]
+    expected = skl_lstm.forecast(model, panel, coverage=0.9)
+    np.testing.assert_allclose(bands[["lower", "upper"]], expected[["lower", "upper"]], rtol=1e-6)
+    assert ((bands["lower"] < bands["forecast"]) & (bands["forecast"] < bands["upper"])).all()
+
 
 def test_predict_labels_dates_and_starts_after_the_last_value(dated_csv, tmp_path, capsys):
     model_path = tmp_path / "dated.model"

@@ -423,3 +423,21 @@ def test_cost_is_a_few_times_one_fit():
           f"{diag_wall / fit_wall:.1f}x wall, {diag_cpu / fit_cpu:.1f}x CPU; epochs per fold "
           f"{[f['n_epochs'] for f in report.folds]}")
     assert diag_cpu / fit_cpu < 4
+
+
+def test_forecast_figure_and_frame_carry_the_models_interval():
+    pytest.importorskip("keras")
+    pytest.importorskip("matplotlib")
+    from matplotlib.collections import PolyCollection
+
+    from skl_lstm import recommended_pipeline
+
+    X, y = make_supervised(_seasonal(n=160))
+    model = recommended_pipeline(window=12, seasonal_period=12, units=3, epochs=2, random_state=0)
+    report = diagnose_quiet(model, X, y, cv=2)
+    frame = report.forecasts
+    assert list(frame.columns[-2:]) == ["lower", "upper"]
+    assert ((frame["lower"] < frame["model"]) & (frame["model"] < frame["upper"])).all()
+    fig = report.plot("forecast")
+    assert any(isinstance(c, PolyCollection) for c in fig.axes[0].collections)  # the 80 % band
+    assert "model, 80% interval" in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]

@@ -39,6 +39,11 @@ def main(argv=None) -> int:
         if value is not None and value < 1:
             _say(f"error: --{name.replace('_', '-')} {value} must be a positive integer.")
             return EXIT_USAGE
+    coverage = getattr(args, "coverage", None)
+    if coverage is not None and not 0 < coverage < 1:
+        _say(f"error: --coverage {coverage} must be strictly between 0 and 1, the share of observations the "
+             "intervals should hold (e.g. 0.9).")
+        return EXIT_USAGE
     if getattr(args, "cv_splits", None) == 1:
         _say("error: --cv-splits 1 must be at least 2: cross-validation needs two time-ordered folds.")
         return EXIT_USAGE

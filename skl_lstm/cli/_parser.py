@@ -96,6 +96,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--series", metavar="COLUMN",
                    help="series column, for a model fitted with --series (default: the one it was fitted with); the "
                         "output has one row per series and step: series, time, horizon, forecast")
+    p.add_argument("--coverage", type=float, metavar="C",
+                   help="also write each forecast's interval of nominal coverage C (e.g. 0.9), as lower and upper "
+                        "columns: split conformal, calibrated on the validation tail the fit held out "
+                        "(docs/intervals.md)")
     p.add_argument("--output", help="CSV file for the forecasts (default: standard output)")
     p.set_defaults(func=cmd_predict)
     return parser

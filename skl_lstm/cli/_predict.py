@@ -1,4 +1,8 @@
-"""``skl-lstm predict``: forecast with a saved model, every row of one series or the next steps of each series."""
+"""``skl-lstm predict``: forecast with a saved model, every row of one series or the next steps of each series.
+
+With ``--coverage C`` each forecast also gets its interval (lower and upper
+columns), from the model's ``predict_interval``.
+"""
 
 from __future__ import annotations
 
@@ -39,7 +43,10 @@ def cmd_predict(args) -> int:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # the warm-up rows' partial windows; they are not reported
         forecast = np.asarray(bundle["model"].predict(X), dtype=float)
+        bounds = _intervals(bundle["model"], X, args.coverage)
     out = pd.DataFrame({target: X[target].to_numpy(), f"{target}_forecast_t+{h}": forecast}, index=X.index)
+    if bounds is not None:
+        out[f"{target}_lower_t+{h}"], out[f"{target}_upper_t+{h}"] = bounds[:, 0], bounds[:, 1]
     freq = getattr(frame.index, "freq", None)
     if freq is not None:
         out.insert(1, "forecast_time", out.index + h * freq)
@@ -90,11 +97,26 @@ def _predict_panel(args, bundle) -> int:
              f"window of history; their forecasts read what there is: {_shown(short)}.")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        out = forecast(bundle["model"], X)
+        try:
+            out = forecast(bundle["model"], X, coverage=args.coverage)
+        except ValueError as exc:  # a coverage the model cannot give (too few calibration residuals)
+            if args.coverage is None:
+                raise
+            raise CLIError(f"--coverage {args.coverage}: {exc}") from exc
     out["time"] = _fill_times(out, X, frame)
     out = out.rename(columns={"series": series_col, "time": time_col})
     _write_forecasts(out, args.output, index=False)
     return 0
+
+
+def _intervals(model, X, coverage):
+    """``model.predict_interval(X, coverage)``, None without ``--coverage``; one it cannot give is a CLIError."""
+    if coverage is None:
+        return None
+    try:
+        return model.predict_interval(X, coverage=coverage)
+    except ValueError as exc:
+        raise CLIError(f"--coverage {coverage}: {exc}") from exc
 
 
 def _warmup_rows(model) -> int:

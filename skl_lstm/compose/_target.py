@@ -9,9 +9,11 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, RegressorMixin, _fit_context, clone
 from sklearn.linear_model import LinearRegression
-from sklearn.utils._param_validation import HasMethods, StrOptions
+from sklearn.pipeline import Pipeline
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..utils._conformal import ConformalIntervalMixin
 from ..utils._docstrings import fill_doc
 from ..utils._panel import Panel, is_panel
 from ..utils._timeseries import reference_values, resolve_reference, supervised_record
@@ -84,6 +86,54 @@ def _series_scales(X, ref: np.ndarray) -> pd.Series:
     return pd.Series(scale, index=panel.series)
 
 
+def _rolling_mean_changes(panel: Panel, ref: np.ndarray, window: int):
+    """Mean absolute one-step change of ``ref`` over each row's last ``window`` rows in its series, and over each
+    whole series.
+
+    Returns the first per row, in the panel's sorted order (NaN where fewer
+    than ``max(2, window // 2)`` changes precede it), and the second per
+    series (NaN where a series has no change).
+
+    Examples
+    --------
+    >>> local, overall = _rolling_mean_changes(Panel.whole(5), np.array([0.0, 1, 3, 6, 10]), 2)
+    >>> local, overall
+    (array([nan, nan, 1.5, 2.5, 3.5]), array([2.5]))
+    """
+    values = ref[panel.order]
+    changes = np.abs(np.diff(values, prepend=np.nan))
+    changes[panel.positions() == 0] = np.nan  # no change into a series' first row
+    finite = np.isfinite(changes)
+    sums = np.concatenate([[0.0], np.cumsum(np.where(finite, changes, 0.0))])
+    counts = np.concatenate([[0], np.cumsum(finite)])
+    lengths = np.diff(panel.bounds)
+    rows = np.arange(len(values))
+    start = np.maximum(np.repeat(panel.bounds[:-1], lengths), rows - window + 1)
+    total, count = sums[rows + 1] - sums[start], counts[rows + 1] - counts[start]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        local = np.where(count >= max(2, window // 2), total / count, np.nan)
+        first, last = panel.bounds[:-1], panel.bounds[1:]
+        overall = (sums[last] - sums[first]) / (counts[last] - counts[first])
+    return local, overall
+
+
+def _lookup_scales(X, ref: np.ndarray, series, scales):
+    """Each row's scale from ``scales`` of fitted ``series`` (None if there are none or ``X`` is no panel).
+
+    A series not among them gets its own, from its rows of ``ref`` (:func:`_series_scales`).
+    """
+    if scales is None or not is_panel(X):
+        return None
+    labels = X.index.get_level_values(0)
+    known = pd.Index(series).get_indexer(labels)
+    out = np.where(known >= 0, scales[known], np.nan)
+    unseen = known < 0
+    if unseen.any():
+        own = _series_scales(X, ref)
+        out[unseen] = own.reindex(labels[unseen]).to_numpy(dtype=np.float64)
+    return out
+
+
 def _with_column(X, position: int, values: np.ndarray):
     """``X`` with column ``position`` replaced by ``values`` (a copy; a DataFrame keeps its index and names)."""
     if isinstance(X, pd.DataFrame):
@@ -101,7 +151,7 @@ def _first_nonpositive(arr: np.ndarray):
 
 
 @fill_doc
-class DifferencedTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
+class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, RegressorMixin, BaseEstimator):
     """Learn ``y - x_last`` (optionally on the log scale, scaled) and invert it exactly when predicting.
 
     Networks cannot extrapolate a trend: a series that rises out of the range
@@ -151,6 +201,16 @@ class DifferencedTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimat
         sets a scale: in cross-validation, the training fold's. ``"auto"``:
         True for a panel that ``log`` leaves on its own scale (one with zero
         or negative values). Ignored for a single series.
+    interval_scale_window : int or None, default=26
+        Rows over which :meth:`predict_interval` measures each row's recent
+        volatility: the mean absolute one-step change of the reference
+        column (as the regressor sees it: logged, scaled) over the last
+        ``interval_scale_window`` rows of its series. Calibration residuals
+        are divided by it and a new row's interval multiplied by it
+        (normalised split conformal), so that calm and volatile series, and
+        calm and volatile stretches of one series, get intervals of their
+        own width. None: one width for every row (plain split conformal).
+        Point forecasts do not depend on it. See ``docs/intervals.md``.
 
     Attributes
     ----------
@@ -168,6 +228,22 @@ class DifferencedTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimat
         Steps ahead of each output: the horizons
         :func:`~skl_lstm.datasets.make_supervised` recorded, else ``1 .. n_outputs``
         (read by :func:`skl_lstm.forecast`).
+    calibration_residuals_ : ndarray of shape (n_calibration, n_outputs) or None
+        Residuals of rows the fit did not train on, in the regressor's space
+        (the scaled change), which :meth:`predict_interval` and
+        :meth:`predict_quantiles` use: after ``fit``, those the regressor
+        recorded on its validation tail (:class:`~skl_lstm.LSTMRegressor`,
+        alone or as a pipeline's last step); after :meth:`calibrate`, those
+        of the rows passed to it. None when the regressor records none.
+    calibration_scale_ : ndarray of shape (n_calibration,) or None
+        Each calibration row's scale (see ``interval_scale_window``).
+    calibration_source_ : str or None
+        Where the residuals came from, when not the validation tail of ``fit``.
+    interval_series_ : ndarray
+        The fitted series (``[None]`` for one series), with
+    interval_series_scale_ : ndarray
+        each one's mean absolute one-step change over the rows ``fit`` saw: a
+        row's interval scale when too few rows before it are given.
     %(reference_attributes)s
 
     See Also
@@ -186,6 +262,17 @@ class DifferencedTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimat
     >>> X = 2.0 ** np.arange(1, 11).reshape(-1, 1); y = 2 * X[:, 0]  # doubles every step
     >>> DifferencedTargetRegressor(log=True).fit(X[:8], y[:8]).predict(X[8:])
     array([1024., 2048.])
+
+    Forecast intervals, calibrated on rows the fit did not see (the recipe's
+    LSTM records its validation tail instead, so it needs no ``calibrate``):
+
+    >>> rng = np.random.default_rng(0)
+    >>> series = 100 + np.cumsum(rng.normal(size=200))
+    >>> X, y = series[:-1, None], series[1:]
+    >>> model = DifferencedTargetRegressor().fit(X[:120], y[:120]).calibrate(X[120:180], y[120:180])
+    >>> model.predict_interval(X[180:182], coverage=0.9).round(2)
+    array([[103.56, 107.41],
+           [102.53, 106.38]])
     """
 
     _parameter_constraints: dict = {
@@ -194,14 +281,19 @@ class DifferencedTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimat
         "transformer": [HasMethods(["fit", "transform", "inverse_transform"]), None],
         "log": ["boolean", StrOptions({"auto"})],
         "scale_series": ["boolean", StrOptions({"auto"})],
+        "interval_scale_window": [Interval(Integral, 2, None, closed="left"), None],
     }
 
-    def __init__(self, regressor=None, *, reference="auto", transformer=None, log=False, scale_series=False):
+    def __init__(
+        self, regressor=None, *, reference="auto", transformer=None, log=False, scale_series=False,
+        interval_scale_window=26,
+    ):
         self.regressor = regressor
         self.reference = reference
         self.transformer = transformer
         self.log = log
         self.scale_series = scale_series
+        self.interval_scale_window = interval_scale_window
 
     def set_params(self, **params):
         """Set the parameters of this estimator and of the estimators inside it.
@@ -301,16 +393,42 @@ class DifferencedTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimat
 
     def _row_scales(self, X, ref):
         """Each row's series scale (None without ``scale_series``); a series unseen in ``fit`` gets its own."""
-        if getattr(self, "series_scale_", None) is None or not is_panel(X):
+        return _lookup_scales(X, ref, getattr(self, "series_", None), getattr(self, "series_scale_", None))
+
+    def _interval_scales(self, X, ref, reset=False):
+        """Each row's interval scale: the mean absolute one-step change of its series' reference column over the
+        ``interval_scale_window`` rows up to it (None without a window).
+
+        ``ref`` is the reference column as the regressor sees it (logged,
+        divided by the series scale). A row with fewer than half a window of
+        changes before it in ``X`` takes its series' scale over the rows
+        ``fit`` saw (``interval_series_scale_``; with ``reset``, that is what is
+        recorded), a series unseen in ``fit`` that over its own rows, and
+        failing those the median of the fitted series' scales.
+        """
+        window = getattr(self, "interval_scale_window", None)
+        if window is None:
+            if reset:
+                self.interval_series_, self.interval_series_scale_ = None, None
             return None
-        series = X.index.get_level_values(0)
-        known = pd.Index(self.series_).get_indexer(series)
-        scales = np.where(known >= 0, self.series_scale_[known], np.nan)
-        unseen = known < 0
-        if unseen.any():
-            own = _series_scales(X, ref)
-            scales[unseen] = own.reindex(series[unseen]).to_numpy(dtype=np.float64)
-        return scales
+        panel = Panel.of(X, type(self).__name__) if is_panel(X) else Panel.whole(len(ref))
+        local, overall = _rolling_mean_changes(panel, np.asarray(ref, dtype=np.float64), int(window))
+        labels = panel.series if is_panel(X) else pd.Index([None])
+        if reset:
+            self.interval_series_ = np.asarray(labels, dtype=object)
+            self.interval_series_scale_ = overall
+        fitted_series = getattr(self, "interval_series_", None)  # None: fitted before intervals existed
+        fitted = np.zeros(0) if fitted_series is None else self.interval_series_scale_
+        known = pd.Index([] if fitted_series is None else fitted_series, dtype=object).get_indexer(
+            pd.Index(labels, dtype=object))
+        fallback = overall.copy()
+        fallback[known >= 0] = fitted[known[known >= 0]]
+        usable = fitted[np.isfinite(fitted) & (fitted > 0)]
+        median = float(np.median(usable)) if usable.size else 1.0
+        fallback = np.where(np.isfinite(fallback) & (fallback > 0), fallback, median)
+        owner = np.repeat(np.arange(panel.n_series), np.diff(panel.bounds))
+        local = np.where(np.isfinite(local) & (local > 0), local, fallback[owner])
+        return panel.unsort(local)
 
     def _inner_tags(self):
         base = LinearRegression() if self.regressor is None else self.regressor
@@ -334,7 +452,7 @@ class DifferencedTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimat
         self : DifferencedTargetRegressor
             The fitted estimator.
         """
-        X_in, change = self._regressor_data(X, y, reset=True)
+        X_in, change, ref = self._regressor_data(X, y, reset=True, with_ref=True)
         y_shape = np.asarray(y).shape
         n_outputs = 1 if len(y_shape) == 1 else y_shape[1]
         record = supervised_record(X, y)
@@ -342,10 +460,82 @@ class DifferencedTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimat
         self.horizons_ = np.asarray(record["horizons"] if known else range(1, n_outputs + 1))
         base = LinearRegression() if self.regressor is None else self.regressor
         self.regressor_ = clone(base).fit(X_in, change, **fit_params)
+        holder = _residual_holder(self.regressor_)
+        self.calibration_residuals_ = None if holder is None else holder.calibration_residuals_
+        self.calibration_source_ = None if holder is None else holder.calibration_source_
+        scales = self._interval_scales(X, ref, reset=True)
+        self.calibration_scale_ = None
+        if holder is not None and scales is not None:
+            rows = getattr(holder, "calibration_rows_", None)
+            if rows is None or len(rows) != len(holder.calibration_residuals_):
+                self.calibration_residuals_ = None  # residuals of unknown rows cannot be put on their scale
+            else:
+                self.calibration_scale_ = scales[rows]
         return self
 
-    def _regressor_data(self, X, y, reset):
-        """What the regressor learns from ``(X, y)``: ``X`` (``log(X)``) and the (scaled) change.
+    def calibrate(self, X, y):
+        """Replace the calibration residuals by those of ``(X, y)``, rows the model was not fitted on.
+
+        The residuals are taken where the regressor works, on the (scaled)
+        change it learns, so :meth:`predict_interval` maps them back to
+        ``y``'s scale exactly as :meth:`predict` maps the forecast. Without a
+        call, the residuals are those the regressor recorded on the
+        validation tail its fit held out
+        (:class:`~skl_lstm.LSTMRegressor`'s ``calibration_residuals_``).
+        Pass rows that follow the training data in time, as a pandas object
+        whose index continues it (each series' windows then carry its
+        history over), and at least ``coverage / (1 - coverage)`` of them
+        (19 for 95 %).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs, containing the reference column.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Their observed targets, on the original scale.
+
+        Returns
+        -------
+        self : DifferencedTargetRegressor
+            The estimator, with ``calibration_residuals_`` replaced.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skl_lstm import DifferencedTargetRegressor
+        >>> rng = np.random.default_rng(0)
+        >>> series = np.cumsum(rng.normal(size=160)) + 50  # a random walk
+        >>> X, y = series[:-1, None], series[1:]
+        >>> model = DifferencedTargetRegressor().fit(X[:100], y[:100]).calibrate(X[100:140], y[100:140])
+        >>> model.calibration_residuals_.shape
+        (40, 1)
+        >>> lower, upper = model.predict_interval(X[140:], coverage=0.8).T
+        >>> float(np.mean((lower <= y[140:]) & (y[140:] <= upper)))  # 15 of the 19 rows
+        0.789...
+        """
+        check_is_fitted(self)
+        X_in, change, ref = self._regressor_data(X, y, reset=False, with_ref=True)
+        predicted = np.asarray(self.regressor_.predict(X_in), dtype=np.float64)
+        change = np.asarray(change, dtype=np.float64).reshape(len(change), -1)
+        self.calibration_residuals_ = change - predicted.reshape(change.shape)
+        self.calibration_scale_ = self._interval_scales(X, ref)
+        self.calibration_source_ = f"calibrate() on {len(change)} rows"
+        return self
+
+    def _interval_center(self, X):
+        """The forecast change in the regressor's space, and the monotone increasing map of it to ``y``."""
+        check_is_fitted(self)
+        X_in, ref, scales = self._inputs(X, reset=False)
+        change = np.asarray(self.regressor_.predict(X_in), dtype=np.float64)
+
+        def to_target(values):
+            return self._to_level(values, ref, scales)
+
+        return change, to_target, self._interval_scales(X, ref)
+
+    def _regressor_data(self, X, y, reset, with_ref=False):
+        """What the regressor learns from ``(X, y)``: ``X`` (``log(X)``) and the (scaled) change (and the
+        reference column as the regressor sees it, ``with_ref``).
 
         With ``reset`` (in ``fit``) the reference column is resolved and the
         transformer fitted; otherwise the fitted ones are used, so
@@ -381,7 +571,7 @@ class DifferencedTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimat
             change = np.asarray(self.transformer_.transform(change_2d), dtype=np.float64)
             if change.ndim == 2 and change.shape[1] == 1:
                 change = change[:, 0]
-        return X_in, change
+        return (X_in, change, ref) if with_ref else (X_in, change)
 
     def predict(self, X):
         """Predict the change, undo its scaling, add back the last observed level (and undo the log).
@@ -398,7 +588,14 @@ class DifferencedTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimat
         """
         check_is_fitted(self)
         X_in, ref, scales = self._inputs(X, reset=False)
-        change = self.regressor_.predict(X_in)
+        return self._to_level(self.regressor_.predict(X_in), ref, scales)
+
+    def _to_level(self, change, ref, scales):
+        """The regressor's output mapped to ``y``: inverse transformer, + reference, x series scale, exp.
+
+        Monotone increasing in ``change`` (the transformer's inverse must be, as
+        StandardScaler's is), so it maps quantiles to quantiles.
+        """
         if self.transformer_ is not None:
             change = self.transformer_.inverse_transform(change.reshape(-1, 1) if change.ndim == 1 else change)
         change = np.asarray(change, dtype=np.float64)
@@ -417,6 +614,12 @@ class DifferencedTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimat
             state.setdefault("log_", bool(state.get("log")))
             state.setdefault("series_", None)
             state.setdefault("series_scale_", None)
+            state.setdefault("calibration_residuals_", None)  # fitted before intervals existed
+            state.setdefault("calibration_source_", None)
+            state.setdefault("calibration_scale_", None)
+            state.setdefault("interval_series_", None)
+            state.setdefault("interval_series_scale_", None)
+        state.setdefault("interval_scale_window", 26)
         super().__setstate__(state)
 
     def __sklearn_tags__(self):
@@ -429,6 +632,17 @@ class DifferencedTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimat
         # a regressor whose tags predate scikit-learn 1.6 (scikeras' KerasRegressor) reports none
         tags.regressor_tags.poor_score = getattr(inner.regressor_tags, "poor_score", False)
         return tags
+
+
+def _residual_holder(regressor):
+    """The estimator inside ``regressor`` that recorded calibration residuals in ``regressor``'s target space.
+
+    That is ``regressor`` itself or the last step of a pipeline (a pipeline
+    passes ``y`` unchanged to it); None if neither records any.
+    """
+    while isinstance(regressor, Pipeline):
+        regressor = regressor.steps[-1][1]
+    return regressor if getattr(regressor, "calibration_residuals_", None) is not None else None
 
 
 __all__ = ["DifferencedTargetRegressor", "flat_recipe_key"]

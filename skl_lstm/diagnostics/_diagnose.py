@@ -227,6 +227,8 @@ def diagnose(estimator, X, y, *, cv=None, seasonal_period=None, horizon=None, re
                 "time": times[f.test],
                 "actual": first_output(f.y_test),
                 "pred": None if f.y_pred is None else first_output(f.y_pred),
+                "lower": None if f.y_interval is None else first_output(f.y_interval[:, 0]),
+                "upper": None if f.y_interval is None else first_output(f.y_interval[:, 1]),
                 "naive": first_output(f.naive),
                 "snaive": None if f.snaive is None else first_output(f.snaive),
                 "history": f.history,

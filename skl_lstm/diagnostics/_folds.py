@@ -15,6 +15,9 @@ from ..exceptions import TrainingDivergedError
 from ._data import take
 from ._inspect import fitted_lstm, network_data
 
+#: Nominal coverage of the interval drawn around the out-of-fold forecasts (80 %: 4 calibration residuals suffice).
+BAND_COVERAGE = 0.8
+
 _LSTM_PARAMS = (
     "units",
     "dropout",
@@ -46,6 +49,8 @@ class FoldResult:
     snaive: np.ndarray | None
     y_pred: np.ndarray | None = None
     y_pred_train: np.ndarray | None = None
+    #: the model's ``BAND_COVERAGE`` interval of each test row, ``(n_test, 2[, n_outputs])``, when it gives one
+    y_interval: np.ndarray | None = None
     fit_seconds: float = 0.0
     error: str | None = None
     diverged: bool = False
@@ -154,6 +159,7 @@ def run_folds(estimator, X, y, splits, *, ref: np.ndarray, horizon: int, seasona
                     fold.y_pred = np.asarray(model.predict(X_te), dtype=np.float64)
                 except ValueError as exc:  # non-finite forecasts of a network gone wild
                     fold.error, fold.diverged = f"predict failed: {exc}", True
+                fold.y_interval = _interval(model, X_te) if fold.error is None else None
         fold.warnings = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
         if fold.error is None:
             # in-sample forecasts, for the train/test gap (the first rows have no history: not a user's concern)
@@ -182,4 +188,15 @@ def run_folds(estimator, X, y, splits, *, ref: np.ndarray, horizon: int, seasona
     return results
 
 
-__all__ = ["FoldResult", "run_folds"]
+def _interval(model, X) -> np.ndarray | None:
+    """The model's ``BAND_COVERAGE`` interval of ``X`` (None if it gives none: no predict_interval, or too few
+    calibration residuals for that coverage)."""
+    if not hasattr(model, "predict_interval"):
+        return None
+    try:
+        return np.asarray(model.predict_interval(X, coverage=BAND_COVERAGE), dtype=np.float64)
+    except ValueError:
+        return None
+
+
+__all__ = ["BAND_COVERAGE", "FoldResult", "run_folds"]

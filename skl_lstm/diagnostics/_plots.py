@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..utils._deps import import_optional
+from ._folds import BAND_COVERAGE
 
 
 def _pyplot():
@@ -44,7 +45,8 @@ def plot_loss(data: dict, settings: dict):
 
 
 def plot_forecast(data: dict, settings: dict):
-    """Out-of-fold forecasts against the actual values, with the naive and seasonal-naive forecasts."""
+    """Out-of-fold forecasts against the actual values, with the naive and seasonal-naive forecasts (and the
+    model's interval, when it gives one)."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(9, 4))
     series = data.get("series")
@@ -60,6 +62,9 @@ def plot_forecast(data: dict, settings: dict):
             ax.plot(fold["time"], fold["snaive"], color="C2", lw=1, ls=":", label=label("seasonal naive"))
         if fold.get("pred") is not None:
             ax.plot(fold["time"], fold["pred"], color="C3", lw=1.6, label=label("model"))
+        if fold.get("lower") is not None:  # the model's own interval (predict_interval)
+            ax.fill_between(fold["time"], fold["lower"], fold["upper"], color="C3", alpha=0.15, lw=0,
+                            label=label(f"model, {BAND_COVERAGE:.0%} interval"))
     ax.set(title=f"Out-of-fold forecasts, horizon {settings.get('horizon')}", xlabel=data.get("time_label", "time"))
     ax.legend(fontsize="small")
     fig.autofmt_xdate()

@@ -252,7 +252,9 @@ class Report:
     forecasts : pandas.DataFrame
         The out-of-fold forecasts the plots draw, one row per test target:
         ``fold``, ``time``, ``actual``, ``model``, ``naive`` and
-        ``seasonal_naive`` (NaN without a seasonal period).
+        ``seasonal_naive`` (NaN without a seasonal period); and ``lower``
+        and ``upper``, the model's 80 % interval, when it gives intervals
+        (``predict_interval``, e.g. the recipe).
 
     Examples
     --------
@@ -285,25 +287,26 @@ class Report:
         import pandas as pd
 
         frames = []
-        for fold in self._data.get("folds", []):
+        folds = self._data.get("folds", [])
+        bands = any(fold.get("lower") is not None for fold in folds)
+        for fold in folds:
             n = len(fold["time"])
 
             def column(values):
                 return np.full(n, np.nan) if values is None else np.asarray(values, dtype=float)
 
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "fold": fold["fold"],
-                        "time": fold["time"],
-                        "actual": column(fold["actual"]),
-                        "model": column(fold["pred"]),
-                        "naive": column(fold["naive"]),
-                        "seasonal_naive": column(fold["snaive"]),
-                    }
-                )
-            )
-        columns = ["fold", "time", "actual", "model", "naive", "seasonal_naive"]
+            frame = {
+                "fold": fold["fold"],
+                "time": fold["time"],
+                "actual": column(fold["actual"]),
+                "model": column(fold["pred"]),
+                "naive": column(fold["naive"]),
+                "seasonal_naive": column(fold["snaive"]),
+            }
+            if bands:
+                frame |= {"lower": column(fold.get("lower")), "upper": column(fold.get("upper"))}
+            frames.append(pd.DataFrame(frame))
+        columns = ["fold", "time", "actual", "model", "naive", "seasonal_naive"] + (["lower", "upper"] if bands else [])
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
     @property

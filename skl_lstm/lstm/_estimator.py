@@ -22,9 +22,10 @@ import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_random_state, validate_data
+from sklearn.utils.validation import _num_samples, check_random_state, validate_data
 
 from ..exceptions import NotFittedError, TrainingDivergedError
+from ..utils._conformal import ConformalIntervalMixin
 from ..utils._history import next_label_of, steps_after
 from ..utils._panel import Panel, is_panel
 from ..utils._validation import check_finite_target, check_numeric_columns
@@ -62,7 +63,11 @@ class _FitRun:
     seed: int | None
     continued: bool
     tail: np.ndarray | None
+    #: the position in ``fit``'s X of each row trained on, in the order trained on
+    rows: np.ndarray | None = None
     shuffle: object = field(init=False)
+    #: the validation tail's windows, targets (as the network predicts them) and positions in ``fit``'s X
+    validation: tuple | None = field(init=False, default=None)
 
     def __post_init__(self):
         self.shuffle = np.random.RandomState(self.seed) if self.seed is not None else np.random
@@ -98,7 +103,7 @@ def _count_interior_gaps(missing):
     return int((missing[:, 1:] & ~missing[:, :-1]).any(axis=1).sum())
 
 
-class LSTMRegressor(RegressorMixin, ScikerasAdapter):
+class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
     """LSTM regressor for windows of a time series, with a scikit-learn API.
 
     Built on scikeras' ``BaseWrapper`` with :class:`~sklearn.base.RegressorMixin`
@@ -264,6 +269,18 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
         How the last ``fit`` trained: the fused op, the Keras layer in the
         compiled loop, or ``keras.Model.fit`` (a callback with per-batch
         hooks, or a backend other than TensorFlow).
+    calibration_residuals_ : ndarray of shape (n_calibration, n_outputs)
+        Residuals ``y - predict`` of the kept weights on the validation tail
+        (rows the fit did not train on; ``n_validation_`` of them, none
+        without a tail), or on the rows passed to :meth:`calibrate`. They
+        calibrate :meth:`predict_interval` and :meth:`predict_quantiles`
+        (split conformal; see ``docs/intervals.md``).
+    calibration_rows_ : ndarray of int
+        Positions of those rows in the ``X`` passed to ``fit`` (or to
+        :meth:`calibrate`), so that a wrapper can read what it knows of them
+        (:class:`~skl_lstm.DifferencedTargetRegressor` reads their scale).
+    calibration_source_ : str or None
+        Where the residuals came from, when not the validation tail of ``fit``.
 
     See Also
     --------
@@ -285,6 +302,15 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
     >>> model = LSTMRegressor(units=8, epochs=5, random_state=0).fit(X, np.sin((t + 1) / 4))
     >>> model.predict(X[-2:]).shape
     (2,)
+
+    Intervals are calibrated on the validation tail the fit held out (its
+    residuals, ``calibration_residuals_``): 12 of them allow up to 92 %.
+
+    >>> model.calibration_residuals_.shape
+    (12, 1)
+    >>> lower, upper = model.predict_interval(X[-2:], coverage=0.8).T
+    >>> bool((lower < model.predict(X[-2:])).all() and (model.predict(X[-2:]) < upper).all())
+    True
     """
 
     _parameter_constraints: dict = {
@@ -448,16 +474,17 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
         if self.random_state is not None:
             seed = int(check_random_state(self.random_state).randint(2**31 - 1)) + (initial_epoch if continued else 0)
         fitted_before = set(vars(self))
-        X, y, sample_weight, tail = self._tails_last(X, y, sample_weight)
+        X, y, sample_weight, tail, rows = self._tails_last(X, y, sample_weight)
         # scikeras' _fit calls back into _build_keras_model and _fit_keras_model: what
         # they need of this one fit travels in one transient object, dropped after it
-        self._run = _FitRun(seed, continued, tail)
+        self._run = _FitRun(seed, continued, tail, rows)
         try:
             with _runtime.seeded(seed):
                 self._fit(
                     X=X, y=y, sample_weight=sample_weight, warm_start=warm_start, epochs=epochs,
                     initial_epoch=initial_epoch,
                 )
+            validation = self._run.validation
         except BaseException:
             if not warm_start:
                 for name in set(vars(self)) - fitted_before:
@@ -468,7 +495,57 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
         finally:
             vars(self).pop("_run", None)
         self._inference = InferencePlan(self._network)  # reads the trained weights
+        self._record_calibration(validation)
         return self
+
+    def _record_calibration(self, validation):
+        """``calibration_residuals_``: the residuals of the kept weights on the validation tail (none without one)."""
+        self.calibration_source_ = None
+        if validation is None:
+            self.calibration_residuals_ = np.zeros((0, self.n_outputs_))
+            self.calibration_rows_ = np.zeros(0, dtype=np.intp)
+            return
+        X_val, y_val, self.calibration_rows_ = validation
+        y_hat = run_inference(self._inference, X_val, chunk=_PREDICT_CHUNK).astype(np.float64)
+        self.calibration_residuals_ = np.asarray(y_val, dtype=np.float64).reshape(y_hat.shape) - y_hat
+
+    def calibrate(self, X, y):
+        """Replace the calibration residuals by those of ``(X, y)``, rows the model was not fitted on.
+
+        :meth:`predict_interval` and :meth:`predict_quantiles` then use the
+        residuals ``y - predict(X)`` of these rows instead of those of the
+        validation tail ``fit`` held out. Use rows that follow the training
+        data in time (a pandas object whose index continues it, so that the
+        windows carry the history over), as many as the coverage needs
+        (``coverage / (1 - coverage)``: 19 for 95 %).
+
+        Parameters
+        ----------
+        X : array-like
+            Inputs, as for :meth:`predict`.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Their observed targets.
+
+        Returns
+        -------
+        self : LSTMRegressor
+            The estimator, with ``calibration_residuals_`` replaced.
+        """
+        y_hat = np.asarray(self.predict(X), dtype=np.float64)
+        y = np.asarray(y, dtype=np.float64)
+        if y.shape != y_hat.shape:
+            raise ValueError(
+                f"LSTMRegressor.calibrate: y has shape {y.shape} but the model predicts {y_hat.shape} for X; "
+                "pass one target row per row of X, with the outputs of fit."
+            )
+        check_finite_target(y, "LSTMRegressor.calibrate")
+        self.calibration_residuals_ = (y - y_hat).reshape(len(y), -1)
+        self.calibration_rows_ = np.arange(len(y))
+        self.calibration_source_ = f"calibrate() on {len(y)} rows"
+        return self
+
+    def _interval_center(self, X):
+        return self.predict(X), self.target_encoder_.inverse_transform, None
 
     def _n_validation(self, n_samples):
         """Samples in the validation tail of a series of ``n_samples`` (array-like for several series)."""
@@ -482,18 +559,25 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
 
         The validation tail of a panel is then each series' own latest rows,
         never the last series' rows. Other inputs pass unchanged (tail None).
+        Also returns the position in ``X`` of each row that trains, in the new
+        order, which the calibration residuals keep (``calibration_rows_``).
         """
+        rows = np.arange(_num_samples(X))
         if not is_panel(X) or self.validation_fraction <= 0:
-            return X, y, sample_weight, None
+            weights = None if sample_weight is None else np.asarray(sample_weight)
+            if weights is not None and weights.shape == rows.shape:  # else scikeras' check names the problem
+                rows = rows[weights != 0]  # as scikeras drops zero-weight samples
+            return X, y, sample_weight, None, rows
         panel = Panel.of(X, "LSTMRegressor")
         lengths = np.diff(panel.bounds)
         tail = panel.positions() >= np.repeat(lengths - self._n_validation(lengths), lengths)
-        order = np.concatenate([panel.order[~tail], panel.order[tail]])
+        rows = np.concatenate([panel.order[~tail], panel.order[tail]])
         tail = np.sort(tail)  # False for the training rows, then True
         if sample_weight is not None:
-            sample_weight = np.asarray(sample_weight)[order]
+            sample_weight = np.asarray(sample_weight)[rows]
             tail = tail[sample_weight != 0]  # as scikeras drops zero-weight samples
-        return _safe_indexing(X, order), _safe_indexing(y, order), sample_weight, tail
+            rows = rows[sample_weight != 0]
+        return _safe_indexing(X, rows), _safe_indexing(y, rows), sample_weight, tail, rows
 
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
         if isinstance(X, RowWindows):  # stored rows, no gap: a window is empty only before its series' history
@@ -525,11 +609,14 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
 
     def _train_network(self, X, y, sample_weight, warm_start, epochs, initial_epoch, observed):
         """Start the linear branch, hold out the validation tail, train, and keep the best."""
+        rows = self._run.rows
         if not observed.all():
             X, y = X[observed], y[observed]
             sample_weight = None if sample_weight is None else sample_weight[observed]
+            rows = rows[observed]
         network = self._network
         trained = network.model
+        targets = y  # what the whole network predicts, before the linear branch's part is taken off
         if network.skip is not None:
             # The linear branch is fitted in closed form on every training
             # window and then frozen; the LSTM part (a plain chain, so the
@@ -549,6 +636,7 @@ class LSTMRegressor(RegressorMixin, ScikerasAdapter):
             cut = X.shape[0] - n_val
             val_w = None if sample_weight is None else sample_weight[cut:]
             validation_data = (X[cut:], y[cut:]) if val_w is None else (X[cut:], y[cut:], val_w)
+            self._run.validation = (X[cut:], targets[cut:], rows[cut:])
             X, y = X[:cut], y[:cut]
             sample_weight = None if sample_weight is None else sample_weight[:cut]
         monitor = "val_loss" if n_val else "loss"

@@ -157,6 +157,18 @@ def _interval_arrays(y_true, lower, upper):
     return arrays
 
 
+def interval_score_terms(y_true: np.ndarray, lower: np.ndarray, upper: np.ndarray, alpha: float) -> np.ndarray:
+    """Each point's interval score (Gneiting & Raftery 2007): width plus ``2 / alpha`` times the miss.
+
+    The numerator of MSIS before averaging; checked arrays in, one term per point out.
+    """
+    return (
+        (upper - lower)
+        + (2 / alpha) * (lower - y_true) * (y_true < lower)
+        + (2 / alpha) * (y_true - upper) * (y_true > upper)
+    )
+
+
 def mean_scaled_interval_score(y_true, lower, upper, *, y_train, seasonal_period=1, alpha=0.05) -> float:
     r"""Mean scaled interval score (MSIS) of a ``1 − alpha`` interval, M4's definition.
 
@@ -194,10 +206,7 @@ def mean_scaled_interval_score(y_true, lower, upper, *, y_train, seasonal_period
     22.0
     """
     y_true, lower, upper = _interval_arrays(y_true, lower, upper)
-    a = _check_alpha(alpha)
-    penalty = (
-        (upper - lower) + (2 / a) * (lower - y_true) * (y_true < lower) + (2 / a) * (y_true - upper) * (y_true > upper)
-    )
+    penalty = interval_score_terms(y_true, lower, upper, _check_alpha(alpha))
     # MASE of the penalty against zero: the same in-sample naive scale, one home for its checks
     return mean_absolute_scaled_error(penalty, np.zeros_like(penalty), y_train=y_train, seasonal_period=seasonal_period)
 

@@ -294,7 +294,7 @@ def test_state_holds_plain_values_and_the_network_only(fitted):
     state = model.__getstate__()
     assert isinstance(state["model_"], keras.Model)
     assert not {"target_encoder_", "feature_encoder_", "_network", "_inference", "_fit_callbacks"} & set(state)
-    plain = (str, int, float, bool, type(None), tuple, dict, list)
+    plain = (str, int, float, bool, type(None), tuple, dict, list, np.ndarray)  # arrays: data (calibration_residuals_)
     assert all(isinstance(v, plain) for k, v in state.items() if k != "model_"), state
 
 
