@@ -87,6 +87,18 @@ def _scores(truth, bounds, trains, seasonal_period):
     return out
 
 
+def _result(model, truth, ours, naive, trains, seconds) -> dict:
+    """One run's scores of our intervals and the naive ones on the same points, and what the fit used."""
+    return {
+        "ours": _scores(truth, ours, trains, 1),
+        "naive": _scores(truth, naive, trains, 1),
+        "n_calibration": int(model.calibration_residuals_.shape[0]),
+        "points": int(sum(len(t) for t in truth)),
+        "seconds": seconds,
+        "best_epoch": int(model.regressor_[-1].best_epoch_),
+    }
+
+
 def m4(seed: int) -> dict:
     from skl_lstm import recommended_pipeline
 
@@ -109,14 +121,7 @@ def m4(seed: int) -> dict:
     ours = {c: [(iv[k, 0], iv[k, 1]) for k in range(len(series))] for c, iv in intervals.items()}
     steps = np.arange(1, horizon + 1)
     naive = {c: [_naive(tr, steps, c) for tr in trains] for c in COVERAGES}
-    return {
-        "ours": _scores(truth, ours, trains, 1),
-        "naive": _scores(truth, naive, trains, 1),
-        "n_calibration": int(model.calibration_residuals_.shape[0]),
-        "points": int(sum(len(t) for t in truth)),
-        "seconds": seconds,
-        "best_epoch": int(model.regressor_[-1].best_epoch_),
-    }
+    return _result(model, truth, ours, naive, trains, seconds)
 
 
 def m4_one_step(seed: int) -> dict:
@@ -146,14 +151,7 @@ def m4_one_step(seed: int) -> dict:
         z = norm.ppf((1 + c) / 2)
         sigmas = [np.sqrt(np.mean(np.diff(tr) ** 2)) for tr in trains]
         naive[c] = [(last[k] - z * sg, last[k] + z * sg) for k, sg in zip(held, sigmas, strict=True)]
-    return {
-        "ours": _scores(truth, ours, trains, 1),
-        "naive": _scores(truth, naive, trains, 1),
-        "n_calibration": int(model.calibration_residuals_.shape[0]),
-        "points": int(sum(len(t) for t in truth)),
-        "seconds": seconds,
-        "best_epoch": int(model.regressor_[-1].best_epoch_),
-    }
+    return _result(model, truth, ours, naive, trains, seconds)
 
 
 def airline(seed: int) -> dict:
