@@ -63,7 +63,8 @@ def test_rows_are_stored_once_not_as_windows():
         peaks.append(tracemalloc.get_traced_memory()[1])
         tracemalloc.stop()
     windows_bytes = n * window * 4  # one float32 copy of the added samples' windows
-    assert peaks[1] - peaks[0] < 0.25 * windows_bytes, (peaks, windows_bytes)
+    # what grows is per-row bookkeeping (rows, targets, sample ends, orders: ~16 values a row), not 64-step windows
+    assert peaks[1] - peaks[0] < 0.5 * windows_bytes, (peaks, windows_bytes)
     assert peaks[1] < 0.5 * 2 * windows_bytes, (peaks, windows_bytes)
 
 
