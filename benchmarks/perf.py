@@ -647,11 +647,11 @@ def write_table(path, repeats, grid_repeats, cases=None):
         kept = [line for line in old_table.splitlines()
                 if line.startswith("| ") and not line.startswith(("| case ", "| --- "))
                 and line[2:].split(" | ", 1)[0] not in measured]
-        old_header = next((line for line in old_table.splitlines() if line.startswith("Measured by")), "")
-        if kept and old_header:
-            lines[1] = lines[1].replace("Measured by", "The rows of these cases were measured by", 1)
-            lines.insert(2, "")
-            lines.insert(3, old_header.replace("Measured by", "The other rows: measured by", 1))
+        # where each row comes from: this run's line first, then the earlier lines of rows still kept
+        earlier = [line for line in old_table.splitlines() if line.strip() and not line.startswith("|")]
+        if kept and earlier:
+            lines[1] = lines[1].replace("Measured by", f"Rows {', '.join(sorted(measured))}: measured by", 1)
+            lines[2:2] = [line for old in earlier for line in ("", old)]
         new_rows = kept + new_rows
     lines += new_rows
     lines.append(END)
