@@ -383,9 +383,13 @@ def test_undifferenced_columns_keep_their_values_within_each_series():
     positions = WindowTransformer(2, diff=1, undifferenced=[3]).fit_transform(panel.to_numpy())  # one series
     np.testing.assert_array_equal(positions[:, 7], panel["north"].to_numpy())
     np.testing.assert_array_equal(positions[1:, 3], panel["north"].to_numpy()[:-1])
-    with pytest.raises(ValueError, match=re.escape("undifferenced names 'south', which is not a column of X")):
+    with pytest.raises(ValueError, match=re.escape(
+            "WindowTransformer: undifferenced='south' is not one of the columns of X: "
+            "['y', 'promo', 'noise', 'north'].")):
         WindowTransformer(2, diff=1, undifferenced=["south"]).fit(panel)
-    with pytest.raises(ValueError, match=re.escape("undifferenced holds 9; give column names or positions 0 .. 3.")):
+    with pytest.raises(ValueError, match=re.escape(
+            "WindowTransformer: undifferenced=9 is out of range for X with 4 column(s); use a position in [0, 3] "
+            "or a column name.")):
         WindowTransformer(2, diff=1, undifferenced=[9]).fit(panel)
 
 

@@ -69,7 +69,10 @@ def flat_recipe_key(key: str, valid) -> str:
 
 
 def _series_scales(X, ref: np.ndarray) -> pd.Series:
-    """Each series' mean absolute one-step change of ``ref`` (NaN skipped), indexed by series; 1 where it is 0 or undefined."""
+    """Each series' mean absolute one-step change of ``ref`` (NaN skipped), indexed by series.
+
+    1 where it is 0 or undefined.
+    """
     panel = Panel.of(X, "DifferencedTargetRegressor")
     values = ref[panel.order]
     changes = np.abs(np.diff(values))
@@ -356,10 +359,15 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         )
         if reset:
             self.reference_index_ = resolve_reference(X, self.reference, name)
-            self._decide_scales(X, checked, y)
+        values = np.asarray(checked, dtype=np.float64) if reset or self.log_ else None
+        bad = None if values is None else _first_nonpositive(values)
+        if reset:
+            if self.log == "auto":  # a panel whose X and y are positive: every series in relative changes
+                y_positive = _first_nonpositive(np.asarray(y, dtype=np.float64)) is None
+                self.log_ = bool(is_panel(X) and bad is None and y_positive)
+            else:
+                self.log_ = bool(self.log)
         if self.log_:
-            values = np.asarray(checked, dtype=np.float64)
-            bad = _first_nonpositive(values)
             if bad is not None:
                 raise ValueError(
                     f"{name}: log=True needs positive X, but X holds {float(values[bad])!r} at row {bad[0]}, column "
@@ -369,26 +377,20 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
                 X = np.log(X) if isinstance(X, pd.DataFrame | pd.Series) else np.log(values)
             checked = X
         ref = reference_values(checked, self.reference_index_, name)
+        if reset:
+            self._fit_series_scales(X, ref)
         scales = self._row_scales(X, ref)
         if scales is not None:
             ref = ref / scales
             X = _with_column(X, self.reference_index_, ref)
         return X, ref, scales
 
-    def _decide_scales(self, X, checked, y):
-        """Fix ``log_`` and ``series_scale_`` for this fit."""
-        panel = is_panel(X)
-        if self.log == "auto":
-            values = np.asarray(checked, dtype=np.float64)
-            y_arr = np.asarray(y, dtype=np.float64)
-            self.log_ = bool(panel and _first_nonpositive(values) is None and _first_nonpositive(y_arr) is None)
-        else:
-            self.log_ = bool(self.log)
+    def _fit_series_scales(self, X, ref):
+        """``series_`` and ``series_scale_`` (None unless ``scale_series`` applies to this panel)."""
         scale = (not self.log_) if self.scale_series == "auto" else bool(self.scale_series)
         self.series_, self.series_scale_ = None, None
-        if panel and scale:
-            ref = reference_values(checked, self.reference_index_, type(self).__name__)
-            scales = _series_scales(X, np.log(ref) if self.log_ else ref)
+        if is_panel(X) and scale:
+            scales = _series_scales(X, ref)
             self.series_, self.series_scale_ = np.asarray(scales.index), scales.to_numpy()
 
     def _row_scales(self, X, ref):

@@ -26,7 +26,7 @@ from sklearn.utils.validation import _num_samples, check_random_state, validate_
 
 from ..exceptions import NotFittedError, TrainingDivergedError
 from ..utils._conformal import ConformalIntervalMixin
-from ..utils._history import next_label_of, steps_after
+from ..utils._history import index_of, next_label_of, steps_after
 from ..utils._panel import Panel, is_panel
 from ..utils._validation import check_finite_target, check_numeric_columns
 from ..utils._warnings import user_stacklevel
@@ -580,23 +580,15 @@ class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
         return _safe_indexing(X, rows), _safe_indexing(y, rows), sample_weight, tail, rows
 
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
-        if isinstance(X, RowWindows):  # stored rows, no gap: a window is empty only before its series' history
-            observed = X.lengths() > 0
-            if not observed.any():
-                raise ValueError(
-                    "LSTMRegressor: no training sample has an observed time step (every window is "
-                    "all NaN); pass a series longer than the window."
-                )
-            self._train_network(X, y, sample_weight, warm_start, epochs, initial_epoch, observed)
-            return
-        nan = np.isnan(X)
-        observed = ~nan.all(axis=(1, 2))
+        rows = isinstance(X, RowWindows)  # stored rows, no gap: a window is empty only before its series' history
+        nan = None if rows else np.isnan(X)
+        observed = X.lengths() > 0 if rows else ~nan.all(axis=(1, 2))
         if not observed.any():
             raise ValueError(
                 "LSTMRegressor: no training sample has an observed time step (every window is "
                 "all NaN); pass a series longer than the window."
             )
-        n_gaps = _count_interior_gaps(nan.any(axis=2))
+        n_gaps = 0 if rows else _count_interior_gaps(nan.any(axis=2))
         if n_gaps:
             warnings.warn(
                 f"LSTMRegressor: {n_gaps} of {X.shape[0]} training windows have missing values "
@@ -648,15 +640,15 @@ class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
             )
         batch_size = self.batch_size_ = min(auto_batch_size(X.shape[0]) if self.batch_size == "auto" else
                                             self.batch_size, X.shape[0])
+        masked = has_missing_steps(X)
         self.training_kernel_, _ = select_kernel(
-            network.chain, batch_size=batch_size, callbacks=callbacks, requested=self.training_kernel,
-            masked=has_missing_steps(X),
+            network.chain, batch_size=batch_size, callbacks=callbacks, requested=self.training_kernel, masked=masked
         )
         schedule = dict(epochs=epochs, initial_epoch=initial_epoch, batch_size=batch_size, callbacks=callbacks)
         history = train(
             trained, network.chain, X, y, sample_weight=sample_weight, validation_data=validation_data,
             verbose=self.verbose, kernel=self.training_kernel, shuffle=self._run.shuffle,
-            steps_per_epoch=self.steps_per_epoch, **schedule,
+            steps_per_epoch=self.steps_per_epoch, masked=masked, **schedule,
         )
         # LSTNet's promise, kept on data the fit did not train on: when no
         # epoch beats the linear start on the validation tail, keep that start.
@@ -758,7 +750,7 @@ class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
         if not reset and history and single == (self.series_ is None):
             # after the fitted rows, maybe across the gap of a time-series split (the missing steps are masked)
             if single:
-                gap = steps_after(self._next_label, source.index) if hasattr(source, "index") else None
+                gap = steps_after(self._next_label, index_of(source))
                 carried, gaps = np.array([-1 if gap is None else 0]), np.array([gap or 0])
             else:
                 carried, gaps = panel.continuing(self.series_, self._next_label, across_gaps=True)

@@ -202,7 +202,9 @@ def _template_key(model, callbacks, kernel="keras"):
     if any(compile_config.get(k, v) != v for k, v in _DEFAULT_COMPILE.items()):
         return None
     # seeds only set initial weights and dropout streams, which the fit copies in
-    layers = [(type(layer).__module__, type(layer).__name__, _without_seeds(layer.get_config())) for layer in model.layers]
+    layers = [
+        (type(layer).__module__, type(layer).__name__, _without_seeds(layer.get_config())) for layer in model.layers
+    ]
     if kernel == "fused":
         for _, name, config in layers:
             if name == "InputLayer" and len(config.get("batch_shape") or ()) == 3:
@@ -300,6 +302,7 @@ def train(
     kernel="auto",
     shuffle=None,
     steps_per_epoch=None,
+    masked=None,
 ) -> dict:
     """Train a compiled Keras model; return its per-epoch history.
 
@@ -340,6 +343,9 @@ def train(
         over the shuffled samples; fewer takes the next ``steps_per_epoch``
         batches of a stream of shuffled passes (:func:`epoch_orders`), so every
         sample is seen once before any is seen twice.
+    masked : bool or None, default=None
+        Whether ``X`` has steps to mask (:func:`~._kernels.has_missing_steps`),
+        when the caller knows it already; None reads it from ``X``.
 
     Returns
     -------
@@ -348,7 +354,8 @@ def train(
         first non-finite loss, which is recorded.
     """
     kernel, _ = select_kernel(
-        chain, batch_size=batch_size, callbacks=callbacks, requested=kernel, masked=has_missing_steps(X)
+        chain, batch_size=batch_size, callbacks=callbacks, requested=kernel,
+        masked=has_missing_steps(X) if masked is None else masked,
     )
     with release_traced_gradients():
         if kernel == "fit":

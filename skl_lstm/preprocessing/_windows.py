@@ -10,10 +10,10 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
-from ..utils._history import next_label_of, steps_after
+from ..utils._history import index_of, next_label_of, steps_after
 from ..utils._panel import Panel, is_panel
 from ..utils._timeseries import warn_if_not_time_ordered
-from ..utils._validation import check_numeric_columns
+from ..utils._validation import check_numeric_columns, column_position
 
 
 def difference(X: np.ndarray, diff: int = 0, seasonal_period: int | None = None, seasonal_diff: int = 0) -> np.ndarray:
@@ -215,7 +215,9 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
                 "diff, or pass a longer series."
             )
         self.n_warmup_ = need - 1
-        self.undifferenced_ = self._undifferenced_positions()
+        columns = self.undifferenced or ()
+        self.undifferenced_ = np.unique([column_position(X, c, "undifferenced", type(self).__name__) for c in columns])
+        self.undifferenced_ = self.undifferenced_.astype(int)
         if is_panel(X):
             panel = Panel.of(X, type(self).__name__)
             self.series_ = np.asarray(panel.series)
@@ -245,7 +247,7 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
         arr = self._validate(X, reset=False)
         if is_panel(X):
             return self._panel_windows(X, arr, carry=self.carry_over and self.series_ is not None)
-        gap = steps_after(self._next_label, X.index) if self.carry_over and self.n_warmup_ and hasattr(X, "index") else None
+        gap = steps_after(self._next_label, index_of(X)) if self.carry_over and self.n_warmup_ else None
         if gap is not None:  # after the fitted rows, maybe across the gap of a time-series split (missing: NaN)
             missing = np.full((gap, arr.shape[1]), np.nan, dtype=arr.dtype)
             arr = np.concatenate([self.last_window_.astype(arr.dtype), missing, arr])
@@ -271,36 +273,12 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
         arr = self._fit(X)  # validated once; the fitted rows have no earlier rows to carry over
         return self._panel_windows(X, arr, carry=False) if is_panel(X) else self._windows(arr)
 
-    def _undifferenced_positions(self) -> np.ndarray:
-        """The ``undifferenced`` columns as positions, checked against the columns seen in ``fit``."""
-        if not self.undifferenced:
-            return np.zeros(0, dtype=int)
-        names = getattr(self, "feature_names_in_", None)
-        positions = []
-        for column in self.undifferenced:
-            if isinstance(column, str):
-                if names is None or column not in list(names):
-                    known = "X has no column names" if names is None else f"X's columns are {list(names)}"
-                    raise ValueError(
-                        f"undifferenced names {column!r}, which is not a column of X ({known}); name columns "
-                        "of a DataFrame, or give positions for an array."
-                    )
-                positions.append(list(names).index(column))
-            elif isinstance(column, Integral) and 0 <= column < self.n_features_in_:
-                positions.append(int(column))
-            else:
-                raise ValueError(
-                    f"undifferenced holds {column!r}; give column names or positions 0 .. {self.n_features_in_ - 1}."
-                )
-        return np.asarray(sorted(set(positions)), dtype=int)
-
     def _changes(self, rows):
         """``rows`` differenced, the ``undifferenced`` columns kept as they are."""
         changes = difference(rows, self.diff, self.seasonal_period, self.seasonal_diff)
-        kept = getattr(self, "undifferenced_", None)
-        if kept is not None and kept.size:
+        if self.undifferenced_.size:
             changes = np.array(changes, copy=True) if changes is rows else changes
-            changes[:, kept] = rows[:, kept]
+            changes[:, self.undifferenced_] = rows[:, self.undifferenced_]
         return changes
 
     def _windows(self, arr):
@@ -356,7 +334,7 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
         suffix = (f"_d{self.diff}" if self.diff else "") + (
             f"_sd{self.seasonal_period}" if self.seasonal_diff and self.seasonal_period else ""
         )
-        kept = set(getattr(self, "undifferenced_", np.zeros(0, dtype=int)).tolist())
+        kept = set(self.undifferenced_.tolist())
         names = [n if i in kept else f"{n}{suffix}" for i, n in enumerate(names)]
         lags = range(self.window - 1, -1, -1)
         return np.asarray([f"{n}_lag{k}" for k in lags for n in names], dtype=object)

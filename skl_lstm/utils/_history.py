@@ -82,7 +82,7 @@ def steps_after(fitted_next, index) -> int | None:
     >>> steps_after(pd.Period("2020-03", "M"), pd.period_range("2020-05", periods=2, freq="M"))
     2
     """
-    if fitted_next is None or len(index) == 0:
+    if fitted_next is None or index is None or len(index) == 0:  # None: an array, which has no labels
         return None
     first = index[0]
     try:
