@@ -99,6 +99,11 @@ def forecast(model, data, future=None, *, coverage=None) -> pd.DataFrame:
                 f"DifferencedTargetRegressor, LSTMRegressor); {type(model).__name__} has none. For a search, pass "
                 "its best_estimator_."
             )
+    if not is_panel(data) and not hasattr(data, "index"):
+        raise TypeError(
+            f"forecast: data must be a pandas Series or DataFrame (the labels of the forecast steps come "
+            f"from its index), got {type(data).__name__}; wrap arrays with pd.DataFrame(values)."
+        )
     n_observed = len(data)
     if future is not None:
         data = _with_future(model, data, future)  # data's rows first, then each series' future rows
@@ -106,8 +111,13 @@ def forecast(model, data, future=None, *, coverage=None) -> pd.DataFrame:
         warnings.filterwarnings("ignore", message=r".*no observed time step.*", category=UserWarning)
         if future is not None:  # the appended rows' own leads are filled, but their forecasts are not read
             warnings.filterwarnings("ignore", category=MissingFutureWarning)
-        predictions = np.asarray(model.predict(data), dtype=np.float64)
-        bounds = np.asarray(model.predict_interval(data, coverage=coverage), dtype=np.float64) if intervals else None
+        if intervals and hasattr(model, "_predict_with_interval"):  # one forward pass for both
+            predictions, bounds = model._predict_with_interval(data, coverage)
+        else:
+            predictions = model.predict(data)
+            bounds = model.predict_interval(data, coverage=coverage) if intervals else None
+        predictions = np.asarray(predictions, dtype=np.float64)
+        bounds = None if bounds is None else np.asarray(bounds, dtype=np.float64)
     predictions = predictions.reshape(len(predictions), -1)
     if intervals:  # (rows, 2[, outputs]) -> lower and upper, (rows, outputs) each
         lower, upper = (bounds[:, k].reshape(predictions.shape) for k in (0, 1))
@@ -125,11 +135,6 @@ def forecast(model, data, future=None, *, coverage=None) -> pd.DataFrame:
         times = [panel.time_index(k) for k in range(panel.n_series)]
         series = list(panel.series)
     else:
-        if not hasattr(data, "index"):
-            raise TypeError(
-                f"forecast: data must be a pandas Series or DataFrame (the labels of the forecast steps come "
-                f"from its index), got {type(data).__name__}; wrap arrays with pd.DataFrame(values)."
-            )
         ends, times, series = np.array([len(data) - 1]), [data.index], None
     rows = []
     for k, (end, index) in enumerate(zip(ends, times)):

@@ -265,7 +265,10 @@ class SeasonalNaiveForecaster(_ReferenceForecaster):
         """:meth:`_season_back` series by series, each from its own history only."""
         panel = Panel.of(X, type(self).__name__)
         fitted = self.series_ is not None and self.carry_over
-        carried = panel.continuing(self.series_, self._next_label) if fitted else np.full(panel.n_series, -1)
+        carried = np.full(panel.n_series, -1)
+        if fitted:  # a season reads the rows just before: only rows that continue the fitted end directly
+            continuing, gaps = panel.continuing(self.series_, self._next_label)
+            carried = np.where(gaps == 0, continuing, -1)
         values = ref[panel.order]
         parts = [
             self._season_back(panel.rows(values, k), self.last_values_[j] if j >= 0 else values[:0])

@@ -753,7 +753,7 @@ class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
                 gap = steps_after(self._next_label, index_of(source))
                 carried, gaps = np.array([-1 if gap is None else 0]), np.array([gap or 0])
             else:
-                carried, gaps = panel.continuing(self.series_, self._next_label, across_gaps=True)
+                carried, gaps = panel.continuing(self.series_, self._next_label)
         tails = self.last_rows_[None] if single else self.last_rows_
         store, starts, landed = panel.with_history(sorted_rows, carried, tails, gaps)
         first_rows = None

@@ -294,7 +294,7 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
         rows = arr[panel.order]
         carried, gaps = np.full(panel.n_series, -1), None
         if carry and self.n_warmup_:
-            carried, gaps = panel.continuing(self.series_, self._next_label, across_gaps=True)
+            carried, gaps = panel.continuing(self.series_, self._next_label)
         joined, starts, landed = panel.with_history(rows, carried, self.last_window_, gaps)
         position = np.arange(starts[-1]) - np.repeat(starts[:-1], np.diff(starts))
         return panel.unsort(self._series_windows(joined, position)[landed])

@@ -206,6 +206,13 @@ class ConformalIntervalMixin:
         half = (1 - coverage) / 2
         return self._bands(X, np.array([half, 1 - half]), f"coverage={coverage!r}")
 
+    def _predict_with_interval(self, X, coverage):
+        """``(predict(X), predict_interval(X, coverage))`` from one forward pass (the 0.5 band is ``predict``)."""
+        coverage = check_coverage(coverage, f"{type(self).__name__}.predict_interval")
+        half = (1 - coverage) / 2
+        bands = self._bands(X, np.array([half, 0.5, 1 - half]), f"coverage={coverage!r}")
+        return bands[:, 1], bands[:, [0, 2]]
+
     def predict_quantiles(self, X, quantiles=(0.1, 0.5, 0.9)):
         """Forecast quantiles: the point forecast shifted by conformal quantiles of the absolute residuals.
 

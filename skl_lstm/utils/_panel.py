@@ -154,13 +154,10 @@ class Panel:
         joined = np.concatenate(blocks) if blocks else sorted_values
         return joined, np.asarray([*starts, offset]), landed
 
-    def continuing(self, fitted_series, fitted_next, *, across_gaps=False):
-        """For each series here, its position among ``fitted_series`` when its first row follows
-        that series' fitted end (``fitted_next``), else -1.
-
-        With ``across_gaps``, a series whose rows start later on the same time
-        grid (the gap of a time-series split) continues too, and the result is
-        ``(positions, gaps)``: the number of steps missing in between.
+    def continuing(self, fitted_series, fitted_next):
+        """For each series here, its position among ``fitted_series`` when its rows follow that series'
+        fitted end (``fitted_next``) on the same time grid, else -1; and how many steps are missing in
+        between (0 when they continue it directly; the gap of a time-series split otherwise).
         """
         from ._history import steps_after
 
@@ -169,16 +166,10 @@ class Panel:
         gaps = np.zeros(self.n_series, dtype=np.int64)
         for k, series in enumerate(self.series):
             j = where.get(series, -1)
-            if j < 0 or fitted_next[j] is None:
-                continue
-            if not across_gaps:
-                if self.times[self.bounds[k]] == fitted_next[j]:
-                    out[k] = j
-                continue
-            gap = steps_after(fitted_next[j], self.time_index(k))
+            gap = None if j < 0 else steps_after(fitted_next[j], self.time_index(k))
             if gap is not None:
                 out[k], gaps[k] = j, gap
-        return (out, gaps) if across_gaps else out
+        return out, gaps
 
 
 __all__ = ["Panel", "is_panel"]
