@@ -395,7 +395,7 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
 
     def _row_scales(self, X, ref):
         """Each row's series scale (None without ``scale_series``); a series unseen in ``fit`` gets its own."""
-        return _lookup_scales(X, ref, getattr(self, "series_", None), getattr(self, "series_scale_", None))
+        return _lookup_scales(X, ref, self.series_, self.series_scale_)
 
     def _interval_scales(self, X, ref, reset=False):
         """Each row's interval scale: the mean absolute one-step change of its series' reference column over the
@@ -408,7 +408,7 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         recorded), a series unseen in ``fit`` that over its own rows, and
         failing those the median of the fitted series' scales.
         """
-        window = getattr(self, "interval_scale_window", None)
+        window = self.interval_scale_window
         if window is None:
             if reset:
                 self.interval_series_, self.interval_series_scale_ = None, None
@@ -419,7 +419,7 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         if reset:
             self.interval_series_ = np.asarray(labels, dtype=object)
             self.interval_series_scale_ = overall
-        fitted_series = getattr(self, "interval_series_", None)  # None: fitted before intervals existed
+        fitted_series = self.interval_series_  # None: fitted before intervals existed
         fitted = np.zeros(0) if fitted_series is None else self.interval_series_scale_
         known = pd.Index([] if fitted_series is None else fitted_series, dtype=object).get_indexer(
             pd.Index(labels, dtype=object))

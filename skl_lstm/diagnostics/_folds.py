@@ -172,7 +172,7 @@ def run_folds(estimator, X, y, splits, *, ref: np.ndarray, horizon: int, seasona
             if fold.error is None and not (np.all(np.isfinite(fold.y_pred)) and np.all(np.isfinite(fold.y_pred_train))):
                 fold.error, fold.diverged = "the forecasts are not finite", True
             if fold.error is not None:
-                fold.y_pred = fold.y_pred_train = None
+                fold.y_pred = fold.y_pred_train = fold.y_interval = None
         if fold.error is None:
             lstm = fitted_lstm(model)
             fold.net_train = network_data(model, X_tr, y_tr)
