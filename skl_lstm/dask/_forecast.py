@@ -82,11 +82,9 @@ def forecast_dask(model, ddf, *, check_partitions=True):
         One row per series and step: ``series``, ``time``, ``horizon`` and
         ``forecast``, as :func:`skl_lstm.forecast` gives them, partition by
         partition (each partition's rows in series order, indexed from 0).
-        The forecasts equal the in-memory ones to float32 rounding: a row's
-        network output can differ in its last float32 bit with the rows
-        predicted beside it (TensorFlow's matrix kernels treat a batch's
-        rows by their position in it), so they match bit for bit where the
-        same series are predicted together.
+        The forecasts equal the in-memory ones bit for bit, whatever the
+        partitioning: a series' forecast does not depend on the series
+        predicted beside it.
 
     Raises
     ------

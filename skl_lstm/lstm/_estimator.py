@@ -39,8 +39,6 @@ from ._network import Network
 from ._scikeras import _LOSSES, _OPTIMIZERS, ScikerasAdapter, check_units
 from ._windows import RowWindows, leading_missing, windows_of
 
-#: Rows per call of the compiled predict function (bounded memory).
-_PREDICT_CHUNK = 8192
 #: Largest magnitude that passes without the unscaled-data warning of
 #: ``_check_magnitudes`` (larger inputs take the full validation).
 _PLAIN_INPUT_PEAK = 1e4
@@ -506,7 +504,7 @@ class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
             self.calibration_rows_ = np.zeros(0, dtype=np.intp)
             return
         X_val, y_val, self.calibration_rows_ = validation
-        y_hat = run_inference(self._inference, X_val, chunk=_PREDICT_CHUNK).astype(np.float64)
+        y_hat = run_inference(self._inference, X_val).astype(np.float64)
         self.calibration_residuals_ = np.asarray(y_val, dtype=np.float64).reshape(y_hat.shape) - y_hat
 
     def calibrate(self, X, y):
@@ -821,7 +819,7 @@ class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
                 UserWarning,
                 stacklevel=user_stacklevel(),
             )
-        y_pred = run_inference(self._inference, X, chunk=_PREDICT_CHUNK).astype(np.float64)
+        y_pred = run_inference(self._inference, X).astype(np.float64)
         if not np.all(np.isfinite(y_pred)):
             raise ValueError(
                 "LSTMRegressor produced NaN/inf predictions; the inputs are probably far outside "

@@ -54,3 +54,15 @@ def test_linear_skip_networks_predict_through_one_shared_compiled_function(monke
         assert plan.fused and plan.skip is model.model_.get_layer("linear_skip")
     assert len(_inference.FUNCTIONS) == 2  # one shape, with and without gaps
 
+
+
+@pytest.mark.parametrize("units", [3, 4, 32, 72])  # fused kernel, gates of 3, 4 and 32 floats; the Keras kernel
+def test_a_rows_forecast_does_not_depend_on_the_rows_that_share_its_call(units):
+    # What makes Dask partitions forecast what the whole panel forecasts, bit
+    # for bit: calls padded to ROW_MULTIPLE rows and cut at CALL_ROWS.
+    X, y = _data(n=3000, steps=6, gaps=True)
+    model = LSTMRegressor(units=units, epochs=1, linear_skip=True, random_state=0).fit(X, y)
+    whole = model.predict(X)
+    assert len(X) > _inference.CALL_ROWS  # several calls, and a padded last one
+    for start, stop in [(0, 1), (1, 2), (17, 18), (5, 1500), (1499, 3000), (2999, 3000), (333, 2100)]:
+        np.testing.assert_array_equal(model.predict(X[start:stop]), whole[start:stop], err_msg=f"{start}:{stop}")
