@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 
+from ..utils import is_panel
 from ._io import CLIError, _feature_names, _say, _shown, read_panel, read_table, select_columns
 
 
@@ -38,7 +39,7 @@ def supervised(frame, target: str, features: list[str], horizon: int, *, source:
     from ..datasets import make_supervised
 
     data = frame[[target, *features]].astype(float)
-    panel = _is_panel(data)
+    panel = is_panel(data)
     lengths = data.groupby(level=0).size() if panel else None
     longest = int(lengths.max()) if panel else len(data)
     if longest <= horizon + 2:
@@ -69,12 +70,6 @@ def supervised(frame, target: str, features: list[str], horizon: int, *, source:
     return X, y
 
 
-def _is_panel(frame) -> bool:
-    import pandas as pd
-
-    return isinstance(frame.index, pd.MultiIndex)
-
-
 def _positive(data) -> bool:
     """True when every observed value of ``data`` (a frame or series) is above zero."""
     import numpy as np
@@ -92,7 +87,7 @@ def _season(frame, args) -> int | None:
     from ..utils import infer_seasonal_period
 
     values = frame[args.target].astype(float)
-    if not _is_panel(frame):
+    if not is_panel(frame):
         return infer_seasonal_period(values)
     found = Counter(m for _, one in values.groupby(level=0) if (m := infer_seasonal_period(one.droplevel(0))))
     return max(found, key=lambda m: (found[m], -m)) if found else None
@@ -112,6 +107,6 @@ def _check_length(n_rows: int, window: int, diff: int, *, where: str = "") -> No
 
 def _longest(X) -> tuple[int, str]:
     """Rows of the longest series of a panel ``X`` (all rows of one series), and words saying where they are."""
-    if not _is_panel(X):
+    if not is_panel(X):
         return len(X), ""
     return int(X.groupby(level=0).size().max()), " in the longest series"

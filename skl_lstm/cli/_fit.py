@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import warnings
 
-from ._data import _check_length, _is_panel, _longest, _prepare, _window_of
+from ..utils import is_panel
+from ._data import _check_length, _longest, _prepare, _window_of
 from ._models import _meta, build_model, save_model
 
 
@@ -19,7 +20,7 @@ def cmd_fit(args) -> int:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         model.fit(X, y)
-    if _is_panel(X):
+    if is_panel(X):
         rows = f"{len(X)} rows of {X.index.get_level_values(0).nunique()} series"
         steps = f"t + 1 .. t + {args.horizon}" if args.horizon > 1 else "t + 1"
     else:

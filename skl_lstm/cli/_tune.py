@@ -6,7 +6,8 @@ import json
 import os
 import warnings
 
-from ._data import _check_length, _is_panel, _longest, _positive, _prepare, _window_of
+from ..utils import is_panel
+from ._data import _check_length, _longest, _positive, _prepare, _window_of
 from ._io import CLIError, _say
 from ._models import _RECIPE_KEYS, DEFAULT_GRID, _expand_grid, _meta, build_model, save_model
 
@@ -31,7 +32,7 @@ def cmd_tune(args) -> int:
     model = build_model(args, m, positive)
     param_grid = _expand_grid(model, grid, windows)
     longest = max([*param_grid.get(_RECIPE_KEYS["window"], []), _window_of(args, m)])
-    if _is_panel(X):
+    if is_panel(X):
         cv = panel_splitter(X, args.horizon, m, args.cv_splits)
     else:
         cv = _default_folds(len(X), args.horizon, m, args.cv_splits)

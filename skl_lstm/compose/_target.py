@@ -413,7 +413,7 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
             if reset:
                 self.interval_series_, self.interval_series_scale_ = None, None
             return None
-        panel = Panel.of(X, type(self).__name__) if is_panel(X) else Panel.whole(len(ref))
+        panel = Panel.rows_of(X, len(ref), type(self).__name__)
         local, overall = _rolling_mean_changes(panel, np.asarray(ref, dtype=np.float64), int(window))
         labels = panel.series if is_panel(X) else pd.Index([None])
         if reset:

@@ -222,8 +222,8 @@ class KnownFutureTransformer(TransformerMixin, BaseEstimator):
         X_out : ndarray of shape (n_samples, n_features + len(columns_) * horizon_)
             ``X`` and the leads of the known-future columns.
         """
-        arr = self._fit(X)
-        return self._with_leads(X, arr, warn=False)
+        arr, panel = self._fit(X)
+        return self._with_leads(panel, arr, warn=False)
 
     def _fit(self, X):
         name = type(self).__name__
@@ -261,9 +261,10 @@ class KnownFutureTransformer(TransformerMixin, BaseEstimator):
             horizon = int(max(record["horizons"]))
         else:
             horizon = int(self.horizon)
-        self._check_values(X, arr, columns, static)
+        panel = Panel.rows_of(X, arr.shape[0], name)
+        self._check_values(X, panel, arr, columns, static)
         self.columns_, self.static_, self.horizon_ = columns, static, horizon
-        return arr
+        return arr, panel
 
     # ------------------------------------------------------------ transform
     def transform(self, X):
@@ -284,13 +285,14 @@ class KnownFutureTransformer(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         arr = self._validate(X, reset=False)
-        self._check_values(X, arr, self.columns_, self.static_)
-        return self._with_leads(X, arr, warn=True)
+        panel = Panel.rows_of(X, arr.shape[0], type(self).__name__)
+        self._check_values(X, panel, arr, self.columns_, self.static_)
+        return self._with_leads(panel, arr, warn=True)
 
-    def _with_leads(self, X, arr, warn):
+    def _with_leads(self, panel, arr, warn):
+        """``arr`` and the leads of the known-future columns along ``panel``'s series."""
         if self.columns_.size == 0:
             return arr.copy()
-        panel = Panel.of(X, type(self).__name__) if is_panel(X) else Panel.whole(arr.shape[0])
         leads, beyond = lead_values(arr[panel.order][:, self.columns_], panel.bounds, self.horizon_)
         if warn and beyond.any():
             owner = np.repeat(np.arange(panel.n_series), np.diff(panel.bounds))
@@ -365,9 +367,9 @@ class KnownFutureTransformer(TransformerMixin, BaseEstimator):
             )
         return np.asarray(positions, dtype=np.intp)
 
-    def _check_values(self, X, arr, columns, static):
+    def _check_values(self, X, panel, arr, columns, static):
         """Refuse a missing covariate (infinite values are refused for every column), and a static column
-        that varies within a series."""
+        that varies within one of ``panel``'s series."""
         name = type(self).__name__
         named = np.concatenate([columns, static])
         if named.size:
@@ -381,7 +383,6 @@ class KnownFutureTransformer(TransformerMixin, BaseEstimator):
                 )
         if static.size == 0:
             return
-        panel = Panel.of(X, name) if is_panel(X) else Panel.whole(arr.shape[0])
         values = arr[panel.order][:, static]
         firsts = np.repeat(values[panel.bounds[:-1]], np.diff(panel.bounds), axis=0)
         varies = np.argwhere(values != firsts)

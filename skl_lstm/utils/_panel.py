@@ -71,9 +71,29 @@ class Panel:
         return cls(order, pd.Index(series), bounds, index.get_level_values(1)[order])
 
     @classmethod
-    def whole(cls, n_rows: int) -> Panel:
-        """One series of ``n_rows`` rows in time order (an array, or a frame without a panel index)."""
-        return cls(np.arange(n_rows), pd.Index([0]), np.array([0, n_rows]), pd.RangeIndex(n_rows))
+    def whole(cls, n_rows: int, times: pd.Index | None = None) -> Panel:
+        """One series of ``n_rows`` rows in time order (an array, or a frame without a panel index).
+
+        ``times`` labels the rows (a frame's own index); positions without it.
+        """
+        times = pd.RangeIndex(n_rows) if times is None else times
+        return cls(np.arange(n_rows), pd.Index([0]), np.array([0, n_rows]), times)
+
+    @classmethod
+    def rows_of(cls, X, n_rows: int, caller: str) -> Panel:
+        """The panel of ``X`` when it is one, else its ``n_rows`` rows as one series (timed by its index).
+
+        Examples
+        --------
+        >>> Panel.rows_of(pd.DataFrame({"y": [1.0, 2.0]}, index=[10, 11]), 2, "demo").times.tolist()
+        [10, 11]
+        >>> Panel.rows_of(np.zeros((3, 1)), 3, "demo").bounds.tolist()
+        [0, 3]
+        """
+        if is_panel(X):
+            return cls.of(X, caller)
+        index = getattr(X, "index", None)
+        return cls.whole(n_rows, index if isinstance(index, pd.Index) and len(index) == n_rows else None)
 
     @property
     def n_series(self) -> int:
