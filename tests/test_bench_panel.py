@@ -80,6 +80,25 @@ def _respecting_make_supervised(data, horizon=1, *, target=None, all_horizons=Fa
     return data.loc[y.index], y
 
 
+def test_contract_entry_gives_the_recipes_own_95_interval(bench, monkeypatch):
+    # the contract's point forecast, and the fitted recipe's predict_interval at each series' end
+    import skl_lstm
+
+    small = {"units": 4, "epochs": 3}
+    recipe = skl_lstm.recommended_pipeline
+    monkeypatch.setattr(skl_lstm, "recommended_pipeline", lambda **kw: recipe(**kw, **small))
+    monkeypatch.setattr(bench, "LSTM_WINDOW", 8)
+    train = _geometric_panel([1.0, 50.0, 900.0], n=150, growth=1.005)
+    train["y"] *= 1 + 0.05 * np.sin(np.arange(len(train)))
+    forecast = bench.lstm_global(train, 3)
+    assert list(forecast.columns) == ["y", "lower", "upper"] and forecast.groupby(level=0).size().eq(3).all()
+    assert (forecast["lower"] < forecast["y"]).all() and (forecast["y"] < forecast["upper"]).all()
+    X, y = skl_lstm.datasets.make_supervised(train, horizon=3, all_horizons=True)
+    model = skl_lstm.recommended_pipeline(window=8, seasonal_period=1, random_state=0).fit(X, y)
+    last = np.asarray(model.predict_interval(train, coverage=0.95))[train.index.get_level_values(1) == 149]
+    np.testing.assert_array_equal(forecast.loc["s1", "upper"], last[1, 1])
+
+
 def test_contract_probe_tells_crossing_targets_from_per_series_ones(bench, monkeypatch):
     def crossing(data, horizon=1, *, target=None, all_horizons=False):
         values = data.iloc[:, 0].to_numpy()
