@@ -7,7 +7,14 @@ and ordinary ``except ValueError`` blocks handle them.
 
 from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
 
-__all__ = ["MissingFutureWarning", "NotFittedError", "TimeOrderWarning", "TrainingDivergedError", "UnsafeModelFileError"]
+__all__ = [
+    "FewCalibrationResidualsWarning",
+    "MissingFutureWarning",
+    "NotFittedError",
+    "TimeOrderWarning",
+    "TrainingDivergedError",
+    "UnsafeModelFileError",
+]
 
 
 class NotFittedError(_SklearnNotFittedError):
@@ -54,4 +61,18 @@ class MissingFutureWarning(UserWarning):
     Pass the true values with ``skl_lstm.forecast(model, data, future=...)``,
     or silence it with
     ``warnings.filterwarnings("ignore", category=MissingFutureWarning)``.
+    """
+
+
+class FewCalibrationResidualsWarning(UserWarning):
+    """Warned when a forecast interval has too few calibration residuals for split conformal.
+
+    A split-conformal interval of coverage ``c`` needs at least
+    ``c / (1 - c)`` calibration residuals (19 for 95 %); a short series'
+    validation tail may hold fewer. The interval is then a Student-t
+    prediction interval from the same (scaled) residuals, which assumes they
+    are roughly normal, instead of a refusal. Call ``calibrate(X_cal, y_cal)``
+    with enough rows the model was not fitted on for the conformal
+    guarantee, or silence it with
+    ``warnings.filterwarnings("ignore", category=FewCalibrationResidualsWarning)``.
     """

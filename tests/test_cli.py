@@ -288,9 +288,11 @@ def test_predict_with_coverage_writes_lower_and_upper(sales_csv, tmp_path, capsy
     inputs = frame.loc[frame["sales"].notna(), ["sales", "price", "promo"]]
     expected = model.predict_interval(inputs, coverage=0.8)[6:]
     np.testing.assert_allclose(result[["sales_lower_t+1", "sales_upper_t+1"]], expected, rtol=1e-6)
-    # the validation tail holds fewer than the 19 residuals a 95 % interval needs, and the message says so
-    assert main(["predict", sales_csv, "--model", str(model_path), "--coverage", "0.95"]) == 2
+    # the validation tail holds fewer than the 19 residuals a conformal 95 % interval needs: a Student-t
+    # interval stands in, and the command says so
+    assert main(["predict", sales_csv, "--model", str(model_path), "--coverage", "0.95"]) == 0
     err = _err(capsys)
-    assert "error: --coverage 0.95: DifferencedTargetRegressor: coverage=0.95 needs at least 19 calibration " in err
+    assert "note: --coverage 0.95: DifferencedTargetRegressor: coverage=0.95 needs 19 calibration residuals " in err
+    assert "the interval is a Student-t prediction interval from those residuals instead" in err
     assert main(["predict", sales_csv, "--model", str(model_path), "--coverage", "90"]) == 2
     assert "error: --coverage 90.0 must be strictly between 0 and 1" in _err(capsys)

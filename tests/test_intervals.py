@@ -6,6 +6,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.stats
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LinearRegression, Ridge
@@ -13,6 +14,7 @@ from sklearn.preprocessing import StandardScaler
 
 from skl_lstm import DifferencedTargetRegressor, forecast
 from skl_lstm.datasets import make_supervised
+from skl_lstm.exceptions import FewCalibrationResidualsWarning
 from skl_lstm.utils._conformal import conformal_quantile, interval_offsets, needed_residuals
 
 
@@ -133,20 +135,35 @@ def test_errors_say_what_is_allowed_and_how_many_residuals_are_needed():
             "and 1, the share of observations the interval should hold (e.g. 0.9 for a 90 % interval)."
         )):
             model.predict_interval(X[72:], coverage=bad)
-    with pytest.raises(ValueError, match=re.escape(
-        "DifferencedTargetRegressor: coverage=0.95 needs at least 19 calibration residuals per output, but there "
-        "are 12 (calibrate() on 12 rows). Ask for a lower coverage, or call calibrate(X_cal, y_cal) with at least "
-        "19 rows the model was not fitted on (or fit on a longer series, or with a larger validation_fraction)."
+    # 12 residuals: too few for a conformal 95 % interval, so a Student-t one from them, said in a warning
+    with pytest.warns(FewCalibrationResidualsWarning, match=re.escape(
+        "DifferencedTargetRegressor: coverage=0.95 needs 19 calibration residuals per output for a split-conformal "
+        "interval, but there are 12 (calibrate() on 12 rows); the interval is a Student-t prediction interval "
+        "from those residuals instead, which assumes they are roughly normal. For the conformal guarantee, call "
+        "calibrate(X_cal, y_cal) with at least 19 rows the model was not fitted on (or fit on a longer series, "
+        "or with a larger validation_fraction)."
     )):
-        model.predict_interval(X[72:], coverage=0.95)
+        bounds = model.predict_interval(X[72:], coverage=0.95)
+    scores = np.abs(model.calibration_residuals_[:, 0]) / model.calibration_scale_
+    half = scipy.stats.t.ppf(0.975, 11) * np.sqrt(np.mean(scores**2)) * np.sqrt(1 + 1 / 12)
+    center, to_target, scale = model._interval_center(X[72:])
+    center = np.asarray(center, dtype=np.float64).reshape(-1, 1)
+    np.testing.assert_allclose(bounds[:, 1], np.ravel(to_target(center + half * scale[:, None])))
     assert model.predict_interval(X[72:], coverage=0.9).shape == (len(X) - 72, 2)  # 12 >= 9
     with pytest.raises(ValueError, match=re.escape(
         "DifferencedTargetRegressor.predict_quantiles: quantiles=(0.5, 1.0) must be a non-empty list of floats "
         "strictly between 0 and 1 (e.g. (0.1, 0.5, 0.9))."
     )):
         model.predict_quantiles(X[72:], quantiles=(0.5, 1.0))
-    with pytest.raises(ValueError, match=r"quantiles=\[0.01, 0.5\] needs at least 49 calibration residuals"):
+    with pytest.warns(FewCalibrationResidualsWarning, match=r"quantiles=\[0.01, 0.5\] needs 49 calibration residuals"):
         model.predict_quantiles(X[72:], quantiles=[0.01, 0.5])
+    model.calibrate(X[72:73], y[72:73])
+    with pytest.raises(ValueError, match=re.escape(
+        "DifferencedTargetRegressor: coverage=0.9 needs at least 9 calibration residuals per output (2 for any "
+        "interval), but there are 1 (calibrate() on 1 rows). Call calibrate(X_cal, y_cal) with at least 9 rows "
+        "the model was not fitted on (or fit on a longer series, or with a larger validation_fraction)."
+    )):
+        model.predict_interval(X[72:])
 
 
 def test_states_saved_before_intervals_load_and_can_be_calibrated():
@@ -267,7 +284,7 @@ def test_lstm_regressor_alone_gives_intervals_in_its_target_shape():
     double.calibrate(X[:30], targets[:30])
     assert double.calibration_residuals_.shape == (30, 2) and double.calibration_source_ == "calibrate() on 30 rows"
     none = LSTMRegressor(units=3, epochs=2, validation_fraction=0.0, random_state=0).fit(X, targets[:, 0])
-    with pytest.raises(ValueError, match=r"needs at least 9 calibration residuals per output, but there are 0"):
+    with pytest.raises(ValueError, match=r"needs at least 9 calibration residuals per output \(2 for any interval\), but there are 0"):
         none.predict_interval(X[-5:])
     with pytest.raises(ValueError, match=r"calibrate: y has shape \(30, 2\) but the model predicts \(30,\)"):
         none.calibrate(X[:30], targets[:30])

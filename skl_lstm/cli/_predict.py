@@ -6,10 +6,12 @@ columns), from the model's ``predict_interval``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import warnings
 
+from ..exceptions import FewCalibrationResidualsWarning
 from ._io import CLIError, _say, _shown, read_panel, read_table
 from ._models import load_model
 
@@ -40,8 +42,7 @@ def cmd_predict(args) -> int:
     if len(X) <= warmup:
         raise CLIError(f"{args.data} has {len(X)} row(s) with a value of {target!r}; forecasting needs more than "
                        f"{warmup} (one full window of history).")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # the warm-up rows' partial windows; they are not reported
+    with _interval_notes(args.coverage):
         forecast = np.asarray(bundle["model"].predict(X), dtype=float)
         bounds = _intervals(bundle["model"], X, args.coverage)
     out = pd.DataFrame({target: X[target].to_numpy(), f"{target}_forecast_t+{h}": forecast}, index=X.index)
@@ -95,8 +96,7 @@ def _predict_panel(args, bundle) -> int:
     if short:
         _say(f"{len(short)} series have {warmup} row(s) or fewer with a value of {target!r}, less than one full "
              f"window of history; their forecasts read what there is: {_shown(short)}.")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
+    with _interval_notes(args.coverage):
         try:
             out = forecast(bundle["model"], X, coverage=args.coverage)
         except ValueError as exc:  # a coverage the model cannot give (too few calibration residuals)
@@ -107,6 +107,18 @@ def _predict_panel(args, bundle) -> int:
     out = out.rename(columns={"series": series_col, "time": time_col})
     _write_forecasts(out, args.output, index=False)
     return 0
+
+
+@contextlib.contextmanager
+def _interval_notes(coverage):
+    """Silence the library's warnings about the warm-up rows' partial windows (not reported), but say
+    when an interval is a Student-t stand-in for a conformal one (too few calibration residuals)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("ignore", UserWarning)
+        warnings.simplefilter("always", FewCalibrationResidualsWarning)
+        yield
+    for message in dict.fromkeys(str(w.message) for w in caught):
+        _say(f"note: --coverage {coverage}: {message}")
 
 
 def _intervals(model, X, coverage):

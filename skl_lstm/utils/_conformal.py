@@ -12,6 +12,12 @@ free predictive inference for regression", JASA 2018). If the calibration
 rows and the new row are exchangeable, the interval holds the new
 observation with probability at least ``c``.
 
+With fewer residuals than a coverage needs (``c / (1 - c)``: 19 for 95 %),
+the interval is a Student-t prediction interval from the same scores
+instead (:func:`student_t_quantile`), with a
+:class:`~skl_lstm.exceptions.FewCalibrationResidualsWarning`; with fewer
+than two it is refused.
+
 The estimator says in which space the residuals live and how to map that
 space to ``y``'s (``_interval_center``): a monotone increasing map, applied
 to each bound, keeps the coverage exactly (quantiles commute with monotone
@@ -25,8 +31,13 @@ from __future__ import annotations
 import math
 from numbers import Real
 
+import warnings
+
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
+
+from ..exceptions import FewCalibrationResidualsWarning
+from ._warnings import user_stacklevel
 
 #: Guard against float rounding in ``ceil((n + 1) * level)`` (e.g. 20 * 0.95 = 19.000000000000004).
 _ROUNDING = 1e-9
@@ -72,6 +83,28 @@ def conformal_quantile(scores: np.ndarray, level: float) -> float:
     return float(np.partition(np.asarray(scores, dtype=np.float64), k - 1)[k - 1])
 
 
+def student_t_quantile(scores: np.ndarray, level: float) -> float:
+    """The half-width at ``level`` of a normal prediction interval estimated from ``n >= 2`` absolute scores.
+
+    ``t_{n-1}((1 + level) / 2) * sigma * sqrt(1 + 1 / n)``, ``sigma`` the
+    root mean square of the scores (residuals centred on 0): the classical
+    prediction interval for one more draw of a normal sample of ``n``
+    (inf for fewer than two scores).
+
+    Examples
+    --------
+    >>> round(student_t_quantile(np.array([1.0, -1.0, 1.0, -1.0]), 0.95), 3)  # t_3(0.975) * 1 * sqrt(1.25)
+    3.558
+    """
+    from scipy.stats import t
+
+    n = len(scores)
+    if n < 2:
+        return math.inf
+    sigma = float(np.sqrt(np.mean(np.square(scores, dtype=np.float64))))
+    return float(t.ppf((1 + level) / 2, n - 1) * sigma * math.sqrt(1 + 1 / n))
+
+
 def check_coverage(coverage, owner: str) -> float:
     """``coverage`` as a float in (0, 1), or a ValueError that says what is allowed."""
     if isinstance(coverage, bool) or not isinstance(coverage, Real) or not 0 < coverage < 1:
@@ -109,22 +142,38 @@ def interval_offsets(
     residuals = np.asarray(residuals, dtype=np.float64)
     residuals = residuals[:, None] if residuals.ndim == 1 else residuals
     levels = np.abs(2 * quantiles - 1)
+    need = needed_residuals(float(levels.max()))
     offsets = np.zeros((len(quantiles), residuals.shape[1]))
+    approximated = []  # (output, residuals) where the Student-t interval stands in
     for j in range(residuals.shape[1]):
         scores = np.abs(residuals[:, j])
         scores = scores[np.isfinite(scores)]
+        output = "" if residuals.shape[1] == 1 else f" for output {j}"
         for i, (tau, level) in enumerate(zip(quantiles, levels, strict=True)):
             q = conformal_quantile(scores, level)
             if not math.isfinite(q):
-                need = needed_residuals(float(levels.max()))
-                output = "" if residuals.shape[1] == 1 else f" for output {j}"
+                q = student_t_quantile(scores, level)
+                if not approximated or approximated[-1][0] != output:
+                    approximated.append((output, len(scores)))
+            if not math.isfinite(q):
                 raise ValueError(
-                    f"{owner}: {asked} needs at least {need} calibration residuals per output, but there are "
-                    f"{len(scores)}{output} ({source}). Ask for a lower coverage, or call "
-                    f"calibrate(X_cal, y_cal) with at least {need} rows the model was not fitted on "
-                    "(or fit on a longer series, or with a larger validation_fraction)."
+                    f"{owner}: {asked} needs at least {need} calibration residuals per output (2 for any "
+                    f"interval), but there are {len(scores)}{output} ({source}). Call calibrate(X_cal, y_cal) "
+                    f"with at least {need} rows the model was not fitted on (or fit on a longer series, or with "
+                    "a larger validation_fraction)."
                 )
             offsets[i, j] = np.sign(tau - 0.5) * q
+    if approximated:
+        output, n = approximated[0]
+        warnings.warn(
+            f"{owner}: {asked} needs {need} calibration residuals per output for a split-conformal interval, "
+            f"but there are {n}{output} ({source}); the interval is a Student-t prediction interval from those "
+            "residuals instead, which assumes they are roughly normal. For the conformal guarantee, call "
+            f"calibrate(X_cal, y_cal) with at least {need} rows the model was not fitted on (or fit on a longer "
+            "series, or with a larger validation_fraction).",
+            FewCalibrationResidualsWarning,
+            stacklevel=user_stacklevel(),
+        )
     return offsets
 
 
@@ -198,9 +247,15 @@ class ConformalIntervalMixin:
         Raises
         ------
         ValueError
-            If ``coverage`` is not in (0, 1), or there are too few
-            calibration residuals for it (the message says how many are
-            needed: ``coverage / (1 - coverage)``, 19 for 95 %).
+            If ``coverage`` is not in (0, 1), or there are fewer than two
+            calibration residuals.
+
+        Warns
+        -----
+        FewCalibrationResidualsWarning
+            With fewer calibration residuals than split conformal needs for
+            ``coverage`` (``coverage / (1 - coverage)``, 19 for 95 %): the
+            interval is then a Student-t prediction interval from them.
         """
         coverage = check_coverage(coverage, f"{type(self).__name__}.predict_interval")
         half = (1 - coverage) / 2
@@ -246,4 +301,5 @@ __all__ = [
     "conformal_quantile",
     "interval_offsets",
     "needed_residuals",
+    "student_t_quantile",
 ]
