@@ -325,13 +325,8 @@ def reseeded(model, seeds: list[int], X_train, y_train) -> list:
     return models
 
 
-def sarima_forecasts(s: Series, known: int, horizon: int = 1, start: int | None = None) -> np.ndarray:
-    """Forecasts ``horizon`` steps ahead from every origin ``known - 1 ..`` of the actual history.
-
-    The parameters are fitted on the first ``known`` observations only. For
-    one step ahead, ``start`` moves the first forecast earlier (0: in-sample
-    one-step forecasts of every observation as well).
-    """
+def _sarima_fit(s: Series, known: int):
+    """``s.sarima`` fitted on the first ``known`` observations (on logs where ``s.log``), and all the values."""
     from statsmodels.tsa.statespace.sarimax import SARIMAX
 
     values = s.frame[s.target].to_numpy(dtype=float)
@@ -339,12 +334,37 @@ def sarima_forecasts(s: Series, known: int, horizon: int = 1, start: int | None 
         values = np.log(values)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fitted = SARIMAX(values[:known], **s.sarima).fit(disp=False)
-        if horizon == 1:
-            pred = fitted.apply(values).get_prediction(start=known if start is None else start).predicted_mean
-        else:
-            origins = range(known - 1, values.size - horizon)
-            pred = np.array([fitted.apply(values[: t + 1]).forecast(horizon)[-1] for t in origins])
+        return SARIMAX(values[:known], **s.sarima).fit(disp=False), values
+
+
+def sarima_one_step(s: Series, known: int, start: int | None = None):
+    """statsmodels' one-step predictions of observations ``start ..`` (default ``known``) from the actual history.
+
+    The parameters are fitted on the first ``known`` observations only and
+    kept (``apply``: no refit). The result is on the modelled scale (logs
+    where ``s.log``): ``predicted_mean`` and ``conf_int(alpha=)``.
+    """
+    fitted, values = _sarima_fit(s, known)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fitted.apply(values).get_prediction(start=known if start is None else start)
+
+
+def sarima_forecasts(s: Series, known: int, horizon: int = 1, start: int | None = None) -> np.ndarray:
+    """Forecasts ``horizon`` steps ahead from every origin ``known - 1 ..`` of the actual history.
+
+    The parameters are fitted on the first ``known`` observations only. For
+    one step ahead, ``start`` moves the first forecast earlier (0: in-sample
+    one-step forecasts of every observation as well).
+    """
+    if horizon == 1:
+        pred = sarima_one_step(s, known, start).predicted_mean
+        return np.exp(pred) if s.log else pred
+    fitted, values = _sarima_fit(s, known)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        origins = range(known - 1, values.size - horizon)
+        pred = np.array([fitted.apply(values[: t + 1]).forecast(horizon)[-1] for t in origins])
     return np.exp(pred) if s.log else pred
 
 
@@ -387,21 +407,45 @@ def tutorial_lstm(s: Series, seed: int, window: int, n_test: int, epochs: int) -
 
 
 # ---------------------------------------------------------------- one series
-def run_series(s: Series, seeds: list[int], quick: bool, n_jobs: int) -> dict:
+@dataclass
+class OneStep:
+    """A series' rows under the one-step protocol: the training 80 % and the held-out 20 % that continue it."""
+
+    X_train: pd.DataFrame
+    y_train: pd.Series  # gaps interpolated (what the models are fitted on)
+    X_test: pd.DataFrame
+    y_test: pd.Series  # as observed (NaN where a month is missing)
+    observed: np.ndarray  # the held-out rows whose target is observed: the scored ones
+    y_scale: np.ndarray  # the observed training targets, the scale of MASE and MSIS
+
+    @property
+    def y_eval(self) -> np.ndarray:
+        return self.y_test.to_numpy()[self.observed]
+
+
+def one_step_split(s: Series) -> OneStep:
+    """``make_supervised(horizon=1)`` of ``s``, the last 20 % of rows held out.
+
+    Missing months (CO2): the target's current level must be known to
+    forecast its change, so its gaps are interpolated in X (what the
+    recipe's error message asks for) and in the training targets; scoring
+    uses observed months only. Gaps in other input columns would stay NaN
+    (the LSTM masks them).
+    """
     X, y = make_supervised(s.frame, horizon=1, target=s.target)
     n_test = held_out(len(X))
-    # Missing months (CO2): the target's current level must be known to
-    # forecast its change, so its gaps are interpolated in X (what the
-    # recipe's error message asks for) and in the training targets; scoring
-    # uses observed months only. Gaps in other input columns would stay NaN
-    # (the LSTM masks them).
     X = X.assign(**{s.target: X[s.target].interpolate(limit_direction="both")})
-    X_train, X_test = X.iloc[:-n_test], X.iloc[-n_test:]
     y_train_raw, y_test = y.iloc[:-n_test], y.iloc[-n_test:]
-    y_train = y_train_raw.interpolate(limit_direction="both")
-    observed = y_test.notna().to_numpy()
-    y_eval = y_test.to_numpy()[observed]
-    y_scale = y_train_raw.dropna().to_numpy()
+    return OneStep(
+        X.iloc[:-n_test], y_train_raw.interpolate(limit_direction="both"), X.iloc[-n_test:], y_test,
+        y_test.notna().to_numpy(), y_train_raw.dropna().to_numpy(),
+    )
+
+
+def run_series(s: Series, seeds: list[int], quick: bool, n_jobs: int) -> dict:
+    split = one_step_split(s)
+    X_train, X_test, y_train, y_test = split.X_train, split.X_test, split.y_train, split.y_test
+    n_test, observed, y_eval, y_scale = len(X_test), split.observed, split.y_eval, split.y_scale
     m = s.seasonal_period
     log(f"{s.name}: {len(X_train)} training rows, {n_test} held out; {s.description}")
 

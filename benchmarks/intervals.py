@@ -24,7 +24,30 @@ Protocol
   ``recommended_pipeline(seasonal_period=12, log=True, random_state=seed)``.
   Its validation tail is short: a coverage that needs more residuals than it
   holds is reported as such.
-* Scores: pooled coverage of each interval over all held-out points, the
+* ``accuracy``: every series of the accuracy benchmark
+  (:func:`benchmarks.accuracy.load_series`), under its protocol
+  (:func:`benchmarks.accuracy.one_step_split`: one step ahead, the last 20 %
+  of the rows held out, the test rows continuing the training index, no
+  refit). The untuned recipe is the accuracy benchmark's "LSTM default",
+  :func:`benchmarks.accuracy.recipe`:
+  ``recommended_pipeline(seasonal_period=m, reference=target, log=s.log,
+  random_state=seed)``, fitted on the training 80 %; its 80 % and 95 %
+  ``predict_interval`` on the held-out rows. Against it, the series' SARIMA
+  of the accuracy benchmark (:func:`benchmarks.accuracy.sarima_one_step`:
+  the same specification, fitted on the same observations, on logs where
+  the benchmark models logs), one-step predictive intervals with the fitted
+  parameters (``apply``, no refit), mapped back by ``exp`` where logged.
+  Scores on the observed held-out targets: coverage pooled over all points
+  and per series, M4's MSIS of the 95 % interval scaled as the benchmark's
+  MASE (the seasonal naive error of the training part, naive for
+  non-seasonal series), the geometric mean over series of the MSIS ratio
+  and of the mean-width ratio (recipe / SARIMA), the median over seeds and
+  the range; the issue's goals are checked on them. A series whose
+  validation tail holds too few residuals for a coverage is counted as
+  refused. :func:`accuracy_case` takes any collection of
+  ``(name, frame, seasonal_period, flags)`` (or accuracy ``Series``), so
+  another collection is one more call.
+* Scores (``m4``, ``m4-one-step``, ``airline``): pooled coverage of each interval over all held-out points, the
   range of per-series coverage, mean width relative to the naive interval's,
   and M4's MSIS of the 95 % interval (:func:`skl_lstm.metrics.mean_scaled_interval_score`,
   seasonal period 1 for M4 Weekly, 12 for airline; averaged over series).
@@ -47,6 +70,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import numpy as np
 import pandas as pd
 from scipy.stats import norm
+
+from benchmarks.accuracy import OneStep, Series, load_series, one_step_split, recipe, sarima_one_step
 
 from skl_lstm.datasets import load_airline, load_m4_weekly_sample, make_supervised
 from skl_lstm.metrics import mean_scaled_interval_score
@@ -193,6 +218,324 @@ def airline(seed: int) -> dict:
     }
 
 
+# ------------------------------------------------------------ accuracy case
+def default_sarima(seasonal_period: int | None) -> dict:
+    """SARIMAX arguments for a series given without a specification.
+
+    The accuracy benchmark's usual one: ``(1, 1, 1)`` with a seasonal
+    ``(0, 1, 1)`` where there is a season (``m > 1``), else ``(1, 1, 1)``.
+    """
+    if seasonal_period and seasonal_period > 1:
+        return {"order": (1, 1, 1), "seasonal_order": (0, 1, 1, seasonal_period)}
+    return {"order": (1, 1, 1)}
+
+
+def as_series(entry) -> Series:
+    """An accuracy ``Series`` from ``(name, frame, seasonal_period, flags)`` (a ``Series`` passes through).
+
+    ``frame`` is a time-indexed DataFrame (or Series) of the observed
+    columns; ``flags`` (a dict, may be empty) holds ``target`` (default: the
+    first column), ``log`` (default False: the recipe's ``log=`` and SARIMA
+    on logs), ``sarima`` (SARIMAX arguments, default :func:`default_sarima`)
+    and ``description``.
+    """
+    if isinstance(entry, Series):
+        return entry
+    name, frame, seasonal_period, flags = entry
+    flags = dict(flags or {})
+    if isinstance(frame, pd.Series):
+        frame = frame.to_frame(frame.name if frame.name is not None else "y")
+    target = flags.pop("target", frame.columns[0])
+    logged = bool(flags.pop("log", False))
+    sarima = flags.pop("sarima", None) or default_sarima(seasonal_period)
+    description = flags.pop("description", name)
+    if flags:
+        raise ValueError(
+            f"{name}: unknown flags {sorted(flags)!r}; the flags are 'target', 'log', 'sarima' and 'description'."
+        )
+    return Series(name, description, frame, target, seasonal_period, logged, sarima)
+
+
+def _is_refusal(exc: ValueError) -> bool:
+    """The recipe's answer when its validation tail holds too few residuals for a coverage."""
+    return "calibration residuals" in str(exc)
+
+
+def _recipe_run(s: Series, split: OneStep, seed: int, quick: bool) -> dict:
+    """The untuned recipe fitted on the training rows: its forecasts and intervals on the scored rows."""
+    from skl_lstm.diagnostics._inspect import fitted_lstm
+
+    model = recipe(s, seed, quick)
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        model.fit(split.X_train, split.y_train)
+        point = model.predict(split.X_test)[split.observed]
+        bounds, refused = {}, {}
+        for c in COVERAGES:
+            try:
+                iv = model.predict_interval(split.X_test, coverage=c)
+            except ValueError as exc:
+                if not _is_refusal(exc):
+                    raise
+                refused[c] = str(exc)
+                continue
+            bounds[c] = (iv[split.observed, 0], iv[split.observed, 1])
+    return {
+        "point": point,
+        "bounds": bounds,
+        "refused": refused,
+        "n_calibration": int(model.calibration_residuals_.shape[0]),
+        "best_epoch": int(fitted_lstm(model).best_epoch_),
+        "seconds": time.perf_counter() - start,
+    }
+
+
+def _sarima_run(s: Series, split: OneStep) -> dict:
+    """SARIMA's one-step forecasts and predictive intervals on the scored rows (fitted on the training part)."""
+    known = len(s.frame) - len(split.X_test)  # observations up to the last training target
+    pred = sarima_one_step(s, known)
+    back = np.exp if s.log else np.asarray
+    bounds = {}
+    for c in COVERAGES:
+        ci = np.asarray(pred.conf_int(alpha=1 - c))
+        bounds[c] = (back(ci[split.observed, 0]), back(ci[split.observed, 1]))
+    return {"point": back(np.asarray(pred.predicted_mean))[split.observed], "bounds": bounds}
+
+
+def _interval_scores(y, bounds, point, y_scale, seasonal_period) -> dict:
+    """Coverage, width, MSIS (95 %) and the widening the held-out points needed, per coverage."""
+    out = {}
+    for c, (lo, up) in bounds.items():
+        inside = (lo <= y) & (y <= up)
+        # how many times wider (on its own side of the forecast) each point needed the interval to be
+        side = np.where(y >= point, (y - point) / np.maximum(up - point, 1e-300),
+                        (point - y) / np.maximum(point - lo, 1e-300))
+        out[c] = {
+            "inside": int(inside.sum()),
+            "points": int(len(y)),
+            "coverage": float(inside.mean()),
+            "width": float(np.mean(up - lo)),
+            "needed": float(np.quantile(side, c)),  # > 1: the held-out errors outgrew the calibration
+        }
+        if c == 0.95:
+            out[c]["msis"] = float(mean_scaled_interval_score(
+                y, lo, up, y_train=y_scale, seasonal_period=seasonal_period or 1, alpha=0.05))
+    return out
+
+
+def _recorded_default(name: str) -> dict | None:
+    """The accuracy benchmark's recorded "LSTM default" entry for ``name`` (docs/accuracy.json), if any."""
+    import json
+
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs", "accuracy.json")
+    if not os.path.exists(path):
+        return None
+    with open(path) as fh:
+        recorded = json.load(fh)
+    entry = recorded.get("series", {}).get(name)
+    return None if entry is None else entry["methods"].get("LSTM default")
+
+
+def accuracy_case(collection, seeds, *, quick: bool = False, label: str = "accuracy") -> dict:
+    """Recipe and SARIMA intervals on each series of ``collection`` under the one-step protocol.
+
+    ``collection``: accuracy ``Series`` or ``(name, frame, seasonal_period,
+    flags)`` tuples (:func:`as_series`). Returns the per-series, per-seed
+    scores; :func:`accuracy_summary` pools them and checks the goals.
+    """
+    from benchmarks.accuracy import score
+
+    series = {}
+    for entry in collection:
+        s = as_series(entry)
+        split = one_step_split(s)
+        y, m = split.y_eval, s.seasonal_period
+        sarima = _sarima_run(s, split)
+        runs = []
+        for seed in seeds:
+            run = _recipe_run(s, split, seed, quick)
+            runs.append({
+                "seed": seed,
+                "scores": _interval_scores(y, run["bounds"], run["point"], split.y_scale, m),
+                "refused": run["refused"],
+                "MASE": score(y, run["point"], split.y_scale, m)["MASE"],
+                **{k: run[k] for k in ("n_calibration", "best_epoch", "seconds")},
+            })
+            print(f"<!-- {label} {s.name} seed {seed}: {runs[-1]['n_calibration']} residuals, "
+                  f"{run['seconds']:.0f} s, refused {sorted(run['refused'])} -->", flush=True)
+        series[s.name] = {
+            "seasonal_period": m,
+            "log": s.log,
+            "sarima_spec": s.sarima,
+            "points": int(len(y)),
+            "sarima": _interval_scores(y, sarima["bounds"], sarima["point"], split.y_scale, m),
+            "sarima_MASE": score(y, sarima["point"], split.y_scale, m)["MASE"],
+            # the recorded run trained fully: a quick run is not compared with it
+            "recorded_default": _recorded_default(s.name) if label == "accuracy" and not quick else None,
+            "runs": runs,
+        }
+    return {"label": label, "seeds": list(seeds), "quick": quick, "series": series}
+
+
+def _gmean(values) -> float:
+    values = np.asarray(list(values), dtype=float)
+    return float(np.exp(np.mean(np.log(values)))) if len(values) else float("nan")
+
+
+def _per_seed(result: dict) -> list[dict]:
+    """Each seed's pooled coverage, refusals and geometric-mean ratios to SARIMA."""
+    out = []
+    for k, seed in enumerate(result["seeds"]):
+        row = {"seed": seed, "refused": {c: [] for c in COVERAGES}}
+        for c in COVERAGES:
+            inside = points = 0
+            for name, r in result["series"].items():
+                sc = r["runs"][k]["scores"].get(c)
+                if sc is None:
+                    row["refused"][c].append(name)
+                    continue
+                inside, points = inside + sc["inside"], points + sc["points"]
+            row[c] = inside / points if points else float("nan")
+            row[f"points_{c}"] = points
+        answered = {n: r for n, r in result["series"].items() if 0.95 in r["runs"][k]["scores"]}
+        row["msis_ratio"] = _gmean(r["runs"][k]["scores"][0.95]["msis"] / r["sarima"][0.95]["msis"]
+                                   for r in answered.values())
+        row["width_ratio"] = _gmean(r["runs"][k]["scores"][0.95]["width"] / r["sarima"][0.95]["width"]
+                                    for r in answered.values())
+        row["n_ratio_series"] = len(answered)
+        out.append(row)
+    return out
+
+
+def _spread(values, digits=3) -> str:
+    values = np.asarray(values, dtype=float)
+    if not len(values):
+        return "—"
+    text = f"{np.median(values):.{digits}f}"
+    if len(values) > 1 and values.min() != values.max():
+        text += f" ({values.min():.{digits}f} .. {values.max():.{digits}f})"
+    return text
+
+
+def accuracy_goals(result: dict) -> list[tuple[str, bool, str]]:
+    """The interval issue's goals on ``result``, each (goal, met, figures); figures are medians over seeds (range)."""
+    seeds = _per_seed(result)
+    n_series = len(result["series"])
+    goals = []
+    sarima_pooled = {}
+    for c in COVERAGES:
+        inside = sum(r["sarima"][c]["inside"] for r in result["series"].values())
+        sarima_pooled[c] = inside / sum(r["sarima"][c]["points"] for r in result["series"].values())
+    for c in COVERAGES:
+        pooled = [s[c] for s in seeds]
+        refused = sorted({n for s in seeds for n in s["refused"][c]})
+        met = abs(np.median(pooled) - c) <= 0.03 and not refused
+        per_series = [r["runs"][k]["scores"][c]["coverage"] for r in result["series"].values()
+                      for k in range(len(seeds)) if c in r["runs"][k]["scores"]]
+        goals.append((
+            f"pooled coverage of the {c * 100:.0f} % interval within 3 points of nominal",
+            met,
+            f"{_spread(pooled)} over {seeds[0][f'points_{c}']} points; per series "
+            f"{min(per_series, default=float('nan')):.2f} .. {max(per_series, default=float('nan')):.2f}; "
+            f"SARIMA {sarima_pooled[c]:.3f}"
+            + (f"; refused on {len(refused)} of {n_series} series ({', '.join(refused)}), not in the pool"
+               if refused else ""),
+        ))
+    msis = [s["msis_ratio"] for s in seeds]
+    width = [s["width_ratio"] for s in seeds]
+    pooled95 = np.median([s[0.95] for s in seeds])
+    # intervals wide enough to cover everything do not count: the 95 % pool must not overcover by > 3 points
+    goals.append((
+        "95 % MSIS no worse than SARIMA's (geometric mean over series of recipe / SARIMA), without overcovering",
+        np.median(msis) <= 1.0 and pooled95 <= 0.98,
+        f"MSIS ratio {_spread(msis)}; mean-width ratio {_spread(width)} "
+        f"(geometric means over the {seeds[0]['n_ratio_series']} series with a 95 % interval); "
+        f"pooled 95 % coverage {pooled95:.3f}",
+    ))
+    worse, compared = [], 0
+    for name, r in result["series"].items():
+        rec = r.get("recorded_default")
+        if not rec:
+            continue
+        compared += 1
+        now = [run["MASE"] for run in r["runs"]]
+        allowed = max(rec["MASE_std"], float(np.std(now)), 0.01 * rec["MASE"])
+        if np.mean(now) - rec["MASE"] > allowed:
+            worse.append(f"{name} {np.mean(now):.3f} vs {rec['MASE']:.3f} ± {rec['MASE_std']:.3f}")
+    if compared:
+        goals.append((
+            "untuned recipe's point accuracy not worse than recorded in docs/accuracy.json "
+            "(mean MASE over seeds within the larger seed std, or 1 %)",
+            not worse,
+            ", ".join(worse) or f"all {compared} series within",
+        ))
+    refusals = sorted({f"{n} ({c * 100:.0f} %)" for s in seeds for c in COVERAGES for n in s["refused"][c]})
+    goals.append((
+        "predict_interval answers for 80 % and 95 % on every series, untuned",
+        not refusals,
+        ", ".join(f"refused: {x}" for x in refusals) or f"all {n_series} series",
+    ))
+    return goals
+
+
+def accuracy_markdown(result: dict, seconds: float, command: str) -> str:
+    """The case's section: goals, per-seed pooled figures and the per-series table."""
+    seeds = _per_seed(result)
+    lines = [
+        f"`{command}` ({len(result['seeds'])} seed(s): median over seeds, range in brackets; "
+        f"wall time {seconds / 60:.1f} min)",
+        "",
+        "| goal | met | figures |",
+        "| --- | :---: | --- |",
+    ]
+    for text, ok, detail in accuracy_goals(result):
+        lines.append(f"| {text} | {'PASS' if ok else '**FAIL**'} | {detail} |")
+    lines += [
+        "",
+        "| seed | pooled 80 % | pooled 95 % | MSIS ratio to SARIMA (g. mean) | width ratio 95 % (g. mean) | refused |",
+        "|---:|---:|---:|---:|---:|---|",
+    ]
+    for s in seeds:
+        refused = "; ".join(f"{c * 100:.0f} %: {', '.join(n)}" for c, n in s["refused"].items() if n) or "none"
+        lines.append(
+            f"| {s['seed']} | {s[0.8]:.3f} | {s[0.95]:.3f} | {s['msis_ratio']:.3f} | {s['width_ratio']:.3f} | {refused} |"
+        )
+    lines += [
+        "",
+        "| series | m | log | held-out points | calibration residuals | 80 %: recipe | SARIMA | widening needed "
+        "| 95 %: recipe | SARIMA | widening needed | MSIS recipe | MSIS SARIMA | MSIS ratio | width ratio 95 % "
+        "| MASE recipe | recorded | SARIMA | fit + predict (s) |",
+        "|---|---:|:---:|---:|---:|---|---:|---|---|---:|---|---|---:|---|---|---|---:|---:|---:|",
+    ]
+
+    def cells(r, c):
+        got = [run["scores"][c] for run in r["runs"] if c in run["scores"]]
+        if not got:
+            return f"refused | {r['sarima'][c]['coverage']:.3f} | "
+        n = len(r["runs"]) - len(got)
+        return (f"{_spread([g['coverage'] for g in got])}{f' ({n} refused)' if n else ''} | "
+                f"{r['sarima'][c]['coverage']:.3f} | {_spread([g['needed'] for g in got], 2)}")
+
+    for name, r in result["series"].items():
+        got = [run["scores"][0.95] for run in r["runs"] if 0.95 in run["scores"]]
+        sar = r["sarima"][0.95]
+        msis = _spread([g["msis"] for g in got], 2) if got else "—"
+        ratio = _spread([g["msis"] / sar["msis"] for g in got], 2) if got else "—"
+        width = _spread([g["width"] / sar["width"] for g in got], 2) if got else "—"
+        rec = r.get("recorded_default")
+        mase = [run["MASE"] for run in r["runs"]]
+        lines.append(
+            f"| {name} | {r['seasonal_period'] or '—'} | {'yes' if r['log'] else ''} | {r['points']} "
+            f"| {_spread([run['n_calibration'] for run in r['runs']], 0)} | {cells(r, 0.8)} | {cells(r, 0.95)} "
+            f"| {msis} | {sar['msis']:.2f} | {ratio} | {width} "
+            f"| {np.mean(mase):.3f} ± {np.std(mase):.3f} | "
+            + (f"{rec['MASE']:.3f} ± {rec['MASE_std']:.3f}" if rec else "—")
+            + f" | {r['sarima_MASE']:.3f} | {_spread([run['seconds'] for run in r['runs']], 0)} |"
+        )
+    return "\n".join(lines)
+
+
 def _row(name, seed, result):
     cells = []
     for c in COVERAGES:
@@ -221,11 +564,32 @@ HEADER = (
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", nargs="+", default=["airline", "m4", "m4-one-step"],
-                        choices=["airline", "m4", "m4-one-step"])
+                        choices=["accuracy", "airline", "m4", "m4-one-step"])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
+    parser.add_argument("--series", nargs="+", help="accuracy case: only these series (default: all)")
+    parser.add_argument("--quick", action="store_true", help="accuracy case: smoke run (20 epochs)")
+    parser.add_argument("--json", help="accuracy case: also write its per-series, per-seed scores here")
     args = parser.parse_args(argv)
-    print(HEADER)
-    for name in args.data:
+    started = time.perf_counter()
+    if "accuracy" in args.data:
+        collection = load_series()
+        if args.series:
+            unknown = sorted(set(args.series) - {s.name for s in collection})
+            if unknown:
+                parser.error(f"unknown series {unknown}; choose from {sorted(s.name for s in collection)}")
+            collection = [s for s in collection if s.name in args.series]
+        result = accuracy_case(collection, args.seeds, quick=args.quick)
+        command = "python benchmarks/intervals.py " + " ".join(argv if argv is not None else sys.argv[1:])
+        print(accuracy_markdown(result, time.perf_counter() - started, command.strip()), flush=True)
+        if args.json:
+            import json
+
+            with open(args.json, "w") as fh:
+                json.dump(result, fh, indent=1, default=float)
+    others = [name for name in args.data if name != "accuracy"]
+    if others:
+        print(HEADER)
+    for name in others:
         for seed in args.seeds:
             result = {"airline": airline, "m4": m4, "m4-one-step": m4_one_step}[name](seed)
             print(_row(name, seed, result), flush=True)

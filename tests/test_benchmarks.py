@@ -55,3 +55,33 @@ def test_perf_benchmark_window_case_writes_its_table(tmp_path):
     text = path.read_text()
     assert "<!-- perf-table:start -->" in text and "| window" in text
     assert "`benchmarks/perf.py --cases window --repeats 1" in text  # the header names the subset it ran
+
+
+def test_intervals_benchmark_accuracy_case_counts_a_refusal(tmp_path):
+    # nile's validation tail holds 12 residuals: 80 % answers, 95 % (19 needed) is refused and counted
+    path = tmp_path / "intervals.json"
+    out = _run(
+        "intervals.py", "--data", "accuracy", "--series", "nile", "white_noise", "--seeds", "0", "--quick",
+        "--json", str(path),
+    )
+    assert "| pooled coverage of the 95 % interval within 3 points of nominal |" in out
+    assert "refused: nile (95 %)" in out
+    series = json.loads(path.read_text())["series"]
+    nile, noise = series["nile"]["runs"][0], series["white_noise"]["runs"][0]
+    assert nile["n_calibration"] < 19 and list(nile["refused"]) == ["0.95"]
+    assert set(noise["scores"]) == {"0.8", "0.95"} and "msis" in noise["scores"]["0.95"]
+    assert "msis" in series["white_noise"]["sarima"]["0.95"]
+
+
+def test_intervals_benchmark_takes_a_collection_of_tuples():
+    sys.path.insert(0, ROOT)
+    import pandas as pd
+
+    from benchmarks.intervals import as_series
+
+    index = pd.date_range("2000-01", periods=48, freq="MS")
+    s = as_series(("toy", pd.Series(range(1, 49), index=index, name="v"), 12, {"log": True}))
+    assert (s.name, s.target, s.seasonal_period, s.log) == ("toy", "v", 12, True)
+    assert s.sarima == {"order": (1, 1, 1), "seasonal_order": (0, 1, 1, 12)}
+    with pytest.raises(ValueError, match="unknown flags"):
+        as_series(("toy", s.frame, 12, {"logs": True}))
