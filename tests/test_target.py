@@ -195,3 +195,23 @@ def test_series_scales_come_from_the_rows_fit_sees_only():
         DifferencedTargetRegressor(scale_series="yes").fit(X, y)
     with pytest.raises(ValueError, match="The 'log' parameter of DifferencedTargetRegressor must be"):
         DifferencedTargetRegressor(log="always").fit(X, y)
+
+
+class _Cached(Ridge):
+    """Ridge whose predict returns the same stored array each time (as a cache would)."""
+
+    def predict(self, X):
+        if not hasattr(self, "cached_"):
+            self.cached_ = super().predict(X)
+        return self.cached_
+
+
+@pytest.mark.parametrize("transformer", [None, FunctionTransformer(), StandardScaler()])
+def test_inversion_never_writes_into_the_regressors_predictions(transformer):
+    # The level is built in place only in an array the inversion made itself.
+    X, Y = make_supervised(load_airline(), horizon=2, all_horizons=True)
+    model = DifferencedTargetRegressor(_Cached(), transformer=transformer, log=True).fit(X, Y)
+    first = model.predict(X)
+    cached = model.regressor_.cached_.copy()
+    np.testing.assert_array_equal(model.predict(X), first)
+    np.testing.assert_array_equal(model.regressor_.cached_, cached)

@@ -598,15 +598,19 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         Monotone increasing in ``change`` (the transformer's inverse must be, as
         StandardScaler's is), so it maps quantiles to quantiles.
         """
+        predicted = change
         if self.transformer_ is not None:
             change = self.transformer_.inverse_transform(change.reshape(-1, 1) if change.ndim == 1 else change)
         change = np.asarray(change, dtype=np.float64)
         if change.ndim == 2 and self._y_ndim == 1:
             change = change[:, 0]
-        level = change + (ref[:, None] if change.ndim == 2 else ref)
+        # the transformer's own new array is added to in place (a panel's forecasts are large); any other
+        # (the regressor's output, or a view) is left as it is and the level is a new array
+        own = change.flags.owndata and change.flags.writeable and not np.may_share_memory(change, predicted)
+        level = np.add(change, ref[:, None] if change.ndim == 2 else ref, out=change if own else None)
         if scales is not None:
-            level = level * (scales[:, None] if level.ndim == 2 else scales)
-        return np.exp(level) if self.log_ else level
+            level *= scales[:, None] if level.ndim == 2 else scales
+        return np.exp(level, out=level) if self.log_ else level
 
     def __setstate__(self, state):
         """Restore a state, filling what a model saved by an earlier release lacks."""

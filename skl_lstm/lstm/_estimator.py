@@ -63,6 +63,9 @@ class _FitRun:
     tail: np.ndarray | None
     #: the position in ``fit``'s X of each row trained on, in the order trained on
     rows: np.ndarray | None = None
+    #: the position in the ``y`` handed to scikeras of each row of its ``X``; None when they are aligned
+    #: (a panel's targets are reordered once, when training takes them, not copied at every step before)
+    y_rows: np.ndarray | None = None
     shuffle: object = field(init=False)
     #: the validation tail's windows, targets (as the network predicts them) and positions in ``fit``'s X
     validation: tuple | None = field(init=False, default=None)
@@ -472,10 +475,10 @@ class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
         if self.random_state is not None:
             seed = int(check_random_state(self.random_state).randint(2**31 - 1)) + (initial_epoch if continued else 0)
         fitted_before = set(vars(self))
-        X, y, sample_weight, tail, rows = self._tails_last(X, y, sample_weight)
+        X, y, sample_weight, tail, rows, y_rows = self._tails_last(X, y, sample_weight)
         # scikeras' _fit calls back into _build_keras_model and _fit_keras_model: what
         # they need of this one fit travels in one transient object, dropped after it
-        self._run = _FitRun(seed, continued, tail, rows)
+        self._run = _FitRun(seed, continued, tail, rows, y_rows)
         try:
             with _runtime.seeded(seed):
                 self._fit(
@@ -558,14 +561,18 @@ class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
         The validation tail of a panel is then each series' own latest rows,
         never the last series' rows. Other inputs pass unchanged (tail None).
         Also returns the position in ``X`` of each row that trains, in the new
-        order, which the calibration residuals keep (``calibration_rows_``).
+        order, which the calibration residuals keep (``calibration_rows_``),
+        and the position in the returned ``y`` of each row of the returned
+        ``X`` (None when they are aligned). ``y`` is left in its order unless
+        rows are dropped: :meth:`_train_network` takes the training rows of it
+        once, so no reordered copy of the targets lives through the fit.
         """
         rows = np.arange(_num_samples(X))
         if not is_panel(X) or self.validation_fraction <= 0:
             weights = None if sample_weight is None else np.asarray(sample_weight)
             if weights is not None and weights.shape == rows.shape:  # else scikeras' check names the problem
                 rows = rows[weights != 0]  # as scikeras drops zero-weight samples
-            return X, y, sample_weight, None, rows
+            return X, y, sample_weight, None, rows, None
         panel = Panel.of(X, "LSTMRegressor")
         lengths = np.diff(panel.bounds)
         tail = panel.positions() >= np.repeat(lengths - self._n_validation(lengths), lengths)
@@ -573,9 +580,11 @@ class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
         tail = np.sort(tail)  # False for the training rows, then True
         if sample_weight is not None:
             sample_weight = np.asarray(sample_weight)[rows]
-            tail = tail[sample_weight != 0]  # as scikeras drops zero-weight samples
-            rows = rows[sample_weight != 0]
-        return _safe_indexing(X, rows), _safe_indexing(y, rows), sample_weight, tail, rows
+            kept = sample_weight != 0  # as scikeras drops zero-weight samples
+            tail, rows, sample_weight = tail[kept], rows[kept], sample_weight[kept]
+        if len(rows) < len(panel.order):  # rows dropped: y must match X's length for scikeras
+            return _safe_indexing(X, rows), _safe_indexing(y, rows), sample_weight, tail, rows, None
+        return _safe_indexing(X, rows), y, sample_weight, tail, rows, rows
 
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
         rows = isinstance(X, RowWindows)  # stored rows, no gap: a window is empty only before its series' history
@@ -599,14 +608,22 @@ class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
 
     def _train_network(self, X, y, sample_weight, warm_start, epochs, initial_epoch, observed):
         """Start the linear branch, hold out the validation tail, train, and keep the best."""
-        rows = self._run.rows
+        rows, take = self._run.rows, self._run.y_rows
         if not observed.all():
-            X, y = X[observed], y[observed]
+            X = X[observed]
             sample_weight = None if sample_weight is None else sample_weight[observed]
             rows = rows[observed]
+            take = np.flatnonzero(observed) if take is None else take[observed]
+        if take is not None:
+            y = y[take]  # the targets in training order: their one copy in this fit
+        tail = self._run.tail
+        n_val = int(self._n_validation(X.shape[0]) if tail is None else tail[observed].sum())
+        self.n_validation_ = n_val
+        cut = X.shape[0] - n_val
+        if n_val:  # what the whole network predicts there, before the linear branch's part is taken off
+            self._run.validation = (X[cut:], y[cut:].copy(), rows[cut:])
         network = self._network
         trained = network.model
-        targets = y  # what the whole network predicts, before the linear branch's part is taken off
         if network.skip is not None:
             # The linear branch is fitted in closed form on every training
             # window and then frozen; the LSTM part (a plain chain, so the
@@ -618,15 +635,13 @@ class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
             model = network.model
             if getattr(trained, "optimizer", None) is not model.optimizer or trained.loss is not model.loss:
                 trained.compile(optimizer=model.optimizer, loss=model.loss)
-        tail = self._run.tail
-        n_val = int(self._n_validation(X.shape[0]) if tail is None else tail[observed].sum())
-        self.n_validation_ = n_val
+        # the network trains in float32: one float32 copy instead of the float64 one
+        # alongside Keras' (the same values as Keras' own cast)
+        y = y.astype(np.float32, copy=False)
         validation_data = None
         if n_val:
-            cut = X.shape[0] - n_val
             val_w = None if sample_weight is None else sample_weight[cut:]
             validation_data = (X[cut:], y[cut:]) if val_w is None else (X[cut:], y[cut:], val_w)
-            self._run.validation = (X[cut:], targets[cut:], rows[cut:])
             X, y = X[:cut], y[:cut]
             sample_weight = None if sample_weight is None else sample_weight[:cut]
         monitor = "val_loss" if n_val else "loss"

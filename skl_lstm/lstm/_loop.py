@@ -166,6 +166,8 @@ class Trainer:
             def chunked():
                 total = tf.constant(0.0, dtype=tf.float32)
                 for start in tf.range(0, n, VALIDATION_CHUNK):
+                    # one chunk at a time: a while loop would otherwise run independent chunks at once
+                    tf.autograph.experimental.set_loop_options(parallel_iterations=1)
                     idx = tf.range(start, tf.minimum(start + VALIDATION_CHUNK, n))
                     part = loss_of(take(val_inputs, idx), tf.gather(val_y, idx), tf.gather(val_w, idx), False)
                     total += part * tf.cast(tf.shape(idx)[0], tf.float32)

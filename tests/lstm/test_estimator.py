@@ -329,3 +329,38 @@ def test_a_panels_validation_tail_is_every_series_latest_rows(monkeypatch):
     assert model.n_validation_ == 6  # 4 of a, 2 of b, none of the 2-row c
     got = {tuple(np.nan_to_num(row.ravel(), nan=-9)) for row in seen["val"]}
     assert got == {tuple(np.nan_to_num(row, nan=-9)) for row in expected}
+
+
+@pytest.mark.parametrize("weights", [None, "ones", "zeros"])
+def test_a_panels_targets_stay_with_their_windows(monkeypatch, weights):
+    # A panel's rows are reordered (every series' tail last) and its targets taken in that
+    # order once, when training takes them (or before, when zero weights drop rows).
+    import skl_lstm.lstm._estimator as module
+
+    seen = {}
+    real_train = module.train
+
+    def spy(model, chain, X, y, **kwargs):
+        val_X, val_y = kwargs["validation_data"][:2]
+        seen["pairs"] = list(zip(np.concatenate([X, val_X]), np.concatenate([y, val_y])))
+        return real_train(model, chain, X, y, **kwargs)
+
+    monkeypatch.setattr(module, "train", spy)
+    rng = np.random.default_rng(0)
+    frames = [
+        pd.DataFrame({"y": rng.normal(size=n).cumsum()}, index=pd.MultiIndex.from_product([[name], range(n)]))
+        for name, n in (("a", 40), ("b", 20))
+    ]
+    panel = pd.concat(frames).sample(frac=1, random_state=1)  # rows in any order
+    windows = pd.DataFrame(WindowTransformer(window=3).fit_transform(panel), index=panel.index)
+    target = np.column_stack([panel["y"].to_numpy() * 2 + 1, -panel["y"].to_numpy()])
+    sample_weight = {None: None, "ones": np.ones(len(panel)), "zeros": (np.arange(len(panel)) % 5 != 0) * 1.0}[weights]
+    LSTMRegressor(units=2, epochs=1, validation_fraction=0.1, random_state=0).fit(
+        windows, target, sample_weight=sample_weight
+    )
+    keep = np.ones(len(panel), bool) if sample_weight is None else sample_weight != 0
+    expected = {tuple(np.nan_to_num(w, nan=-9)): t.astype(np.float32).tolist()
+                for w, t in zip(windows.to_numpy(np.float32)[keep], target[keep])}
+    assert len(seen["pairs"]) == keep.sum()
+    for window, y in seen["pairs"]:
+        assert expected[tuple(np.nan_to_num(window.ravel(), nan=-9))] == y.tolist()
