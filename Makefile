@@ -67,7 +67,7 @@ bench-panel: $(STAMP)
 
 # Every M4 Weekly series and the offline statsmodels/bundled series as single-series
 # fits, scored on the held-out half (hash of the name); writes docs/generalise.{md,json}.
-# Resumes from benchmarks/cache/generalise-heldout.jsonl. About 40 min on 2 cores.
+# Resumes from benchmarks/cache/generalise-heldout.jsonl; 32 min measured on 2 shared cores.
 bench-generalise: $(STAMP)
 	$(PY) benchmarks/generalise.py
 
