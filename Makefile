@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONHASHSEED := 0
 
-.PHONY: help venv demo test test-slow test-oldest test-long bench-perf bench-accuracy bench-panel clean
+.PHONY: help venv demo test test-slow test-oldest test-long bench-perf bench-accuracy bench-panel bench-generalise clean
 
 help:
 	@echo "make demo         tune and evaluate an LSTM on the bundled airline series"
@@ -17,6 +17,7 @@ help:
 	@echo "make bench-perf   speed and memory against raw Keras (docs/performance.md)"
 	@echo "make bench-accuracy  accuracy against naive, ridge, SARIMA (docs/accuracy.md)"
 	@echo "make bench-panel  M4 Weekly, many series, official scoring (docs/panel.md)"
+	@echo "make bench-generalise  the untuned recipe on 386 series, held-out part (docs/generalise.md)"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "skl_lstm needs Python >= 3.11, found " + sys.version.split()[0]'
@@ -63,6 +64,12 @@ bench-accuracy: $(STAMP)
 # writes docs/panel.{md,json,png}.
 bench-panel: $(STAMP)
 	$(PY) benchmarks/panel.py
+
+# Every M4 Weekly series and the offline statsmodels/bundled series as single-series
+# fits, scored on the held-out half (hash of the name); writes docs/generalise.{md,json}.
+# Resumes from benchmarks/cache/generalise-heldout.jsonl; 32 min measured on 2 shared cores.
+bench-generalise: $(STAMP)
+	$(PY) benchmarks/generalise.py
 
 clean:
 	rm -rf $(VENV) $(OLDEST_VENV) build *.egg-info .pytest_cache demo_output
