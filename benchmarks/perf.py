@@ -649,6 +649,10 @@ def write_table(path, repeats, grid_repeats, cases=None):
                 and line[2:].split(" | ", 1)[0] not in measured]
         # where each row comes from: this run's line first, then the earlier lines of rows still kept
         earlier = [line for line in old_table.splitlines() if line.strip() and not line.startswith("|")]
+        # ... dropping an earlier "Rows ...: measured by" line once none of its rows is kept
+        names = [line[2:].split(" | ", 1)[0] for line in kept]
+        earlier = [line for line in earlier
+                   if not line.startswith("Rows ") or any(n in line.split(": measured by", 1)[0] for n in names)]
         if kept and earlier:
             lines[1] = lines[1].replace("Measured by", f"Rows {', '.join(sorted(measured))}: measured by", 1)
             lines[2:2] = [line for old in earlier for line in ("", old)]
