@@ -38,6 +38,7 @@ def recommended_pipeline(
     log="auto",
     known_future=None,
     static=None,
+    fallback=False,
     **overrides,
 ):
     """Build the recommended leak-free LSTM forecasting pipeline (unfitted).
@@ -76,7 +77,8 @@ def recommended_pipeline(
         Lag window length. None means two seasons when a season is given,
         else 12 (:func:`skl_lstm.utils.default_window`).
     seasonal_period : int or None, default=None
-        Season length (12 for monthly data). Only sets the default window.
+        Season length (12 for monthly data). Sets the default window and the
+        seasonal naive forecast the fitted model is compared with.
     reference : "auto", int or str, default="auto"
         Column of ``X`` holding the target's current value; ``"auto"`` is the
         target recorded by :func:`~skl_lstm.datasets.make_supervised`, else 0.
@@ -105,6 +107,14 @@ def recommended_pipeline(
         them). They are checked constant and reach the network as they are,
         not differenced (``WindowTransformer(undifferenced=static)``), so the
         network can tell the series apart. None: no static columns.
+    fallback : bool, default=False
+        After fitting, the model is scored on its validation tail against the
+        naive forecast and, with ``seasonal_period``, the seasonal naive one
+        (``validation_errors_``); a
+        :class:`~skl_lstm.exceptions.WorseThanBaselineWarning` says when a
+        baseline wins. ``True``: the model then forecasts with that baseline
+        (``forecaster_``), so it does no worse than it on data like its
+        latest.
     **overrides : dict
         :class:`~skl_lstm.LSTMRegressor` parameters replacing the recipe's
         (e.g. ``units=64``, ``random_state=0``).
@@ -162,7 +172,8 @@ def recommended_pipeline(
     # time) rows decide each series' validation tail (column names play no part)
     network.set_output(transform="pandas")
     return DifferencedTargetRegressor(
-        network, reference=reference, transformer=StandardScaler(), log=log, scale_series="auto"
+        network, reference=reference, transformer=StandardScaler(), log=log, scale_series="auto",
+        seasonal_period=seasonal_period, fallback=fallback,
     )
 
 

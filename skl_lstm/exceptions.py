@@ -14,6 +14,7 @@ __all__ = [
     "TimeOrderWarning",
     "TrainingDivergedError",
     "UnsafeModelFileError",
+    "WorseThanBaselineWarning",
 ]
 
 
@@ -75,4 +76,18 @@ class FewCalibrationResidualsWarning(UserWarning):
     with enough rows the model was not fitted on for the conformal
     guarantee, or silence it with
     ``warnings.filterwarnings("ignore", category=FewCalibrationResidualsWarning)``.
+    """
+
+
+class WorseThanBaselineWarning(UserWarning):
+    """Warned when a fitted model forecasts its own validation tail worse than a naive forecast.
+
+    :class:`~skl_lstm.DifferencedTargetRegressor` scores its regressor on
+    the validation tail the fit held out against the naive forecast (the
+    last value) and, given ``seasonal_period``, the seasonal naive forecast
+    (``validation_errors_``). When a baseline wins, the model's forecasts
+    are likely worse than that baseline's: look at ``diagnose``, give the
+    model more data, or pass ``fallback=True`` to forecast with the winning
+    baseline in that case (``forecaster_`` says which forecasts). Silence it
+    with ``warnings.filterwarnings("ignore", category=WorseThanBaselineWarning)``.
     """

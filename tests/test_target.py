@@ -215,3 +215,79 @@ def test_inversion_never_writes_into_the_regressors_predictions(transformer):
     cached = model.regressor_.cached_.copy()
     np.testing.assert_array_equal(model.predict(X), first)
     np.testing.assert_array_equal(model.regressor_.cached_, cached)
+
+
+# ------------------------------------------------------------------ the comparison with naive forecasts
+def _seasonal_series(n=240, period=12, seed=0):
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    return 10 + np.sin(2 * np.pi * t / period) + 0.01 * rng.normal(size=n)
+
+
+def _untrained_lstm():
+    from skl_lstm import LSTMRegressor
+
+    # one epoch at a tiny learning rate: its random start, which a seasonal naive forecast beats
+    return LSTMRegressor(units=2, epochs=1, linear_skip=False, learning_rate=1e-6, random_state=0)
+
+
+@pytest.mark.parametrize("fallback", [False, True])
+def test_a_model_that_loses_to_seasonal_naive_on_its_validation_tail_is_named(fallback):
+    import re
+
+    from skl_lstm.exceptions import WorseThanBaselineWarning
+
+    series = _seasonal_series()
+    X, y = make_supervised(pd.DataFrame({"y": series}), horizon=1)
+    model = DifferencedTargetRegressor(
+        _untrained_lstm(), transformer=StandardScaler(), seasonal_period=12, fallback=fallback
+    )
+    action = (
+        "fallback=True: it forecasts with the seasonal naive forecast instead (forecaster_)." if fallback else
+        "Look at skl_lstm.diagnose, give the model more data, or pass fallback=True (recommended_pipeline(..., "
+        "fallback=True)) to forecast with the seasonal naive forecast then."
+    )
+    with pytest.warns(WorseThanBaselineWarning, match=r"^DifferencedTargetRegressor: on the validation tail the fit "
+                      r"held out \(20 rows\), the model's mean absolute error \([0-9.]+, standardised\) is above the "
+                      r"seasonal naive forecast's \([0-9.e-]+\); its forecasts are likely worse than the seasonal "
+                      r"naive forecast's\. " + re.escape(action) + "$"):
+        model.fit(X[:200], y[:200])
+    errors = model.validation_errors_
+    assert set(errors) == {"model", "naive", "seasonal_naive"}
+    assert errors["seasonal_naive"] < errors["naive"] and errors["seasonal_naive"] < errors["model"]
+    predicted = model.predict(X[200:])
+    if not fallback:
+        assert model.forecaster_ == "model"
+        assert not np.allclose(predicted, series[189:228], rtol=1e-3)  # still the model's own forecasts
+        return
+    # the seasonal naive forecast: row t forecasts y[t + 1] by the value 12 steps before it, x[t - 11]
+    assert model.forecaster_ == "seasonal_naive"
+    np.testing.assert_allclose(predicted, series[189:228], rtol=1e-12)
+    # its interval is calibrated on its own residuals on the tail (20 of them): as narrow as the noise
+    # (sd 0.01 on a swing of 2), not the untrained model's errors, and holding most held-out values
+    lower, upper = model.predict_interval(X[200:], coverage=0.9).T
+    inside = (lower <= y[200:].to_numpy()) & (y[200:].to_numpy() <= upper)
+    assert inside.mean() >= 0.6 and np.all(upper - lower < 0.2)
+
+
+def test_the_seasonal_naive_fallback_reads_each_series_own_season_and_carries_it_over():
+    # a panel of two seasonal series; predicted rows that continue the fitted index read the fitted season
+    from skl_lstm.exceptions import WorseThanBaselineWarning
+
+    series = [_seasonal_series(seed=0), 50 + _seasonal_series(seed=1)]
+    index = pd.MultiIndex.from_product([["a", "b"], range(240)], names=["series", "time"])
+    panel = pd.DataFrame({"y": np.concatenate(series)}, index=index)
+    X, y = make_supervised(panel, horizon=2, all_horizons=True)
+    fit = X.index.get_level_values(1) < 200
+    model = DifferencedTargetRegressor(
+        _untrained_lstm(), transformer=StandardScaler(), seasonal_period=12, fallback=True
+    )
+    with pytest.warns(WorseThanBaselineWarning):
+        model.fit(X[fit], y[fit])
+    assert model.forecaster_ == "seasonal_naive"
+    predicted = model.predict(X[~fit])  # times 200 .. 237 of each series
+    for k, values in enumerate(series):
+        rows = np.flatnonzero(X[~fit].index.get_level_values(0) == "ab"[k])
+        t = np.arange(200, 238)
+        # h = 1 reads x[t - 11], h = 2 reads x[t - 10]: from the fitted rows for the first ones
+        np.testing.assert_allclose(predicted[rows], np.column_stack([values[t - 11], values[t - 10]]), rtol=1e-10)

@@ -13,6 +13,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..exceptions import WorseThanBaselineWarning
 from ..utils._conformal import ConformalIntervalMixin
 from ..utils._docstrings import fill_doc
 from ..utils._panel import Panel, is_panel
@@ -214,6 +215,18 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         calm and volatile stretches of one series, get intervals of their
         own width. None: one width for every row (plain split conformal).
         Point forecasts do not depend on it. See ``docs/intervals.md``.
+    seasonal_period : int or None, default=None
+        Season length (rows) of the seasonal naive forecast that the fitted
+        model is compared with on its validation tail, beside the naive one
+        (the last value). None or 1: the naive forecast only.
+    fallback : bool, default=False
+        When a baseline (naive or seasonal naive) forecasts the validation
+        tail the regressor held out better than the regressor does, forecast
+        with that baseline (``forecaster_``), its intervals calibrated on its
+        own residuals there. Either way a
+        :class:`~skl_lstm.exceptions.WorseThanBaselineWarning` tells you.
+        Only a regressor that records its validation tail
+        (:class:`~skl_lstm.LSTMRegressor`) is compared.
 
     Attributes
     ----------
@@ -247,6 +260,17 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
     interval_series_scale_ : ndarray
         each one's mean absolute one-step change over the rows ``fit`` saw: a
         row's interval scale when too few rows before it are given.
+    validation_errors_ : dict or None
+        Mean absolute error on the validation tail the regressor held out,
+        in the regressor's space (the standardised change, so outputs weigh
+        alike), of ``"model"``, ``"naive"`` and (with ``seasonal_period``)
+        ``"seasonal_naive"``. None when the regressor records no tail.
+    forecaster_ : str
+        What :meth:`predict` forecasts with: ``"model"``, or with
+        ``fallback=True`` the baseline that beat it on the validation tail.
+    seasonal_naive_ : SeasonalNaiveForecaster or None
+        The seasonal naive forecast compared with (fitted on the same data;
+        None without ``seasonal_period`` or a validation tail).
     %(reference_attributes)s
 
     See Also
@@ -285,11 +309,13 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         "log": ["boolean", StrOptions({"auto"})],
         "scale_series": ["boolean", StrOptions({"auto"})],
         "interval_scale_window": [Interval(Integral, 2, None, closed="left"), None],
+        "seasonal_period": [Interval(Integral, 1, None, closed="left"), None],
+        "fallback": ["boolean"],
     }
 
     def __init__(
         self, regressor=None, *, reference="auto", transformer=None, log=False, scale_series=False,
-        interval_scale_window=26,
+        interval_scale_window=26, seasonal_period=None, fallback=False,
     ):
         self.regressor = regressor
         self.reference = reference
@@ -297,6 +323,8 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         self.log = log
         self.scale_series = scale_series
         self.interval_scale_window = interval_scale_window
+        self.seasonal_period = seasonal_period
+        self.fallback = fallback
 
     def set_params(self, **params):
         """Set the parameters of this estimator and of the estimators inside it.
@@ -454,7 +482,7 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         self : DifferencedTargetRegressor
             The fitted estimator.
         """
-        X_in, change, ref = self._regressor_data(X, y, reset=True, with_ref=True)
+        X_in, change, ref, row_scales = self._regressor_data(X, y, reset=True, with_ref=True)
         y_shape = np.asarray(y).shape
         n_outputs = 1 if len(y_shape) == 1 else y_shape[1]
         record = supervised_record(X, y)
@@ -467,13 +495,91 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         self.calibration_source_ = None if holder is None else holder.calibration_source_
         scales = self._interval_scales(X, ref, reset=True)
         self.calibration_scale_ = None
+        rows = None if holder is None else getattr(holder, "calibration_rows_", None)
+        if rows is not None and len(rows) != len(holder.calibration_residuals_):
+            rows = None  # residuals of unknown rows
         if holder is not None and scales is not None:
-            rows = getattr(holder, "calibration_rows_", None)
-            if rows is None or len(rows) != len(holder.calibration_residuals_):
+            if rows is None:
                 self.calibration_residuals_ = None  # residuals of unknown rows cannot be put on their scale
             else:
                 self.calibration_scale_ = scales[rows]
+        self._compare_with_baselines(X, y, change, ref, row_scales, rows)
         return self
+
+    def _baseline_changes(self, X, ref, scales):
+        """The naive and seasonal naive forecasts of every row of ``X``, as changes in the regressor's space.
+
+        The naive forecast is the last value: a change of 0. The seasonal
+        naive one is ``seasonal_naive_``'s (a
+        :class:`~skl_lstm.baselines.SeasonalNaiveForecaster` fitted with the
+        model, so rows that continue the fitted index read the fitted
+        season), taken through the same log, series scale and transformer as
+        the targets.
+        """
+        n_outputs = len(self.horizons_)
+        baselines = {"naive": np.zeros((len(ref), n_outputs))}
+        if self.seasonal_naive_ is not None:
+            with warnings.catch_warnings():  # rows without a season of history get the naive forecast: as meant
+                warnings.filterwarnings("ignore", message="SeasonalNaiveForecaster: ", category=UserWarning)
+                level = np.asarray(self.seasonal_naive_.predict(X), dtype=np.float64).reshape(len(ref), n_outputs)
+            if self.log_:
+                level = np.log(level)
+            if scales is not None:
+                level = level / scales[:, None]
+            baselines["seasonal_naive"] = level - np.asarray(ref, dtype=np.float64)[:, None]
+        if self.transformer_ is not None:
+            baselines = {
+                name: np.asarray(self.transformer_.transform(change), dtype=np.float64).reshape(-1, n_outputs)
+                for name, change in baselines.items()
+            }
+        return baselines
+
+    def _compare_with_baselines(self, X, y, change, ref, scales, rows):
+        """``validation_errors_`` and ``forecaster_``; warn (and with ``fallback``, switch) when a baseline wins."""
+        from ..baselines import SeasonalNaiveForecaster
+
+        self.validation_errors_, self.forecaster_, self.seasonal_naive_ = None, "model", None
+        if rows is None or len(rows) == 0:
+            return
+        if self.seasonal_period is not None and self.seasonal_period >= 2:
+            self.seasonal_naive_ = SeasonalNaiveForecaster(
+                self.seasonal_period, reference=self.reference_index_
+            ).fit(X, y)
+        truth = np.asarray(change, dtype=np.float64).reshape(len(change), -1)[rows]
+        errors = {"model": float(np.mean(np.abs(self.calibration_residuals_)))}
+        residuals = {}
+        for name, forecast in self._baseline_changes(X, ref, scales).items():
+            residuals[name] = truth - forecast[rows]
+            errors[name] = float(np.mean(np.abs(residuals[name])))
+        self.validation_errors_ = errors
+        best = min((name for name in errors if name != "model"), key=errors.get)
+        if errors["model"] <= errors[best]:
+            return
+        name = type(self).__name__
+        label = best.replace("_", " ")
+        if self.fallback:
+            self.forecaster_ = best
+            self.calibration_residuals_ = residuals[best]
+            action = f"fallback=True: it forecasts with the {label} forecast instead (forecaster_)."
+        else:
+            action = (
+                f"Look at skl_lstm.diagnose, give the model more data, or pass fallback=True "
+                f"(recommended_pipeline(..., fallback=True)) to forecast with the {label} forecast then."
+            )
+        warnings.warn(
+            f"{name}: on the validation tail the fit held out ({len(rows)} rows), the model's mean absolute "
+            f"error ({errors['model']:.4g}, standardised) is above the {label} forecast's ({errors[best]:.4g}); "
+            f"its forecasts are likely worse than the {label} forecast's. {action}",
+            WorseThanBaselineWarning,
+            stacklevel=user_stacklevel(),
+        )
+
+    def _change_forecast(self, X, X_in, ref, scales):
+        """The forecast change in the regressor's space: the regressor's, or the baseline that replaced it."""
+        if self.forecaster_ == "model":
+            return self.regressor_.predict(X_in)
+        chosen = self._baseline_changes(X, ref, scales)[self.forecaster_]
+        return chosen[:, 0] if self._y_ndim == 1 else chosen
 
     def calibrate(self, X, y):
         """Replace the calibration residuals by those of ``(X, y)``, rows the model was not fitted on.
@@ -516,8 +622,8 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         0.789...
         """
         check_is_fitted(self)
-        X_in, change, ref = self._regressor_data(X, y, reset=False, with_ref=True)
-        predicted = np.asarray(self.regressor_.predict(X_in), dtype=np.float64)
+        X_in, change, ref, scales = self._regressor_data(X, y, reset=False, with_ref=True)
+        predicted = np.asarray(self._change_forecast(X, X_in, ref, scales), dtype=np.float64)
         change = np.asarray(change, dtype=np.float64).reshape(len(change), -1)
         self.calibration_residuals_ = change - predicted.reshape(change.shape)
         self.calibration_scale_ = self._interval_scales(X, ref)
@@ -528,7 +634,7 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         """The forecast change in the regressor's space, and the monotone increasing map of it to ``y``."""
         check_is_fitted(self)
         X_in, ref, scales = self._inputs(X, reset=False)
-        change = np.asarray(self.regressor_.predict(X_in), dtype=np.float64)
+        change = np.asarray(self._change_forecast(X, X_in, ref, scales), dtype=np.float64)
 
         def to_target(values):
             return self._to_level(values, ref, scales)
@@ -536,8 +642,8 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         return change, to_target, self._interval_scales(X, ref)
 
     def _regressor_data(self, X, y, reset, with_ref=False):
-        """What the regressor learns from ``(X, y)``: ``X`` (``log(X)``) and the (scaled) change (and the
-        reference column as the regressor sees it, ``with_ref``).
+        """What the regressor learns from ``(X, y)``: ``X`` (``log(X)``) and the (scaled) change (and, ``with_ref``,
+        the reference column as the regressor sees it and each row's series scale, None without).
 
         With ``reset`` (in ``fit``) the reference column is resolved and the
         transformer fitted; otherwise the fitted ones are used, so
@@ -573,7 +679,7 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
             change = np.asarray(self.transformer_.transform(change_2d), dtype=np.float64)
             if change.ndim == 2 and change.shape[1] == 1:
                 change = change[:, 0]
-        return (X_in, change, ref) if with_ref else (X_in, change)
+        return (X_in, change, ref, scales) if with_ref else (X_in, change)
 
     def predict(self, X):
         """Predict the change, undo its scaling, add back the last observed level (and undo the log).
@@ -590,7 +696,7 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         """
         check_is_fitted(self)
         X_in, ref, scales = self._inputs(X, reset=False)
-        return self._to_level(self.regressor_.predict(X_in), ref, scales)
+        return self._to_level(self._change_forecast(X, X_in, ref, scales), ref, scales)
 
     def _to_level(self, change, ref, scales):
         """The regressor's output mapped to ``y``: inverse transformer, + reference, x series scale, exp.
@@ -625,7 +731,12 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
             state.setdefault("calibration_scale_", None)
             state.setdefault("interval_series_", None)
             state.setdefault("interval_series_scale_", None)
+            state.setdefault("validation_errors_", None)  # fitted before the baseline comparison existed
+            state.setdefault("forecaster_", "model")
+            state.setdefault("seasonal_naive_", None)
         state.setdefault("interval_scale_window", 26)
+        state.setdefault("seasonal_period", None)
+        state.setdefault("fallback", False)
         super().__setstate__(state)
 
     def __sklearn_tags__(self):
