@@ -269,8 +269,9 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         What :meth:`predict` forecasts with: ``"model"``, or with
         ``fallback=True`` the baseline that beat it on the validation tail.
     seasonal_naive_ : SeasonalNaiveForecaster or None
-        The seasonal naive forecast compared with (fitted on the same data;
-        None without ``seasonal_period`` or a validation tail).
+        The seasonal naive forecast compared with, fitted on the reference
+        column as the regressor sees it (logged, scaled); None without
+        ``seasonal_period`` or a validation tail.
     %(reference_attributes)s
 
     See Also
@@ -482,7 +483,7 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         self : DifferencedTargetRegressor
             The fitted estimator.
         """
-        X_in, change, ref, row_scales = self._regressor_data(X, y, reset=True, with_ref=True)
+        X_in, change, ref = self._regressor_data(X, y, reset=True, with_ref=True)
         y_shape = np.asarray(y).shape
         n_outputs = 1 if len(y_shape) == 1 else y_shape[1]
         record = supervised_record(X, y)
@@ -503,29 +504,38 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
                 self.calibration_residuals_ = None  # residuals of unknown rows cannot be put on their scale
             else:
                 self.calibration_scale_ = scales[rows]
-        self._compare_with_baselines(X, y, change, ref, row_scales, rows)
+        self._compare_with_baselines(X, change, ref, rows)
         return self
 
-    def _baseline_changes(self, X, ref, scales):
+    def _reference_frame(self, X, ref):
+        """The reference column as the regressor sees it (logged, scaled), keeping ``X``'s index and record.
+
+        A past value picked from it is the same pick of the logged, scaled
+        series, so a baseline read from it is already in the regressor's
+        space; other columns (which may have gaps) play no part.
+        """
+        if not isinstance(X, pd.DataFrame | pd.Series):
+            return np.asarray(ref, dtype=np.float64)[:, None]
+        frame = pd.DataFrame({"reference": np.asarray(ref, dtype=np.float64)}, index=X.index)
+        frame.attrs = dict(X.attrs)  # make_supervised's record of the horizons
+        return frame
+
+    def _baseline_changes(self, X, ref):
         """The naive and seasonal naive forecasts of every row of ``X``, as changes in the regressor's space.
 
         The naive forecast is the last value: a change of 0. The seasonal
         naive one is ``seasonal_naive_``'s (a
         :class:`~skl_lstm.baselines.SeasonalNaiveForecaster` fitted with the
-        model, so rows that continue the fitted index read the fitted
-        season), taken through the same log, series scale and transformer as
-        the targets.
+        model on the reference column, so rows that continue the fitted
+        index read the fitted season).
         """
         n_outputs = len(self.horizons_)
         baselines = {"naive": np.zeros((len(ref), n_outputs))}
         if self.seasonal_naive_ is not None:
             with warnings.catch_warnings():  # rows without a season of history get the naive forecast: as meant
                 warnings.filterwarnings("ignore", message="SeasonalNaiveForecaster: ", category=UserWarning)
-                level = np.asarray(self.seasonal_naive_.predict(X), dtype=np.float64).reshape(len(ref), n_outputs)
-            if self.log_:
-                level = np.log(level)
-            if scales is not None:
-                level = level / scales[:, None]
+                level = self.seasonal_naive_.predict(self._reference_frame(X, ref))
+            level = np.asarray(level, dtype=np.float64).reshape(len(ref), n_outputs)
             baselines["seasonal_naive"] = level - np.asarray(ref, dtype=np.float64)[:, None]
         if self.transformer_ is not None:
             baselines = {
@@ -534,7 +544,7 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
             }
         return baselines
 
-    def _compare_with_baselines(self, X, y, change, ref, scales, rows):
+    def _compare_with_baselines(self, X, change, ref, rows):
         """``validation_errors_`` and ``forecaster_``; warn (and with ``fallback``, switch) when a baseline wins."""
         from ..baselines import SeasonalNaiveForecaster
 
@@ -542,13 +552,13 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         if rows is None or len(rows) == 0:
             return
         if self.seasonal_period is not None and self.seasonal_period >= 2:
-            self.seasonal_naive_ = SeasonalNaiveForecaster(
-                self.seasonal_period, reference=self.reference_index_
-            ).fit(X, y)
+            self.seasonal_naive_ = SeasonalNaiveForecaster(self.seasonal_period, reference=0).fit(
+                self._reference_frame(X, ref), np.asarray(change).reshape(len(change), -1)
+            )
         truth = np.asarray(change, dtype=np.float64).reshape(len(change), -1)[rows]
         errors = {"model": float(np.mean(np.abs(self.calibration_residuals_)))}
         residuals = {}
-        for name, forecast in self._baseline_changes(X, ref, scales).items():
+        for name, forecast in self._baseline_changes(X, ref).items():
             residuals[name] = truth - forecast[rows]
             errors[name] = float(np.mean(np.abs(residuals[name])))
         self.validation_errors_ = errors
@@ -574,11 +584,11 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
             stacklevel=user_stacklevel(),
         )
 
-    def _change_forecast(self, X, X_in, ref, scales):
+    def _change_forecast(self, X, X_in, ref):
         """The forecast change in the regressor's space: the regressor's, or the baseline that replaced it."""
         if self.forecaster_ == "model":
             return self.regressor_.predict(X_in)
-        chosen = self._baseline_changes(X, ref, scales)[self.forecaster_]
+        chosen = self._baseline_changes(X, ref)[self.forecaster_]
         return chosen[:, 0] if self._y_ndim == 1 else chosen
 
     def calibrate(self, X, y):
@@ -622,8 +632,8 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         0.789...
         """
         check_is_fitted(self)
-        X_in, change, ref, scales = self._regressor_data(X, y, reset=False, with_ref=True)
-        predicted = np.asarray(self._change_forecast(X, X_in, ref, scales), dtype=np.float64)
+        X_in, change, ref = self._regressor_data(X, y, reset=False, with_ref=True)
+        predicted = np.asarray(self._change_forecast(X, X_in, ref), dtype=np.float64)
         change = np.asarray(change, dtype=np.float64).reshape(len(change), -1)
         self.calibration_residuals_ = change - predicted.reshape(change.shape)
         self.calibration_scale_ = self._interval_scales(X, ref)
@@ -634,7 +644,7 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         """The forecast change in the regressor's space, and the monotone increasing map of it to ``y``."""
         check_is_fitted(self)
         X_in, ref, scales = self._inputs(X, reset=False)
-        change = np.asarray(self._change_forecast(X, X_in, ref, scales), dtype=np.float64)
+        change = np.asarray(self._change_forecast(X, X_in, ref), dtype=np.float64)
 
         def to_target(values):
             return self._to_level(values, ref, scales)
@@ -642,8 +652,8 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         return change, to_target, self._interval_scales(X, ref)
 
     def _regressor_data(self, X, y, reset, with_ref=False):
-        """What the regressor learns from ``(X, y)``: ``X`` (``log(X)``) and the (scaled) change (and, ``with_ref``,
-        the reference column as the regressor sees it and each row's series scale, None without).
+        """What the regressor learns from ``(X, y)``: ``X`` (``log(X)``) and the (scaled) change (and the
+        reference column as the regressor sees it, ``with_ref``).
 
         With ``reset`` (in ``fit``) the reference column is resolved and the
         transformer fitted; otherwise the fitted ones are used, so
@@ -679,7 +689,7 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
             change = np.asarray(self.transformer_.transform(change_2d), dtype=np.float64)
             if change.ndim == 2 and change.shape[1] == 1:
                 change = change[:, 0]
-        return (X_in, change, ref, scales) if with_ref else (X_in, change)
+        return (X_in, change, ref) if with_ref else (X_in, change)
 
     def predict(self, X):
         """Predict the change, undo its scaling, add back the last observed level (and undo the log).
@@ -696,7 +706,7 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         """
         check_is_fitted(self)
         X_in, ref, scales = self._inputs(X, reset=False)
-        return self._to_level(self._change_forecast(X, X_in, ref, scales), ref, scales)
+        return self._to_level(self._change_forecast(X, X_in, ref), ref, scales)
 
     def _to_level(self, change, ref, scales):
         """The regressor's output mapped to ``y``: inverse transformer, + reference, x series scale, exp.
