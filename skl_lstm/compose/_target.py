@@ -535,6 +535,24 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
 
         return change, to_target, self._interval_scales(X, ref)
 
+    def _trained_quantiles(self, X, quantiles, asked):
+        """The regressor's trained quantiles (LSTMRegressor with ``quantiles``, alone or last in a pipeline),
+        with the monotone increasing map of its space to ``y``: exact, as quantiles commute with it."""
+        check_is_fitted(self)
+        steps, holder = _quantile_holder(self.regressor_)
+        if holder is None:
+            return None
+        X_in, ref, scales = self._inputs(X, reset=False)
+        trained = holder._trained_quantiles(X_in if steps is None else steps.transform(X_in), quantiles, asked)
+        if trained is None:
+            return None
+        bands, to_change = trained
+
+        def to_target(values):
+            return self._to_level(np.asarray(to_change(values), dtype=np.float64), ref, scales)
+
+        return bands, to_target
+
     def _regressor_data(self, X, y, reset, with_ref=False):
         """What the regressor learns from ``(X, y)``: ``X`` (``log(X)``) and the (scaled) change (and the
         reference column as the regressor sees it, ``with_ref``).
@@ -649,6 +667,17 @@ def _residual_holder(regressor):
     while isinstance(regressor, Pipeline):
         regressor = regressor.steps[-1][1]
     return regressor if getattr(regressor, "calibration_residuals_", None) is not None else None
+
+
+def _quantile_holder(regressor):
+    """``(steps before it, estimator)`` of the estimator that trained quantiles: ``regressor`` itself (steps None)
+    or the last step of a pipeline; ``(None, None)`` if it trained none."""
+    steps = None
+    if isinstance(regressor, Pipeline):
+        steps, regressor = regressor[:-1], regressor.steps[-1][1]
+    if getattr(regressor, "quantiles_", None) is None or isinstance(regressor, Pipeline):
+        return None, None
+    return steps, regressor
 
 
 __all__ = ["DifferencedTargetRegressor", "flat_recipe_key"]
