@@ -480,7 +480,8 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
 
         The residuals are taken where the regressor works, on the (scaled)
         change it learns, so :meth:`predict_interval` maps them back to
-        ``y``'s scale exactly as :meth:`predict` maps the forecast. Without a
+        ``y``'s scale exactly as :meth:`predict` maps the forecast (a
+        regressor trained with ``quantiles`` is calibrated on them too). Without a
         call, the residuals are those the regressor recorded on the
         validation tail its fit held out
         (:class:`~skl_lstm.LSTMRegressor`'s ``calibration_residuals_``).
@@ -522,6 +523,9 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         self.calibration_residuals_ = change - predicted.reshape(change.shape)
         self.calibration_scale_ = self._interval_scales(X, ref)
         self.calibration_source_ = f"calibrate() on {len(change)} rows"
+        steps, holder = _quantile_holder(self.regressor_)
+        if holder is not None:  # its trained quantiles are conformalised on these rows too
+            holder.calibrate(X_in if steps is None else steps.transform(X_in), change.reshape(predicted.shape))
         return self
 
     def _interval_center(self, X):

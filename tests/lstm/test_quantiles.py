@@ -162,3 +162,16 @@ def test_recipe_quantiles_on_the_original_scale():
     )
     for i in range(3):
         np.testing.assert_allclose(bands[:, i], model._to_level(to_change(network_bands[:, i]), ref, scales))
+
+
+def test_recipe_calibrate_recalibrates_the_trained_quantiles():
+    rng = np.random.default_rng(1)
+    level = 50 + np.cumsum(rng.normal(size=300))
+    X, y = make_supervised(pd.DataFrame({"y": level}), target="y", horizon=1)
+    model = recommended_pipeline(window=4, quantiles=(0.1, 0.9), epochs=3, random_state=0).fit(X[:200], y[:200])
+    lstm = model.regressor_.named_steps["lstm"]
+    before = model.predict_interval(X[260:], coverage=0.8)
+    model.calibrate(X[200:260], y[200:260])
+    assert lstm.calibration_quantile_scores_.shape == (60, 3, 1) and model.calibration_residuals_.shape == (60, 1)
+    assert lstm.calibration_source_ == "calibrate() on 60 rows"
+    assert not np.array_equal(model.predict_interval(X[260:], coverage=0.8), before)
