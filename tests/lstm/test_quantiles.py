@@ -164,7 +164,7 @@ def test_recipe_quantiles_on_the_original_scale():
         np.testing.assert_allclose(bands[:, i], model._to_level(to_change(network_bands[:, i]), ref, scales))
 
 
-def test_recipe_calibrate_recalibrates_the_trained_quantiles():
+def test_recipe_calibrate_recalibrates_the_trained_quantiles(tmp_path):
     rng = np.random.default_rng(1)
     level = 50 + np.cumsum(rng.normal(size=300))
     X, y = make_supervised(pd.DataFrame({"y": level}), target="y", horizon=1)
@@ -175,3 +175,8 @@ def test_recipe_calibrate_recalibrates_the_trained_quantiles():
     assert lstm.calibration_quantile_scores_.shape == (60, 3, 1) and model.calibration_residuals_.shape == (60, 1)
     assert lstm.calibration_source_ == "calibrate() on 60 rows"
     assert not np.array_equal(model.predict_interval(X[260:], coverage=0.8), before)
+    skl_lstm.save(model, tmp_path / "recipe.skl-lstm")
+    np.testing.assert_array_equal(
+        skl_lstm.load(tmp_path / "recipe.skl-lstm").predict_quantiles(X[260:], quantiles=(0.1, 0.5, 0.9)),
+        model.predict_quantiles(X[260:], quantiles=(0.1, 0.5, 0.9)),
+    )
