@@ -64,6 +64,7 @@ def _instances():
         SeasonalNaiveForecaster(seasonal_period=2),
         DifferencedTargetRegressor(Ridge()),
         LSTMRegressor(units=4, epochs=2, batch_size=64, random_state=0),
+        LSTMRegressor(units=4, epochs=2, batch_size=64, quantiles=(0.1, 0.9), random_state=0),
     ]
 
 

@@ -596,7 +596,8 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
 
         The residuals are taken where the regressor works, on the (scaled)
         change it learns, so :meth:`predict_interval` maps them back to
-        ``y``'s scale exactly as :meth:`predict` maps the forecast. Without a
+        ``y``'s scale exactly as :meth:`predict` maps the forecast (a
+        regressor trained with ``quantiles`` is calibrated on them too). Without a
         call, the residuals are those the regressor recorded on the
         validation tail its fit held out
         (:class:`~skl_lstm.LSTMRegressor`'s ``calibration_residuals_``).
@@ -638,6 +639,9 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         self.calibration_residuals_ = change - predicted.reshape(change.shape)
         self.calibration_scale_ = self._interval_scales(X, ref)
         self.calibration_source_ = f"calibrate() on {len(change)} rows"
+        steps, holder = _quantile_holder(self.regressor_)
+        if holder is not None:  # its trained quantiles are conformalised on these rows too
+            holder.calibrate(X_in if steps is None else steps.transform(X_in), change.reshape(predicted.shape))
         return self
 
     def _interval_center(self, X):
@@ -650,6 +654,24 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
             return self._to_level(values, ref, scales)
 
         return change, to_target, self._interval_scales(X, ref)
+
+    def _trained_quantiles(self, X, quantiles, asked):
+        """The regressor's trained quantiles (LSTMRegressor with ``quantiles``, alone or last in a pipeline),
+        with the monotone increasing map of its space to ``y``: exact, as quantiles commute with it."""
+        check_is_fitted(self)
+        steps, holder = _quantile_holder(self.regressor_)
+        if holder is None:
+            return None
+        X_in, ref, scales = self._inputs(X, reset=False)
+        trained = holder._trained_quantiles(X_in if steps is None else steps.transform(X_in), quantiles, asked)
+        if trained is None:
+            return None
+        bands, to_change = trained
+
+        def to_target(values):
+            return self._to_level(np.asarray(to_change(values), dtype=np.float64), ref, scales)
+
+        return bands, to_target
 
     def _regressor_data(self, X, y, reset, with_ref=False):
         """What the regressor learns from ``(X, y)``: ``X`` (``log(X)``) and the (scaled) change (and the
@@ -770,6 +792,17 @@ def _residual_holder(regressor):
     while isinstance(regressor, Pipeline):
         regressor = regressor.steps[-1][1]
     return regressor if getattr(regressor, "calibration_residuals_", None) is not None else None
+
+
+def _quantile_holder(regressor):
+    """``(steps before it, estimator)`` of the estimator that trained quantiles: ``regressor`` itself (steps None)
+    or the last step of a pipeline; ``(None, None)`` if it trained none."""
+    steps = None
+    if isinstance(regressor, Pipeline):
+        steps, regressor = regressor[:-1], regressor.steps[-1][1]
+    if getattr(regressor, "quantiles_", None) is None or isinstance(regressor, Pipeline):
+        return None, None
+    return steps, regressor
 
 
 __all__ = ["DifferencedTargetRegressor", "flat_recipe_key"]

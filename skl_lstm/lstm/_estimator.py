@@ -30,7 +30,7 @@ from ..utils._history import index_of, next_label_of, steps_after
 from ..utils._panel import Panel, is_panel
 from ..utils._validation import check_finite_target, check_numeric_columns
 from ..utils._warnings import user_stacklevel
-from . import _linear, _runtime
+from . import _linear, _quantile, _runtime
 from ._inference import InferencePlan
 from ._inference import predict as run_inference
 from ._kernels import KERNELS, has_missing_steps, select_kernel
@@ -175,7 +175,23 @@ class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
         both branches.
     loss : {"mse", "mae", "huber"} or keras.losses.Loss, default="mse"
         Training loss. ``"huber"`` resists outliers; set its threshold with
-        ``loss__delta``.
+        ``loss__delta``. With ``quantiles`` the loss is the pinball loss, and
+        ``loss`` must stay at its default.
+    quantiles : sequence of float or None, default=None
+        None: the network learns one forecast per output, trained on
+        ``loss``. A sequence of levels strictly between 0 and 1, e.g.
+        ``(0.05, 0.5, 0.95)``: one network learns every level (its head has
+        one unit per level and output) on the mean pinball loss over them,
+        and early stopping watches that loss on the validation tail. 0.5 is
+        always trained (added when not listed): :meth:`predict` returns it,
+        the median, as the point forecast, so scoring is unchanged. With
+        ``linear_skip`` every level starts at the ridge fit and the LSTM
+        learns each level's offset from it. Quantiles never cross (each row's
+        are sorted). :meth:`predict_quantiles` and :meth:`predict_interval`
+        return the trained levels, conformalised on the validation tail
+        (``interval_method_``); other levels come from the residuals
+        (``calibration_residuals_``), as without ``quantiles``. See
+        ``docs/intervals.md``.
     optimizer : {"adam", "adamw", "rmsprop", "sgd"} or keras.optimizers.Optimizer, default="adam"
         Optimizer; other arguments are routed with ``optimizer__<name>``
         (e.g. ``optimizer__clipnorm=1.0``).
@@ -282,6 +298,20 @@ class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
         (:class:`~skl_lstm.DifferencedTargetRegressor` reads their scale).
     calibration_source_ : str or None
         Where the residuals came from, when not the validation tail of ``fit``.
+    quantiles_ : ndarray of float or None
+        The levels trained (``quantiles`` sorted, with 0.5), None without ``quantiles``.
+    calibration_quantile_scores_ : ndarray of shape (n_calibration, n_quantiles, n_outputs) or None
+        ``y - q`` of each trained level's quantile ``q`` on the calibration
+        rows (those of ``calibration_residuals_``); they conformalise the
+        trained levels. None without ``quantiles``.
+    interval_method_ : str
+        How :meth:`predict_interval` and :meth:`predict_quantiles` compute
+        the trained levels: ``"conformalized quantile regression"`` (the
+        network's quantiles moved by the conformal quantiles of their scores
+        on the calibration rows), ``"quantile regression"`` (the network's
+        quantiles as they are, when there are no calibration rows), or
+        ``"split conformal"`` without ``quantiles``; levels that were not
+        trained always use split conformal on ``calibration_residuals_``.
 
     See Also
     --------
@@ -312,6 +342,15 @@ class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
     >>> lower, upper = model.predict_interval(X[-2:], coverage=0.8).T
     >>> bool((lower < model.predict(X[-2:])).all() and (model.predict(X[-2:]) < upper).all())
     True
+
+    With ``quantiles``, one network learns those levels and the median
+    (what ``predict`` returns) on the pinball loss:
+
+    >>> model = LSTMRegressor(units=8, epochs=5, quantiles=(0.1, 0.9), random_state=0).fit(X, np.sin((t + 1) / 4))
+    >>> model.quantiles_.tolist(), model.interval_method_
+    ([0.1, 0.5, 0.9], 'conformalized quantile regression')
+    >>> model.predict_quantiles(X[-2:], quantiles=(0.1, 0.5, 0.9)).shape
+    (2, 3)
     """
 
     _parameter_constraints: dict = {
@@ -325,6 +364,7 @@ class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
         "l2": [Interval(Real, 0, None, closed="left")],
         "linear_skip": ["boolean"],
         "loss": [StrOptions(set(_LOSSES)), keras.losses.Loss],
+        "quantiles": ["array-like", None],
         "optimizer": [StrOptions(set(_OPTIMIZERS)), keras.optimizers.Optimizer],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "epochs": [Interval(Integral, 1, None, closed="left")],
@@ -350,7 +390,7 @@ class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
         dropout=0.0, recurrent_dropout=0.0,
         l1=0.0, l2=0.0,
         linear_skip=False,
-        loss="mse", optimizer="adam", learning_rate=0.001,
+        loss="mse", quantiles=None, optimizer="adam", learning_rate=0.001,
         epochs=100, batch_size=32, steps_per_epoch=None,
         validation_fraction=0.1, early_stopping=True, patience=10,
         random_state=None,
@@ -370,6 +410,7 @@ class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
         self.l2 = l2
         self.linear_skip = linear_skip
         self.loss = loss
+        self.quantiles = quantiles
         self.optimizer = optimizer
         self.learning_rate = learning_rate
         self.epochs = epochs
@@ -475,6 +516,7 @@ class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
         if self.random_state is not None:
             seed = int(check_random_state(self.random_state).randint(2**31 - 1)) + (initial_epoch if continued else 0)
         fitted_before = set(vars(self))
+        self._check_quantiles(warm_start and self.initialized_)
         X, y, sample_weight, tail, rows, y_rows = self._tails_last(X, y, sample_weight)
         # scikeras' _fit calls back into _build_keras_model and _fit_keras_model: what
         # they need of this one fit travels in one transient object, dropped after it
@@ -499,16 +541,61 @@ class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
         self._record_calibration(validation)
         return self
 
+    def _check_quantiles(self, continuing):
+        """Set ``quantiles_`` from ``quantiles``, or raise a ValueError that says what to change."""
+        levels = _quantile.trained_levels(self.quantiles)
+        if levels is not None and not (isinstance(self.loss, str) and self.loss == "mse"):
+            raise ValueError(
+                f"LSTMRegressor: loss={self.loss!r} cannot be combined with quantiles={self.quantiles!r}, which "
+                "train on the pinball loss; leave loss at its default, or pass quantiles=None."
+            )
+        if continuing:
+            fitted = getattr(self, "quantiles_", None)
+            if (fitted is None) != (levels is None) or (levels is not None and not np.array_equal(fitted, levels)):
+                raise ValueError(
+                    f"LSTMRegressor: quantiles={self.quantiles!r} differs from the levels the network was fitted on "
+                    f"({None if fitted is None else fitted.tolist()}); continuing needs the same network. Set "
+                    "warm_start=False to fit anew, or pass the fitted levels."
+                )
+        self.quantiles_ = levels
+
     def _record_calibration(self, validation):
         """``calibration_residuals_``: the residuals of the kept weights on the validation tail (none without one)."""
         self.calibration_source_ = None
         if validation is None:
             self.calibration_residuals_ = np.zeros((0, self.n_outputs_))
             self.calibration_rows_ = np.zeros(0, dtype=np.intp)
+            self._record_quantile_scores(None, None)
             return
         X_val, y_val, self.calibration_rows_ = validation
-        y_hat = run_inference(self._inference, X_val).astype(np.float64)
-        self.calibration_residuals_ = np.asarray(y_val, dtype=np.float64).reshape(y_hat.shape) - y_hat
+        y_hat = self._quantile_output(run_inference(self._inference, X_val).astype(np.float64))
+        y_val = np.asarray(y_val, dtype=np.float64).reshape(len(y_hat), -1)
+        self._record_quantile_scores(y_val, y_hat)
+        if self.quantiles_ is not None:
+            y_hat = y_hat[:, self._median]
+        self.calibration_residuals_ = y_val.reshape(y_hat.shape) - y_hat
+
+    def _record_quantile_scores(self, y, quantiles):
+        """``calibration_quantile_scores_`` (``y - q`` per trained level) and ``interval_method_``."""
+        if self.quantiles_ is None:
+            self.calibration_quantile_scores_, self.interval_method_ = None, "split conformal"
+            return
+        n = 0 if y is None else len(y)
+        self.calibration_quantile_scores_ = (
+            np.zeros((0, len(self.quantiles_), self.n_outputs_)) if y is None else y[:, None, :] - quantiles
+        )
+        self.interval_method_ = "conformalized quantile regression" if n else "quantile regression"
+
+    @property
+    def _median(self):
+        """Position of the 0.5 quantile, the point forecast, among ``quantiles_``."""
+        return int(np.searchsorted(self.quantiles_, 0.5))
+
+    def _quantile_output(self, values):
+        """The network's output as ``(n, n_quantiles, n_outputs)``, sorted per row; unchanged without quantiles."""
+        if self.quantiles_ is None:
+            return values
+        return _quantile.rearranged(values, len(self.quantiles_), self.n_outputs_)
 
     def calibrate(self, X, y):
         """Replace the calibration residuals by those of ``(X, y)``, rows the model was not fitted on.
@@ -532,7 +619,8 @@ class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
         self : LSTMRegressor
             The estimator, with ``calibration_residuals_`` replaced.
         """
-        y_hat = np.asarray(self.predict(X), dtype=np.float64)
+        forecast = self._forecast(X)
+        y_hat = self.target_encoder_.inverse_transform(forecast if self.quantiles_ is None else forecast[:, self._median])
         y = np.asarray(y, dtype=np.float64)
         if y.shape != y_hat.shape:
             raise ValueError(
@@ -541,12 +629,34 @@ class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
             )
         check_finite_target(y, "LSTMRegressor.calibrate")
         self.calibration_residuals_ = (y - y_hat).reshape(len(y), -1)
+        if self.quantiles_ is not None:
+            self._record_quantile_scores(y.reshape(len(y), -1), forecast)
         self.calibration_rows_ = np.arange(len(y))
         self.calibration_source_ = f"calibrate() on {len(y)} rows"
         return self
 
     def _interval_center(self, X):
         return self.predict(X), self.target_encoder_.inverse_transform, None
+
+    def _trained_quantiles(self, X, quantiles, asked):
+        """The trained ``quantiles`` in the target's space ``(n, n_levels, n_outputs)`` and the map to ``y``'s
+        shape, conformalised on the calibration rows; None unless every level was trained."""
+        at = _quantile.positions(getattr(self, "quantiles_", None), quantiles)
+        if at is None:
+            return None
+        moves = _quantile.adjustments(
+            self.calibration_quantile_scores_[:, at], quantiles, owner=type(self).__name__, asked=asked,
+            source=self._calibration_source(),
+        )
+        forecast = self._forecast(X)
+        bands, median = forecast[:, at] + moves, forecast[:, [self._median]]
+        # no crossing after the moves either: a level stays on its side of the median (predict), then the
+        # levels are sorted (moving a bound away from the median only widens what it holds)
+        side = np.sign(np.asarray(quantiles) - 0.5)[None, :, None]
+        bands = np.where(side > 0, np.maximum(bands, median), np.where(side < 0, np.minimum(bands, median), bands))
+        order = np.argsort(quantiles, kind="stable")
+        bands[:, order] = np.sort(bands[:, order], axis=1)
+        return bands, self.target_encoder_.inverse_transform
 
     def _n_validation(self, n_samples):
         """Samples in the validation tail of a series of ``n_samples`` (array-like for several series)."""
@@ -630,7 +740,7 @@ class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
             # fused kernel applies) is trained on its residuals.
             if not (warm_start and initial_epoch):
                 _linear.fit_linear_start(network, X, y, sample_weight)
-            y = y - _linear.linear_output(network, X).reshape(y.shape).astype(y.dtype, copy=False)
+            y = y - _linear.linear_output(network, X)[:, : self.n_outputs_].reshape(y.shape).astype(y.dtype, copy=False)
             trained = network.recurrent
             model = network.model
             if getattr(trained, "optimizer", None) is not model.optimizer or trained.loss is not model.loss:
@@ -814,8 +924,16 @@ class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
         Returns
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            Predictions, float64 (the network computes in float32).
+            Predictions, float64 (the network computes in float32); with
+            ``quantiles``, the median (the 0.5 quantile).
         """
+        y_pred = self._forecast(X)
+        if self.quantiles_ is not None:
+            y_pred = y_pred[:, self._median]
+        return self.target_encoder_.inverse_transform(y_pred)
+
+    def _forecast(self, X):
+        """The network's forecast of ``X``: ``(n, n_outputs)``, or ``(n, n_quantiles, n_outputs)`` sorted per row."""
         if not self.initialized_:
             raise NotFittedError(
                 "This LSTMRegressor instance is not fitted yet. Call 'fit' with appropriate "
@@ -840,7 +958,7 @@ class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
                 "LSTMRegressor produced NaN/inf predictions; the inputs are probably far outside "
                 "the training range. Scale X (StandardScaler) and check for extreme values."
             )
-        return self.target_encoder_.inverse_transform(y_pred)
+        return self._quantile_output(y_pred)
 
     def _is_plain_input(self, X):
         """True when ``X`` needs none of the full validation's conversions or messages.
@@ -880,6 +998,10 @@ class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
         state.pop("_sklearn_version", None)  # kept by scikit-learn only for its own classes
         for name, default in _PARAM_DEFAULTS.items():  # a parameter added after the state was written
             state.setdefault(name, default)
+        if "model_" in state:  # fitted before quantile training existed
+            state.setdefault("quantiles_", None)
+            state.setdefault("calibration_quantile_scores_", None)
+            state.setdefault("interval_method_", "split conformal")
         super().__setstate__(state)
         if "model_" in state:
             self._network = Network.of(self.model_)

@@ -53,8 +53,10 @@ def fit_linear_start(network, X, y, sample_weight):
     target = y.reshape(y.shape[0], -1)
     ridge = RidgeCV(alphas=np.logspace(-3, 3, 13)).fit(flat, target, sample_weight=sample_weight)
     skip = network.skip
-    skip.kernel.assign(np.asarray(ridge.coef_, dtype="float32").reshape(target.shape[1], -1).T)
-    skip.bias.assign(np.asarray(ridge.intercept_, dtype="float32").reshape(-1))
+    copies = skip.units // target.shape[1]  # a quantile network: every quantile starts at the ridge fit
+    kernel = np.asarray(ridge.coef_, dtype="float32").reshape(target.shape[1], -1).T
+    skip.kernel.assign(np.tile(kernel, (1, copies)))
+    skip.bias.assign(np.tile(np.asarray(ridge.intercept_, dtype="float32").reshape(-1), copies))
     silence_head(network)
 
 
@@ -78,6 +80,7 @@ def linear_start_is_better(part, validation_data, val_losses) -> bool:
     X_val, y_val, *weights = validation_data
     weight = weights[0] if weights else None
     y_val = y_val.reshape(len(y_val), -1)  # one loss value per sample, as sample_weight expects
-    start = float(part.loss(y_val, np.zeros_like(y_val), sample_weight=weight))
+    zeros = np.zeros((len(y_val), part.outputs[0].shape[-1]), dtype=y_val.dtype)  # wider for a quantile network
+    start = float(part.loss(y_val, zeros, sample_weight=weight))
     penalty = float(sum(keras.ops.convert_to_numpy(loss) for loss in part.losses))
     return start <= float(np.min(val_losses)) - penalty

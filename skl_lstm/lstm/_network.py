@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import keras
 from keras import ops
 
+from ._quantile import PinballLoss
+
 #: Names the factory gives its layers (the saved format relies on them).
 MASK, HEAD, SKIP_FILL, SKIP_FLATTEN, SKIP, TOTAL = (
     "mask_missing",
@@ -58,8 +60,8 @@ class MaskMissingSteps(keras.layers.Layer):
         return input_shape
 
 
-#: Custom objects a saved network needs to load (safe mode).
-CUSTOM_OBJECTS = {"skl_lstm>MaskMissingSteps": MaskMissingSteps}
+#: Custom objects a saved network needs to load (safe mode); a quantile network is compiled with the pinball loss.
+CUSTOM_OBJECTS = {"skl_lstm>MaskMissingSteps": MaskMissingSteps, "skl_lstm>PinballLoss": PinballLoss}
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from ..preprocessing._windows import window_layout
 from ..utils._warnings import user_stacklevel
 from ._network import build_network
+from ._quantile import PinballLoss
 from ._windows import RowWindows
 
 _OPTIMIZERS = {
@@ -211,6 +212,8 @@ class ScikerasAdapter(BaseWrapper):
         else:
             optimizer = self.optimizer.__class__.from_config(self.optimizer.get_config())
         loss = _LOSSES[self.loss](**self._routed("loss")) if isinstance(self.loss, str) else self.loss
+        if getattr(self, "quantiles_", None) is not None:
+            loss = PinballLoss(self.quantiles_)
         return {"optimizer": optimizer, "loss": loss, **self._routed("compile")}
 
     def _build_keras_model(self):
@@ -218,7 +221,7 @@ class ScikerasAdapter(BaseWrapper):
         self._network = build_network(
             self.n_timesteps_,
             self.n_features_per_step_,
-            self.n_outputs_,
+            self.n_outputs_ * (1 if getattr(self, "quantiles_", None) is None else len(self.quantiles_)),
             units=self.units,
             activation=self.activation,
             dropout=self.dropout,

@@ -212,7 +212,20 @@ class ConformalIntervalMixin:
             residuals = residuals / np.asarray(scale, dtype=np.float64)[:, None]
         return interval_offsets(residuals, quantiles, owner=name, asked=asked, source=self._calibration_source())
 
+    def _trained_quantiles(self, X, quantiles, asked):
+        """The estimator's own (trained) ``quantiles`` of ``X`` and the map to ``y``; None: use the residuals.
+
+        An estimator trained on the pinball loss returns ``(bands, to_target)``:
+        ``bands`` of shape ``(n_samples, n_quantiles, n_outputs)`` in its target
+        space, and the monotone increasing map of one band to ``y``'s scale.
+        """
+        return None
+
     def _bands(self, X, quantiles, asked):
+        trained = self._trained_quantiles(X, quantiles, asked)
+        if trained is not None:
+            bands, to_target = trained
+            return np.stack([np.asarray(to_target(bands[:, i]), dtype=np.float64) for i in range(len(quantiles))], axis=1)
         offsets = self._offsets(quantiles, asked)
         center, to_target, scale = self._interval_center(X)
         center = np.asarray(center, dtype=np.float64).reshape(len(center), -1)
@@ -229,7 +242,10 @@ class ConformalIntervalMixin:
         the fit held out, or the rows passed to :meth:`calibrate`), per
         output, mapped to the scale of ``y``. The coverage holds on average
         over rows if the calibration rows and the new rows are exchangeable
-        (see ``docs/intervals.md``).
+        (see ``docs/intervals.md``). A model trained with ``quantiles`` that
+        hold the pair ``((1 - coverage) / 2, (1 + coverage) / 2)`` returns
+        that pair instead, conformalised on the same rows
+        (``interval_method_``).
 
         Parameters
         ----------
@@ -276,7 +292,9 @@ class ConformalIntervalMixin:
         residuals at ``|2 tau - 1|``, mapped to the scale of ``y``; 0.5 is
         the point forecast. The pair ``((1 - c) / 2, (1 + c) / 2)`` is
         exactly :meth:`predict_interval` with ``coverage=c``; the quantiles
-        never cross.
+        never cross. A model trained with ``quantiles`` that include every
+        level asked for returns its own quantiles, conformalised on the
+        calibration rows (``interval_method_``).
 
         Parameters
         ----------
