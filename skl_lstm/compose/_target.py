@@ -660,7 +660,7 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         with the monotone increasing map of its space to ``y``: exact, as quantiles commute with it."""
         check_is_fitted(self)
         steps, holder = _quantile_holder(self.regressor_)
-        if holder is None:
+        if holder is None or self.forecaster_ != "model":  # a baseline forecasts: its own conformal interval
             return None
         X_in, ref, scales = self._inputs(X, reset=False)
         trained = holder._trained_quantiles(X_in if steps is None else steps.transform(X_in), quantiles, asked)
