@@ -86,3 +86,35 @@ def test_intervals_benchmark_takes_a_collection_of_tuples():
     assert s.sarima == {"order": (1, 1, 1), "seasonal_order": (0, 1, 1, 12)}
     with pytest.raises(ValueError, match="unknown flags"):
         as_series(("toy", s.frame, 12, {"logs": True}))
+
+
+def test_intervals_generalise_collection_is_the_heldout_part():
+    sys.path.insert(0, ROOT)
+    from benchmarks.generalise import part_of
+    from benchmarks.intervals import as_series, generalise_collection
+
+    entries, note, skipped = generalise_collection()
+    assert note == "" and all(part_of(name) == "heldout" for name, *_ in entries)
+    assert len(entries) + len(skipped) == 182 and skipped[0].startswith("statsmodels/longley")
+    weekly = as_series(next(e for e in entries if e[0].startswith("m4/")))
+    # the recipe gets the weekly season; SARIMA's seasonal m = 52 is too slow and is left out, stated
+    assert (weekly.seasonal_period, weekly.log, weekly.sarima) == (52, False, {"order": (1, 1, 1)})
+    quarterly = as_series(next(e for e in entries if e[0].startswith("statsmodels/macrodata/")))
+    assert quarterly.sarima == {"order": (1, 1, 1), "seasonal_order": (0, 1, 1, 4)}
+    sample, note, _ = generalise_collection(sample=5, seed=3)
+    assert note == " (a seeded random sample, --sample 5 --seed 3)"
+    assert [e[0] for e in sample] == [e[0] for e in generalise_collection(sample=5, seed=3)[0]]
+    assert {e[0] for e in sample} <= {e[0] for e in entries}
+
+
+def test_intervals_benchmark_generalise_case_reports_the_student_t_series(tmp_path):
+    path, markdown = tmp_path / "intervals.json", tmp_path / "intervals.md"
+    out = _run(
+        "intervals.py", "--data", "generalise", "--sample", "2", "--seed", "1", "--quick", "--json", str(path),
+        "--markdown", str(markdown),
+    )
+    assert "| pooled coverage of the 80 % interval within 3 points of nominal |" in out
+    assert "(a seeded random sample, --sample 2 --seed 1)" in out
+    assert "| Student-t stand-in: series, pooled (points) |" in markdown.read_text()
+    series = json.loads(path.read_text())["series"]
+    assert len(series) == 2 and all("msis" in r["sarima"]["0.95"] for r in series.values())
