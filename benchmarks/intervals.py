@@ -47,6 +47,24 @@ Protocol
   refused. :func:`accuracy_case` takes any collection of
   ``(name, frame, seasonal_period, flags)`` (or accuracy ``Series``), so
   another collection is one more call.
+* ``generalise``: the same case (:func:`accuracy_case`) on the generalise
+  benchmark's held-out part (``--part dev`` for the other;
+  :func:`generalise_collection`: :mod:`benchmarks.generalise`'s series,
+  seasonal periods and hash split, imported; its too-short series skipped;
+  ``--sample N --seed S`` a seeded random subset). The recipe is untuned:
+  ``recommended_pipeline(seasonal_period=m, reference="y", log=False,
+  random_state=seed)``, ``log=False`` being what ``log="auto"`` resolves to
+  for a single series. SARIMA: ``(1, 1, 1)(0, 1, 1)m`` for ``m`` 4 and 12,
+  ``(1, 1, 1)`` without a season and, a stated cheaper stand-in, for weekly
+  ``m = 52`` (:func:`generalise_sarima`: the seasonal fit takes about 27 s
+  per median-length M4 Weekly series). MSIS is scaled by the seasonal naive
+  error at ``m`` as in the accuracy case; the MSIS and width ratios to
+  SARIMA do not depend on the scale. The section adds the per-series
+  coverage distribution and the series whose interval was the Student-t
+  stand-in (too few calibration residuals for split conformal), pooled
+  apart (:func:`student_t_lines`). ``--n-jobs`` runs the series in worker
+  processes, one TensorFlow thread each; ``--markdown`` writes the section
+  with its per-series table.
 * Scores (``m4``, ``m4-one-step``, ``airline``): pooled coverage of each interval over all held-out points, the
   range of per-series coverage, mean width relative to the naive interval's,
   and M4's MSIS of the 95 % interval (:func:`skl_lstm.metrics.mean_scaled_interval_score`,
@@ -337,45 +355,145 @@ def _recorded_default(name: str) -> dict | None:
     return None if entry is None else entry["methods"].get("LSTM default")
 
 
-def accuracy_case(collection, seeds, *, quick: bool = False, label: str = "accuracy") -> dict:
+def _case_series(entry, seeds, quick: bool, label: str) -> tuple[str, dict]:
+    """One series of :func:`accuracy_case`: SARIMA once, the recipe per seed, scored on the held-out rows."""
+    from benchmarks.accuracy import score
+
+    s = as_series(entry)
+    split = one_step_split(s)
+    y, m = split.y_eval, s.seasonal_period
+    sarima = _sarima_run(s, split)
+    runs = []
+    for seed in seeds:
+        run = _recipe_run(s, split, seed, quick)
+        runs.append({
+            "seed": seed,
+            "scores": _interval_scores(y, run["bounds"], run["point"], split.y_scale, m),
+            "refused": run["refused"],
+            "MASE": score(y, run["point"], split.y_scale, m)["MASE"],
+            **{k: run[k] for k in ("n_calibration", "best_epoch", "seconds")},
+        })
+        print(f"<!-- {label} {s.name} seed {seed}: {runs[-1]['n_calibration']} residuals, "
+              f"{run['seconds']:.0f} s, refused {sorted(run['refused'])} -->", flush=True)
+    return s.name, {
+        "seasonal_period": m,
+        "log": s.log,
+        "sarima_spec": s.sarima,
+        "points": int(len(y)),
+        "sarima": _interval_scores(y, sarima["bounds"], sarima["point"], split.y_scale, m),
+        "sarima_MASE": score(y, sarima["point"], split.y_scale, m)["MASE"],
+        # the recorded run trained fully: a quick run is not compared with it
+        "recorded_default": _recorded_default(s.name) if label == "accuracy" and not quick else None,
+        "runs": runs,
+    }
+
+
+def accuracy_case(collection, seeds, *, quick: bool = False, label: str = "accuracy", n_jobs: int = 1) -> dict:
     """Recipe and SARIMA intervals on each series of ``collection`` under the one-step protocol.
 
     ``collection``: accuracy ``Series`` or ``(name, frame, seasonal_period,
-    flags)`` tuples (:func:`as_series`). Returns the per-series, per-seed
-    scores; :func:`accuracy_summary` pools them and checks the goals.
+    flags)`` tuples (:func:`as_series`). ``n_jobs > 1`` runs the series in
+    that many worker processes (one TensorFlow thread each; the series are
+    independent, so the scores do not depend on it). Returns the per-series,
+    per-seed scores in the collection's order; :func:`accuracy_goals` pools
+    them and checks the goals.
     """
-    from benchmarks.accuracy import score
+    collection = list(collection)
+    if n_jobs == 1:
+        done = dict(_case_series(entry, seeds, quick, label) for entry in collection)
+    else:
+        from joblib import Parallel, delayed
 
-    series = {}
-    for entry in collection:
-        s = as_series(entry)
-        split = one_step_split(s)
-        y, m = split.y_eval, s.seasonal_period
-        sarima = _sarima_run(s, split)
-        runs = []
-        for seed in seeds:
-            run = _recipe_run(s, split, seed, quick)
-            runs.append({
-                "seed": seed,
-                "scores": _interval_scores(y, run["bounds"], run["point"], split.y_scale, m),
-                "refused": run["refused"],
-                "MASE": score(y, run["point"], split.y_scale, m)["MASE"],
-                **{k: run[k] for k in ("n_calibration", "best_epoch", "seconds")},
-            })
-            print(f"<!-- {label} {s.name} seed {seed}: {runs[-1]['n_calibration']} residuals, "
-                  f"{run['seconds']:.0f} s, refused {sorted(run['refused'])} -->", flush=True)
-        series[s.name] = {
-            "seasonal_period": m,
-            "log": s.log,
-            "sarima_spec": s.sarima,
-            "points": int(len(y)),
-            "sarima": _interval_scores(y, sarima["bounds"], sarima["point"], split.y_scale, m),
-            "sarima_MASE": score(y, sarima["point"], split.y_scale, m)["MASE"],
-            # the recorded run trained fully: a quick run is not compared with it
-            "recorded_default": _recorded_default(s.name) if label == "accuracy" and not quick else None,
-            "runs": runs,
-        }
-    return {"label": label, "seeds": list(seeds), "quick": quick, "series": series}
+        from benchmarks.generalise import _configure_workers
+
+        _configure_workers()  # before the workers start: they inherit the environment
+        done, start = {}, time.perf_counter()
+        jobs = (delayed(_case_series)(entry, seeds, quick, label) for entry in collection)
+        for name, record in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs):
+            done[name] = record
+            print(f"<!-- [{time.perf_counter() - start:6.0f} s] {len(done)}/{len(collection)} {name} -->", flush=True)
+    order = [entry.name if isinstance(entry, Series) else entry[0] for entry in collection]
+    return {"label": label, "seeds": list(seeds), "quick": quick, "series": {n: done[n] for n in order}}
+
+
+# ---------------------------------------------------------- generalise case
+#: Seasons above this get a non-seasonal SARIMA (a seasonal SARIMAX at m = 52 takes tens of seconds per series).
+MAX_SARIMA_SEASON = 24
+
+
+def generalise_sarima(seasonal_period: int | None) -> dict:
+    """SARIMAX arguments for a generalise series: :func:`default_sarima`, non-seasonal ``(1, 1, 1)`` for ``m > 24``.
+
+    The seasonal ``(1, 1, 1)(0, 1, 1)52`` took 27 s on a median-length M4
+    Weekly series (947 weeks) and 3 s on the shortest (93), against well
+    under a second without the season. The generalise benchmark's ETS draws
+    the same line (``MAX_ETS_SEASON``, R's ``ets`` rule): no seasonal term
+    for a 52-week season.
+    """
+    return default_sarima(None if seasonal_period and seasonal_period > MAX_SARIMA_SEASON else seasonal_period)
+
+
+def generalise_collection(part: str = "heldout", sample: int = 0, seed: int = 0) -> tuple[list, str, list[str]]:
+    """The generalise benchmark's ``part`` as ``(name, frame, seasonal_period, flags)`` for :func:`accuracy_case`.
+
+    The series, their seasonal periods (52 for M4 Weekly and weekly CO2, 12
+    monthly, 4 quarterly, None yearly) and the dev / held-out split are
+    :mod:`benchmarks.generalise`'s (``collection``, ``select``: ``sample``
+    draws a seeded random subset of the part). A series that benchmark skips
+    as too short (``horizon_for``: statsmodels' longley, 16 points) is
+    skipped here too. ``log`` stays False: ``recommended_pipeline``'s
+    ``log="auto"`` is False for a single series, so the untuned recipe and
+    SARIMA both model levels. SARIMA: :func:`generalise_sarima`. Returns the
+    entries, a note on the subset ('' for the whole part) and the skipped
+    series with the reason.
+    """
+    from benchmarks.generalise import collection, horizon_for, select
+
+    chosen, note = select(collection(), argparse.Namespace(part=part, only=None, sample=sample, seed=seed, limit=0))
+    entries, skipped = [], []
+    for s in chosen:
+        why = horizon_for(len(s.values))[1]
+        if why:
+            skipped.append(f"{s.name} ({why})")
+            continue
+        flags = {"sarima": generalise_sarima(s.season), "description": s.description}
+        entries.append((s.name, pd.DataFrame({"y": s.values}), s.season, flags))
+    return entries, note, skipped
+
+
+def student_t_lines(result: dict) -> list[str]:
+    """Per-series coverage distribution, and the series whose interval was the Student-t stand-in, pooled apart.
+
+    Split conformal needs ``c / (1 - c)`` calibration residuals (4 for
+    80 %, 19 for 95 %); with fewer the recipe answers with a Student-t
+    interval (``FewCalibrationResidualsWarning``). Figures are for the first seed.
+    """
+    from skl_lstm.utils._conformal import conformal_quantile
+
+    lines = ["| coverage | series | per-series min | 10 % | 25 % | median | 75 % | 90 % | max "
+             "| series more than 3 points under nominal | Student-t stand-in: series, pooled (points) "
+             "| conformal: series, pooled (points) |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"]
+    for c in COVERAGES:
+        per, groups = [], {True: [0, 0, 0], False: [0, 0, 0]}  # series, inside, points
+        for r in result["series"].values():
+            run = r["runs"][0]
+            sc = run["scores"].get(c)
+            if sc is None:
+                continue
+            per.append(sc["coverage"])
+            # the library's own rule: no finite conformal quantile from that many residuals
+            g = groups[not np.isfinite(conformal_quantile(np.ones(run["n_calibration"]), c))]
+            g[0], g[1], g[2] = g[0] + 1, g[1] + sc["inside"], g[2] + sc["points"]
+        q = np.quantile(per, [0, 0.1, 0.25, 0.5, 0.75, 0.9, 1])
+
+        def pooled(g):
+            return f"{g[0]}, {g[1] / g[2]:.3f} ({g[2]})" if g[2] else f"{g[0]}, —"
+
+        under = sum(p < c - 0.03 for p in per)
+        lines.append(f"| {c * 100:.0f} % | {len(per)} | " + " | ".join(f"{v:.3f}" for v in q)
+                     + f" | {under} | {pooled(groups[True])} | {pooled(groups[False])} |")
+    return lines
 
 
 def _gmean(values) -> float:
@@ -564,29 +682,53 @@ HEADER = (
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", nargs="+", default=["airline", "m4", "m4-one-step"],
-                        choices=["accuracy", "airline", "m4", "m4-one-step"])
+                        choices=["accuracy", "airline", "generalise", "m4", "m4-one-step"])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--series", nargs="+", help="accuracy case: only these series (default: all)")
     parser.add_argument("--quick", action="store_true", help="accuracy case: smoke run (20 epochs)")
-    parser.add_argument("--json", help="accuracy case: also write its per-series, per-seed scores here")
+    parser.add_argument("--json", help="accuracy / generalise case: also write the per-series, per-seed scores here")
+    parser.add_argument("--part", choices=["dev", "heldout"], default="heldout",
+                        help="generalise case: the collection's part (default heldout)")
+    parser.add_argument("--sample", type=int, default=0,
+                        help="generalise case: a seeded random sample of N of the part's series (default: all)")
+    parser.add_argument("--seed", type=int, default=0, help="generalise case: seed of --sample (default 0)")
+    parser.add_argument("--n-jobs", type=int, default=1,
+                        help="accuracy / generalise case: worker processes, one TensorFlow thread each (default 1)")
+    parser.add_argument("--markdown", help="generalise case: also write its section (with the per-series table) here")
     args = parser.parse_args(argv)
-    started = time.perf_counter()
-    if "accuracy" in args.data:
-        collection = load_series()
-        if args.series:
-            unknown = sorted(set(args.series) - {s.name for s in collection})
-            if unknown:
-                parser.error(f"unknown series {unknown}; choose from {sorted(s.name for s in collection)}")
-            collection = [s for s in collection if s.name in args.series]
-        result = accuracy_case(collection, args.seeds, quick=args.quick)
-        command = "python benchmarks/intervals.py " + " ".join(argv if argv is not None else sys.argv[1:])
-        print(accuracy_markdown(result, time.perf_counter() - started, command.strip()), flush=True)
+    command = "python benchmarks/intervals.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    for case in ("accuracy", "generalise"):
+        if case not in args.data:
+            continue
+        lead = []
+        if case == "accuracy":
+            collection = load_series()
+            if args.series:
+                unknown = sorted(set(args.series) - {s.name for s in collection})
+                if unknown:
+                    parser.error(f"unknown series {unknown}; choose from {sorted(s.name for s in collection)}")
+                collection = [s for s in collection if s.name in args.series]
+        else:
+            collection, note, skipped = generalise_collection(args.part, args.sample, args.seed)
+            lead = [f"The generalise collection's {args.part} part: {len(collection)} series{note}"
+                    + (f"; skipped: {', '.join(skipped)}" if skipped else "") + ".", ""]
+        started_case = time.perf_counter()
+        result = accuracy_case(collection, args.seeds, quick=args.quick, label=case, n_jobs=args.n_jobs)
+        text = accuracy_markdown(result, time.perf_counter() - started_case, command.strip())
+        if case == "generalise":
+            text = "\n".join(lead) + text + "\n\n" + "\n".join(student_t_lines(result))
+        print(text, flush=True)
+        if args.markdown and case == "generalise":
+            with open(args.markdown, "w") as fh:
+                fh.write(text + "\n")
         if args.json:
             import json
 
-            with open(args.json, "w") as fh:
+            both = "accuracy" in args.data and "generalise" in args.data
+            path = args.json.replace(".json", "_generalise.json") if both and case == "generalise" else args.json
+            with open(path, "w") as fh:
                 json.dump(result, fh, indent=1, default=float)
-    others = [name for name in args.data if name != "accuracy"]
+    others = [name for name in args.data if name not in ("accuracy", "generalise")]
     if others:
         print(HEADER)
     for name in others:

@@ -57,18 +57,19 @@ def test_perf_benchmark_window_case_writes_its_table(tmp_path):
     assert "`benchmarks/perf.py --cases window --repeats 1" in text  # the header names the subset it ran
 
 
-def test_intervals_benchmark_accuracy_case_counts_a_refusal(tmp_path):
-    # nile's validation tail holds 12 residuals: 80 % answers, 95 % (19 needed) is refused and counted
+def test_intervals_benchmark_accuracy_case_answers_short_tails_with_student_t(tmp_path):
+    # nile's validation tail holds 12 residuals, fewer than split conformal's 19 for 95 %: the recipe answers
+    # with its Student-t stand-in (FewCalibrationResidualsWarning) instead of refusing, so nothing is refused
     path = tmp_path / "intervals.json"
     out = _run(
         "intervals.py", "--data", "accuracy", "--series", "nile", "white_noise", "--seeds", "0", "--quick",
         "--json", str(path),
     )
     assert "| pooled coverage of the 95 % interval within 3 points of nominal |" in out
-    assert "refused: nile (95 %)" in out
+    assert "| predict_interval answers for 80 % and 95 % on every series, untuned | PASS | all 2 series |" in out
     series = json.loads(path.read_text())["series"]
     nile, noise = series["nile"]["runs"][0], series["white_noise"]["runs"][0]
-    assert nile["n_calibration"] < 19 and list(nile["refused"]) == ["0.95"]
+    assert nile["n_calibration"] < 19 and nile["refused"] == {} and "msis" in nile["scores"]["0.95"]
     assert set(noise["scores"]) == {"0.8", "0.95"} and "msis" in noise["scores"]["0.95"]
     assert "msis" in series["white_noise"]["sarima"]["0.95"]
 
@@ -85,3 +86,35 @@ def test_intervals_benchmark_takes_a_collection_of_tuples():
     assert s.sarima == {"order": (1, 1, 1), "seasonal_order": (0, 1, 1, 12)}
     with pytest.raises(ValueError, match="unknown flags"):
         as_series(("toy", s.frame, 12, {"logs": True}))
+
+
+def test_intervals_generalise_collection_is_the_heldout_part():
+    sys.path.insert(0, ROOT)
+    from benchmarks.generalise import part_of
+    from benchmarks.intervals import as_series, generalise_collection
+
+    entries, note, skipped = generalise_collection()
+    assert note == "" and all(part_of(name) == "heldout" for name, *_ in entries)
+    assert len(entries) + len(skipped) == 182 and skipped[0].startswith("statsmodels/longley")
+    weekly = as_series(next(e for e in entries if e[0].startswith("m4/")))
+    # the recipe gets the weekly season; SARIMA's seasonal m = 52 is too slow and is left out, stated
+    assert (weekly.seasonal_period, weekly.log, weekly.sarima) == (52, False, {"order": (1, 1, 1)})
+    quarterly = as_series(next(e for e in entries if e[0].startswith("statsmodels/macrodata/")))
+    assert quarterly.sarima == {"order": (1, 1, 1), "seasonal_order": (0, 1, 1, 4)}
+    sample, note, _ = generalise_collection(sample=5, seed=3)
+    assert note == " (a seeded random sample, --sample 5 --seed 3)"
+    assert [e[0] for e in sample] == [e[0] for e in generalise_collection(sample=5, seed=3)[0]]
+    assert {e[0] for e in sample} <= {e[0] for e in entries}
+
+
+def test_intervals_benchmark_generalise_case_reports_the_student_t_series(tmp_path):
+    path, markdown = tmp_path / "intervals.json", tmp_path / "intervals.md"
+    out = _run(
+        "intervals.py", "--data", "generalise", "--sample", "2", "--seed", "1", "--quick", "--json", str(path),
+        "--markdown", str(markdown),
+    )
+    assert "| pooled coverage of the 80 % interval within 3 points of nominal |" in out
+    assert "(a seeded random sample, --sample 2 --seed 1)" in out
+    assert "| Student-t stand-in: series, pooled (points) |" in markdown.read_text()
+    series = json.loads(path.read_text())["series"]
+    assert len(series) == 2 and all("msis" in r["sarima"]["0.95"] for r in series.values())
