@@ -223,7 +223,7 @@ def test_tune_grid_errors(sales_csv, tmp_path, capsys):
     assert _err(capsys) == (
         "skl-lstm: error: --grid key 'unit' is not a parameter of the model; did you mean 'units'? Valid keys: "
         "'window', 'diff', 'activation', 'batch_size', 'callbacks', 'dropout', 'early_stopping', 'epochs', 'l1', "
-        "'l2', 'learning_rate', 'linear_skip', 'loss', 'n_features', 'optimizer', 'patience', 'random_state', "
+        "'l2', 'learning_rate', 'linear_skip', 'loss', 'n_features', 'optimizer', 'patience', 'quantiles', 'random_state', "
         "'recurrent_dropout', 'steps_per_epoch', 'training_kernel', 'units', 'validation_fraction', 'verbose', "
         "'warm_start'.\n"
     )

@@ -568,7 +568,7 @@ class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
             self._record_quantile_scores(None, None)
             return
         X_val, y_val, self.calibration_rows_ = validation
-        y_hat = self._quantile_output(run_inference(self._inference, X_val).astype(np.float64))
+        y_hat = self._quantile_output(run_inference(self._inference, X_val, dtype=np.float64))
         y_val = np.asarray(y_val, dtype=np.float64).reshape(len(y_hat), -1)
         self._record_quantile_scores(y_val, y_hat)
         if self.quantiles_ is not None:
@@ -952,7 +952,7 @@ class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
                 UserWarning,
                 stacklevel=user_stacklevel(),
             )
-        y_pred = run_inference(self._inference, X).astype(np.float64)
+        y_pred = run_inference(self._inference, X, dtype=np.float64)
         if not np.all(np.isfinite(y_pred)):
             raise ValueError(
                 "LSTMRegressor produced NaN/inf predictions; the inputs are probably far outside "

@@ -166,18 +166,34 @@ class InferencePlan:
         return fn(xt, lengths, *self.weights).numpy()
 
 
-def predict(plan, X, chunk: int = CALL_ROWS) -> np.ndarray:
-    """Forward pass of ``plan``'s network on 3-D windows ``X``, in chunks of ``chunk`` rows.
+def predict(plan, X, chunk: int = CALL_ROWS, dtype=np.float32) -> np.ndarray:
+    """Forward pass of ``plan``'s network on 3-D windows ``X``, in chunks of ``chunk`` rows, as ``dtype``.
 
     Equals ``model.predict`` to float32 rounding (about 1e-7); each row's
     output is the same whatever rows share its call (see :data:`CALL_ROWS`).
+    Each chunk's output is written into one array of ``dtype`` (float64 for
+    an estimator's predictions: exactly the float32 values), so a large
+    prediction holds no list of chunks and no second full-size copy.
     """
     if isinstance(X, RowWindows):  # stored rows: materialise a chunk of windows at a time
-        return np.concatenate([predict(plan, dense, chunk) for _, dense in X.chunks(chunk)])
-    X = np.asarray(X, dtype=np.float32)
+        pieces = X.chunks(chunk)
+    else:
+        X = np.asarray(X, dtype=np.float32)
+        pieces = ((slice(i, i + chunk), X[i : i + chunk]) for i in range(0, len(X), chunk))
     if keras.backend.backend() != "tensorflow":
         model = plan.network.model
-        return np.concatenate([np.asarray(model.predict_on_batch(X[i : i + chunk])) for i in range(0, len(X), chunk)])
-    if len(X) <= chunk:
-        return plan(X)
-    return np.concatenate([plan(X[i : i + chunk]) for i in range(0, len(X), chunk)])
+
+        def forward(windows):
+            return np.asarray(model.predict_on_batch(windows))
+    else:
+        forward = plan
+    out = None
+    for select, windows in pieces:
+        part = forward(windows)
+        if out is None:
+            out = np.empty((len(X), *part.shape[1:]), dtype=dtype)
+        out[select] = part
+    if out is None:  # no rows: the output's shape from one padded call
+        dense = X.dense(slice(0, 0)) if isinstance(X, RowWindows) else X
+        out = np.asarray(forward(dense), dtype=dtype)
+    return out
