@@ -3,23 +3,13 @@
 Fast: no network is trained here (the LSTM rows are the benchmark's job).
 """
 
-import importlib.util
-import os
-import sys
-
 import numpy as np
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
 
 @pytest.fixture(scope="module")
-def bench():
-    spec = importlib.util.spec_from_file_location("generalise_bench", os.path.join(ROOT, "benchmarks", "generalise.py"))
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["generalise_bench"] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+def bench(benchmark_module):
+    return benchmark_module("generalise")
 
 
 def test_split_is_stable_and_depends_on_the_name_only(bench):

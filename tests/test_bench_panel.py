@@ -1,6 +1,5 @@
 """The M4 Weekly panel benchmark's methods and runner (benchmarks/panel.py)."""
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -17,12 +16,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.fixture(scope="module")
-def bench():
-    spec = importlib.util.spec_from_file_location("panel_bench", os.path.join(ROOT, "benchmarks", "panel.py"))
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["panel_bench"] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+def bench(benchmark_module):
+    return benchmark_module("panel")
 
 
 def _geometric_panel(scales, n=80, growth=1.01):

@@ -1,15 +1,9 @@
-import importlib.util
-import os
-import sys
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from skl_lstm import metrics
 from skl_lstm.metrics._m4 import _autocorrelations, _is_seasonal, _seasonal_indices
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _panel(values, start=None):
@@ -20,17 +14,13 @@ def _panel(values, start=None):
     return pd.Series(data, index=pd.MultiIndex.from_tuples(tuples, names=["series", "time"]), dtype=float)
 
 
-def _load_m4_module():
-    spec = importlib.util.spec_from_file_location("m4_bench", os.path.join(ROOT, "benchmarks", "_m4.py"))
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("m4_bench", module)  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+@pytest.fixture(scope="module")
+def m4(benchmark_module):
+    return benchmark_module("_m4")
 
 
 # ------------------------------------------------------------------ Naive2
-def test_naive2_reproduces_published_m4_weekly_scores():
-    m4 = _load_m4_module()
+def test_naive2_reproduces_published_m4_weekly_scores(m4):
     data = m4.load_m4_weekly("test")
     anchors = m4.load_anchors()
     last = data.train.groupby(level=0)["y"].last()
@@ -43,9 +33,8 @@ def test_naive2_reproduces_published_m4_weekly_scores():
     assert score["n_series"] == 359
 
 
-def test_msis_and_acd_reproduce_published_m4_weekly_naive_interval():
+def test_msis_and_acd_reproduce_published_m4_weekly_naive_interval(m4):
     # R forecast's naive(): y_n ± 1.96 σ √h with σ the root mean square of the one-step changes
-    m4 = _load_m4_module()
     data = m4.load_m4_weekly("test")
     anchors = m4.load_anchors()
     steps = data.test.groupby(level=0).cumcount().to_numpy() + 1
@@ -61,8 +50,7 @@ def test_msis_and_acd_reproduce_published_m4_weekly_naive_interval():
     assert round(score["ACD"], 3) == anchors.loc["Naive", "ACD_95"] == 0.001
 
 
-def test_m4_validation_split_holds_out_the_last_13_training_points():
-    m4 = _load_m4_module()
+def test_m4_validation_split_holds_out_the_last_13_training_points(m4):
     validation, test = m4.load_m4_weekly("validation"), m4.load_m4_weekly("test")
     assert validation.test.groupby(level=0).size().eq(13).all()
     joined = pd.concat([validation.train, validation.test]).sort_index()
