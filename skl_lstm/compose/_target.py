@@ -520,8 +520,9 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         frame.attrs = dict(X.attrs)  # make_supervised's record of the horizons
         return frame
 
-    def _baseline_changes(self, X, ref):
-        """The naive and seasonal naive forecasts of every row of ``X``, as changes in the regressor's space.
+    def _baseline_changes(self, X, ref, names=("naive", "seasonal_naive")):
+        """The naive and seasonal naive forecasts (those of ``names``) of every row of ``X``, as changes in
+        the regressor's space.
 
         The naive forecast is the last value: a change of 0. The seasonal
         naive one is ``seasonal_naive_``'s (a
@@ -530,8 +531,8 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         index read the fitted season).
         """
         n_outputs = len(self.horizons_)
-        baselines = {"naive": np.zeros((len(ref), n_outputs))}
-        if self.seasonal_naive_ is not None:
+        baselines = {"naive": np.zeros((len(ref), n_outputs))} if "naive" in names else {}
+        if self.seasonal_naive_ is not None and "seasonal_naive" in names:
             with warnings.catch_warnings():  # rows without a season of history get the naive forecast: as meant
                 warnings.filterwarnings("ignore", message="SeasonalNaiveForecaster: ", category=UserWarning)
                 level = self.seasonal_naive_.predict(self._reference_frame(X, ref))
@@ -588,7 +589,7 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         """The forecast change in the regressor's space: the regressor's, or the baseline that replaced it."""
         if self.forecaster_ == "model":
             return self.regressor_.predict(X_in)
-        chosen = self._baseline_changes(X, ref)[self.forecaster_]
+        chosen = self._baseline_changes(X, ref, names=(self.forecaster_,))[self.forecaster_]
         return chosen[:, 0] if self._y_ndim == 1 else chosen
 
     def calibrate(self, X, y):

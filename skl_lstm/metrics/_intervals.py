@@ -125,8 +125,9 @@ def pinball_loss(y_true, y_quantiles, quantiles) -> float:
 
     For quantile :math:`\tau` and forecast :math:`q`, the loss of an
     observation :math:`y` is :math:`\tau (y - q)` if :math:`y \ge q`, else
-    :math:`(1 - \tau)(q - y)`. With one quantile it equals scikit-learn's
-    :func:`~sklearn.metrics.mean_pinball_loss` with ``alpha=tau``.
+    :math:`(1 - \tau)(q - y)`: scikit-learn's
+    :func:`~sklearn.metrics.mean_pinball_loss` with ``alpha=tau`` for each
+    level, averaged over the levels.
 
     Parameters
     ----------
@@ -162,9 +163,10 @@ def pinball_loss(y_true, y_quantiles, quantiles) -> float:
     for name, arr in (("y_true", y_true), ("y_quantiles", y_quantiles)):
         if not np.all(np.isfinite(arr)):
             raise ValueError(f"pinball_loss: {name} contains NaN or infinite values; pass finite values.")
-    tau = levels.reshape((1, -1) + (1,) * (y_true.ndim - 1))
-    diff = y_true[:, None] - y_quantiles
-    return float(np.mean(np.maximum(tau * diff, (tau - 1) * diff)))
+    from sklearn.metrics import mean_pinball_loss
+
+    # scikit-learn's loss per level (averaged over outputs); every level has as many terms
+    return float(np.mean([mean_pinball_loss(y_true, y_quantiles[:, k], alpha=tau) for k, tau in enumerate(levels)]))
 
 
 class _IntervalScorer:

@@ -144,7 +144,7 @@ def interval_offsets(
     levels = np.abs(2 * quantiles - 1)
     need = needed_residuals(float(levels.max()))
     offsets = np.zeros((len(quantiles), residuals.shape[1]))
-    approximated = []  # (output, residuals) where the Student-t interval stands in
+    approximated = {}  # output -> its number of residuals, where the Student-t interval stands in
     for j in range(residuals.shape[1]):
         scores = np.abs(residuals[:, j])
         scores = scores[np.isfinite(scores)]
@@ -153,8 +153,7 @@ def interval_offsets(
             q = conformal_quantile(scores, level)
             if not math.isfinite(q):
                 q = student_t_quantile(scores, level)
-                if not approximated or approximated[-1][0] != output:
-                    approximated.append((output, len(scores)))
+                approximated.setdefault(output, len(scores))
             if not math.isfinite(q):
                 raise ValueError(
                     f"{owner}: {asked} needs at least {need} calibration residuals per output (2 for any "
@@ -164,7 +163,7 @@ def interval_offsets(
                 )
             offsets[i, j] = np.sign(tau - 0.5) * q
     if approximated:
-        output, n = approximated[0]
+        output, n = next(iter(approximated.items()))
         warnings.warn(
             f"{owner}: {asked} needs {need} calibration residuals per output for a split-conformal interval, "
             f"but there are {n}{output} ({source}); the interval is a Student-t prediction interval from those "
