@@ -352,15 +352,6 @@ def lstm(values: np.ndarray, n_fit: int, h: int, season: int | None, **overrides
 
 
 # -------------------------------------------------------------------- scoring
-def mae_pair(f: Forecasts, truth: np.ndarray) -> dict:
-    return {"multi": float(np.mean(np.abs(truth - f.multi))), "one": float(np.mean(np.abs(truth - f.one)))}
-
-
-def naive_scale(values: np.ndarray, lag: int) -> float:
-    """In-sample MAE of the lag-``lag`` naive forecast (MASE's denominator)."""
-    return float(np.mean(np.abs(values[lag:] - values[:-lag])))
-
-
 def score_series(s: Series, variants: dict) -> dict:
     """Every method's MASE on the test and on the validation tail of one series (runs in a worker)."""
     import keras
@@ -376,10 +367,16 @@ def score_series(s: Series, variants: dict) -> dict:
         return {**record, "skipped": skipped}
     n_train, n_val = n - h, n - 2 * h
     test, val = values[n_train:], values[n_val:n_train]
-    scale_test, scale_val = naive_scale(values[:n_train], s.mase_lag), naive_scale(values[:n_val], s.mase_lag)
+    from skl_lstm.metrics import mean_absolute_scaled_error
+
+    # MASE scaled by the in-sample lag-``mase_lag`` naive error of what precedes the scored points
+    scale_test, scale_val = values[:n_train], values[:n_val]
 
     def mase(f, truth, scale):
-        return {k: v / scale for k, v in mae_pair(f, truth).items()}
+        return {
+            k: mean_absolute_scaled_error(truth, getattr(f, k), y_train=scale, seasonal_period=s.mase_lag)
+            for k in ("multi", "one")
+        }
 
     baselines = {"naive": naive, "ets": ets, "ridge": ridge}
     if s.season:
@@ -416,7 +413,9 @@ def score_series(s: Series, variants: dict) -> dict:
 
 # ---------------------------------------------------------------- summaries
 def _gmean(x) -> float:
-    return float(np.exp(np.mean(np.log(x)))) if len(x) else float("nan")
+    from scipy.stats import gmean
+
+    return float(gmean(x)) if len(x) else float("nan")
 
 
 def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
