@@ -15,6 +15,7 @@ import inspect
 import warnings
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import partial
 from numbers import Integral, Real
 
 import keras
@@ -69,6 +70,9 @@ class _FitRun:
     shuffle: object = field(init=False)
     #: the validation tail's windows, targets (as the network predicts them) and positions in ``fit``'s X
     validation: tuple | None = field(init=False, default=None)
+    #: () -> None refitting the linear start on every row, training and validation tail, once the
+    #: validation tail has been scored (set when that start is kept as the whole model)
+    refit_linear: object = field(init=False, default=None)
 
     def __post_init__(self):
         self.shuffle = np.random.RandomState(self.seed) if self.seed is not None else np.random
@@ -527,7 +531,7 @@ class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
                     X=X, y=y, sample_weight=sample_weight, warm_start=warm_start, epochs=epochs,
                     initial_epoch=initial_epoch,
                 )
-            validation = self._run.validation
+            validation, refit_linear = self._run.validation, self._run.refit_linear
         except BaseException:
             if not warm_start:
                 for name in set(vars(self)) - fitted_before:
@@ -539,6 +543,11 @@ class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
             vars(self).pop("_run", None)
         self._inference = InferencePlan(self._network)  # reads the trained weights
         self._record_calibration(validation)
+        if refit_linear is not None:
+            # the validation tail was scored (early stopping, the linear start's test, the calibration
+            # residuals) by a linear start fitted without it; the model kept is that start, refitted on all rows
+            refit_linear()
+            self._inference = InferencePlan(self._network)
         return self
 
     def _check_quantiles(self, continuing):
@@ -734,12 +743,17 @@ class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
             self._run.validation = (X[cut:], y[cut:].copy(), rows[cut:])
         network = self._network
         trained = network.model
+        started = network.skip is not None and not (warm_start and initial_epoch)
+        if started and n_val:
+            every_row = (X, y, sample_weight)  # for the refit on every row, should the linear start be kept
         if network.skip is not None:
-            # The linear branch is fitted in closed form on every training
-            # window and then frozen; the LSTM part (a plain chain, so the
-            # fused kernel applies) is trained on its residuals.
-            if not (warm_start and initial_epoch):
-                _linear.fit_linear_start(network, X, y, sample_weight)
+            # The linear branch is fitted in closed form on the training
+            # windows (not the validation tail, which then scores it as it
+            # scores the network) and frozen; the LSTM part (a plain chain,
+            # so the fused kernel applies) is trained on its residuals.
+            if started:
+                _linear.fit_linear_start(network, X[:cut], y[:cut],
+                                         None if sample_weight is None else sample_weight[:cut])
             y = y - _linear.linear_output(network, X)[:, : self.n_outputs_].reshape(y.shape).astype(y.dtype, copy=False)
             trained = network.recurrent
             model = network.model
@@ -781,6 +795,8 @@ class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
         )
         if linear_kept:
             _linear.silence_head(network)
+            if started:
+                self._run.refit_linear = partial(_linear.fit_linear_start, network, *every_row)
         losses = np.asarray(history.get("loss", []), dtype=float)
         if losses.size == 0 or not np.all(np.isfinite(losses)):
             epoch = int(np.argmax(~np.isfinite(losses))) + 1 if losses.size else 1
