@@ -166,15 +166,18 @@ class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
     linear_skip : bool, default=False
         Add a linear (autoregressive) branch from the whole window to the
         output, in parallel with the LSTM, as in LSTNet. Before training it is
-        set to the ridge least-squares fit of all training windows, the
-        validation tail included (:class:`~sklearn.linear_model.RidgeCV`, whose
-        closed form needs no early stopping), and frozen; the LSTM's output
-        weights start at zero and the LSTM is trained on the linear fit's
-        residuals. The network thus starts as the best linear model of the
-        windows and learns only what that model misses. With early stopping
-        and a validation tail, the fit keeps the linear start itself
+        set to the ridge least-squares fit of the training windows, not the
+        validation tail (:class:`~sklearn.linear_model.RidgeCV`, whose closed
+        form needs no early stopping), and frozen; the LSTM's output weights
+        start at zero and the LSTM is trained on the linear fit's residuals.
+        The network thus starts as the best linear model of the windows and
+        learns only what that model misses. With early stopping and a
+        validation tail, the fit keeps the linear start itself
         (``best_epoch_ == 0``) when no epoch beats it on that tail, so the
-        LSTM part is only used where it helps. Missing steps count as 0 (the
+        LSTM part is only used where it helps; the tail, which the start
+        never saw, scores both alike (and gives ``calibration_residuals_``),
+        and a start kept is then refitted on every window, tail included.
+        Missing steps count as 0 (the
         mean, after scaling) in the linear branch. The saved network holds
         both branches.
     loss : {"mse", "mae", "huber"} or keras.losses.Loss, default="mse"
