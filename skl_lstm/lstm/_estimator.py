@@ -278,7 +278,7 @@ class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
         Series per time step.
     n_features_in_ : int
         Columns of 2-D ``X`` (or time steps of 3-D ``X``).
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` has string column names.
     n_outputs_ : int
         Number of targets.

@@ -52,7 +52,7 @@ def difference(X: np.ndarray, diff: int = 0, seasonal_period: int | None = None,
 
 
 def lag_matrix(Z: np.ndarray, window: int) -> np.ndarray:
-    """Row ``t`` = rows ``t-window+1 .. t`` of ``Z``, oldest first, time-major.
+    """Row ``t`` holds rows ``t - window + 1`` to ``t`` of ``Z``, oldest first, time-major.
 
     The result has ``window * n_features`` columns ordered
     ``[z0(t-w+1), z1(t-w+1), ..., z0(t), z1(t)]`` so that
@@ -111,14 +111,14 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
     ----------
     n_features_in_ : int
         Number of input columns.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Input column names, when ``X`` has string column names.
     undifferenced_ : ndarray of int
         Positions of the ``undifferenced`` columns.
     n_warmup_ : int
         Number of leading output rows with incomplete history:
         ``window - 1 + diff + seasonal_diff * seasonal_period``.
-    last_window_ : ndarray of shape (n_warmup_, n_features_in_)
+    last_window_ : ndarray of shape (`n_warmup_`, `n_features_in_`)
         The last rows seen in ``fit``, carried over when ``X`` continues them.
 
     See Also
