@@ -185,6 +185,46 @@ def test_report_text_dict_json_and_html(linear_report):
     assert html.startswith("<div><h4>skl_lstm diagnosis</h4>") and "</table>" in html or "No problem found" in html
 
 
+def test_report_html_is_a_table_of_the_findings():
+    fix = Fix(step="lstm", parameter="units", value=16, note="a smaller network")
+    findings = [Finding("overfitting", "Overfitting <network>", "high", 0.9, "Validation loss rose & rose.", fix=fix),
+                Finding("bias", "Biased forecasts", "low", 0.3, "The mean error is 2 % of the level.")]
+    html = Report(findings, scores={}, folds=[], setup="Pipeline > LSTMRegressor", settings={"n_folds": 3})._repr_html_()
+    assert "<th>severity</th><th>finding</th><th>evidence</th><th>fix</th>" in html
+    assert html.count("<tr>") == 3  # the header and one row per finding, most important first
+    assert html.index("Overfitting") < html.index("Biased forecasts")
+    for text in ("high", "low", "The mean error is 2 % of the level.", "lstm: units -&gt; 16. a smaller network"):
+        assert text in html
+    # user text is escaped, so a title or message cannot break the table
+    assert "Overfitting &lt;network&gt;" in html and "Validation loss rose &amp; rose." in html
+    empty = Report([], scores={}, folds=[], setup="x", settings={})._repr_html_()
+    assert "No problem found." in empty and "<table>" not in empty
+
+
+def test_diagnose_is_quiet_by_default_and_verbose_prints_a_line_per_fold(capsys):
+    X, y = make_supervised(_seasonal(n=96))
+    diagnose_quiet(LinearRegression(), X, y)
+    assert capsys.readouterr().out == ""
+    report = diagnose_quiet(LinearRegression(), X, y, verbose=1)
+    lines = capsys.readouterr().out.splitlines()
+    n = report.settings["n_folds"]
+    assert len(lines) == n + 1
+    for k, line in enumerate(lines[:-1], 1):
+        left = n - k
+        assert line.startswith(f"[diagnose] fold {k}/{n} (")
+        assert " training rows) fitted in " in line and " s; elapsed " in line
+        assert line.endswith(f"{left} fold{'' if left == 1 else 's'} to go")
+    assert lines[-1].startswith("[diagnose] ") and " checks done: " in lines[-1] and " elapsed " in lines[-1]
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "1", True, None])
+def test_diagnose_verbose_must_be_a_non_negative_integer(bad):
+    X, y = make_supervised(_seasonal(n=48))
+    with pytest.raises(ValueError, match=rf"verbose={bad!r} must be a non-negative integer.*pass verbose=0 or "
+                                         r"verbose=1"):
+        diagnose_quiet(LinearRegression(), X, y, verbose=bad)
+
+
 def test_findings_rank_by_severity_then_cause_then_score():
     def finding(code, severity, score):
         return Finding(code=code, title=code, severity=severity, score=score, message="")
