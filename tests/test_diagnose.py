@@ -197,6 +197,21 @@ def test_report_html_is_a_table_of_the_findings():
         assert text in html
     # user text is escaped, so a title or message cannot break the table
     assert "Overfitting &lt;network&gt;" in html and "Validation loss rose &amp; rose." in html
+    scores = {"overall": {"model": {"mae": 2.0, "mape": 0.05}, "naive": {"mae": 4.0, "mape": 0.1},
+                          "seasonal_naive": {"mae": 3.0}}}
+    report = Report(findings, scores=scores, folds=[], setup="x", settings={})
+    table = report.score_table()
+    assert list(table.columns) == ["MAE", "MAPE", "MAE / naive"] and list(table.index) == [
+        "model", "naive", "seasonal_naive"]
+    assert table.loc["model", "MAE / naive"] == 0.5 and np.isnan(table.loc["seasonal_naive", "MAPE"])
+    html = report._repr_html_()
+    assert "<th>MAE / naive</th>" in html and "<td>5.00%</td>" in html and "<td>0.50</td>" in html
+    assert str(report).splitlines()[3:7] == [
+        "                         MAE      MAPE  MAE / naive",
+        "model                      2     5.00%         0.50",
+        "naive                      4    10.00%         1.00",
+        "seasonal_naive             3                   0.75",
+    ]
     empty = Report([], scores={}, folds=[], setup="x", settings={})._repr_html_()
     assert "No problem found." in empty and "<table>" not in empty
 

@@ -392,21 +392,50 @@ class Report:
         return json.dumps(self.to_dict(), **kwargs)
 
     def _score_lines(self) -> list[str]:
-        overall = self.scores.get("overall", {})
-        if not overall:
+        table = self.score_table()
+        if table.empty:
             return ["no out-of-fold forecasts (every fold failed)"]
-        has_mape = any("mape" in v for v in overall.values())
-        naive = overall.get("naive", {}).get("mae")
+        has_mape = "MAPE" in table
         head = f"{'':<16}{'MAE':>12}" + (f"{'MAPE':>10}" if has_mape else "") + f"{'MAE / naive':>13}"
         lines = [head]
-        for name, values in overall.items():
-            row = f"{name:<16}{_fmt(values['mae']):>12}"
+        for name, row in table.iterrows():
+            line = f"{name:<16}{_fmt(row['MAE']):>12}"
             if has_mape:
-                row += f"{values['mape']:>10.2%}" if values.get("mape") is not None else f"{'':>10}"
-            ratio = values["mae"] / naive if naive else float("nan")
-            row += f"{ratio:>13.2f}"
-            lines.append(row)
+                line += f"{row['MAPE']:>10.2%}" if row["MAPE"] == row["MAPE"] else f"{'':>10}"
+            lines.append(line + f"{row['MAE / naive']:>13.2f}")
         return lines
+
+    def score_table(self):
+        """The out-of-fold scores as a DataFrame: one row per forecaster (model, naive, seasonal naive).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``MAE``, ``MAPE`` (when the target is positive) and
+            ``MAE / naive``; empty when every fold failed.
+        """
+        import pandas as pd
+
+        overall = self.scores.get("overall", {})
+        naive = overall.get("naive", {}).get("mae")
+        has_mape = any("mape" in v for v in overall.values())
+        rows = {}
+        for name, values in overall.items():
+            row = {"MAE": values["mae"]}
+            if has_mape:
+                row["MAPE"] = values.get("mape", float("nan"))
+            row["MAE / naive"] = values["mae"] / naive if naive else float("nan")
+            rows[name] = row
+        return pd.DataFrame.from_dict(rows, orient="index")
+
+    def _scores_html(self) -> str:
+        table = self.score_table()
+        if table.empty:
+            return "<p>no out-of-fold forecasts (every fold failed)</p>"
+        formatters = {"MAE": _fmt, "MAE / naive": "{:.2f}".format}
+        if "MAPE" in table:
+            formatters["MAPE"] = lambda v: "" if v != v else f"{v:.2%}"
+        return table.to_html(formatters=formatters, border=0)
 
     def __str__(self) -> str:
         s = self.settings
@@ -457,7 +486,7 @@ class Report:
             if rows
             else "<p>No problem found.</p>"
         )
-        scores = "<pre>" + e("\n".join(self._score_lines())) + "</pre>"
+        scores = self._scores_html()
         notes = "".join(f"<p><i>note: {e(n)}</i></p>" for n in self.notes)
         return (
             f"<div><h4>skl_lstm diagnosis</h4><p>{e(self.setup)}<br>{s.get('n_folds')} time-ordered folds "
