@@ -1,4 +1,4 @@
-"""Every relative link and image in README.md and docs/*.md points at something that exists.
+"""Every relative link and image in README.md, CHANGELOG.md and docs/*.md points at something that exists.
 
 Fast and without Sphinx: the Markdown is read as text. A link's file must
 exist (relative to the page); a ``#anchor`` must be the GitHub-style slug of a
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = sorted([ROOT / "README.md", *(ROOT / "docs").glob("*.md")])
+PAGES = sorted([ROOT / "README.md", ROOT / "CHANGELOG.md", *(ROOT / "docs").glob("*.md")])
 
 _FENCE = re.compile(r"^(```|~~~)")
 _CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
