@@ -57,6 +57,9 @@ autodoc_typehints = "none"  # the types are in the numpydoc docstrings, as sciki
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = True
+# Every parameter of every documented signature is in its docstring (PR01), and the docstring
+# lists no parameter the signature lacks (PR02); a gap fails the -W build.
+numpydoc_validation_checks = {"PR01", "PR02"}
 numpydoc_xref_ignore = "all"  # types are plain text (no intersphinx); escape names such as n_features_in_
 # numpydoc's default aliases point into the Python and NumPy inventories, which an offline build has
 # not got: show those words as plain object names instead of references that cannot resolve.

@@ -233,6 +233,28 @@ class Report:
     the loss curves, the forecasts against the actual values and the naive
     forecast over the folds, and the residuals with their autocorrelation.
 
+    Parameters
+    ----------
+    findings : list of Finding
+        The findings, in any order; the report ranks them.
+    scores : dict
+        Out-of-fold scores: ``{"overall": {name: {"mae": ..., "mape": ...}}}``
+        for ``"model"``, ``"naive"`` and ``"seasonal_naive"``, and per fold.
+    folds : list of dict
+        Per fold: train and test sizes, fit seconds, epochs run, best epoch.
+    setup : str
+        The nesting of the diagnosed estimator, outer first.
+    settings : dict
+        Horizon, seasonal period, reference column, splitter, timings.
+    notes : sequence of str, default=()
+        Things the diagnosis did that a user should know.
+    data : dict or None, default=None
+        The series, the folds' forecasts and the residuals the figures draw
+        (None: a report without figures).
+    estimator : estimator or None, default=None
+        The diagnosed (unfitted) estimator, which :meth:`apply_fixes` starts
+        from when it is given none.
+
     Attributes
     ----------
     findings : list of Finding
@@ -387,7 +409,17 @@ class Report:
         }
 
     def to_json(self, **kwargs) -> str:
-        """The report as a JSON string (``indent=2`` unless given)."""
+        """The report as a JSON string.
+
+        Parameters
+        ----------
+        **kwargs : dict
+            Passed to :func:`json.dumps`; ``indent=2`` unless given.
+
+        Returns
+        -------
+        str
+        """
         kwargs.setdefault("indent", 2)
         return json.dumps(self.to_dict(), **kwargs)
 

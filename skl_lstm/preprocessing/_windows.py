@@ -58,6 +58,18 @@ def lag_matrix(Z: np.ndarray, window: int) -> np.ndarray:
     ``[z0(t-w+1), z1(t-w+1), ..., z0(t), z1(t)]`` so that
     ``out.reshape(n, window, n_features)`` recovers the sequence without a copy.
     Rows without full history are NaN where history is missing.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_samples, n_features)
+        The series, oldest row first; a float dtype (the missing history is NaN).
+    window : int
+        Time steps per output row.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, window * n_features)
+        The windows, time-major within each row.
     """
     n, k = Z.shape
     padded = np.empty((n + window - 1, k), dtype=Z.dtype)
