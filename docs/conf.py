@@ -97,7 +97,8 @@ html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
     "header_links_before_dropdown": 4,
-    "secondary_sidebar_items": ["page-toc"],
+    # gallery pages give the width to their code and figures instead of a table of contents
+    "secondary_sidebar_items": {"*": ["page-toc"], "generated/*": ["page-toc"], "auto_examples/*": []},
 }
 html_show_sourcelink = False
 html_last_updated_fmt = None

@@ -502,17 +502,21 @@ class Report:
         s = self.settings
         rows = []
         colors = {"high": "#c0392b", "medium": "#d68910", "low": "#2874a6", "info": "#7f8c8d"}
+        # inline: Jupyter's and the docs' stylesheets right-align table cells, which suits numbers, not prose
+        cell = "text-align:left;vertical-align:top;padding:0.3em 0.6em"
         for f in self.findings:
             evidence = "<br>".join(f"{e(str(k))} = {e(_fmt(v))}" for k, v in f.evidence.items())
             fix = "" if f.fix is None else e(str(f.fix)) + (f"<br><code>{e(f.fix.code)}</code>" if f.fix.code else "")
             consequence = f"<br><i>likely a consequence of {e(', '.join(f.explained_by))}</i>" if f.explained_by else ""
             rows.append(
-                f"<tr><td style='color:{colors[f.severity]};font-weight:bold'>{f.severity}</td>"
-                f"<td><b>{e(f.title)}</b><br>{e(f.message)}{consequence}</td>"
-                f"<td style='font-size:smaller'>{evidence}</td><td>{fix}</td></tr>"
+                f"<tr><td style='{cell};color:{colors[f.severity]};font-weight:bold'>{f.severity}</td>"
+                f"<td style='{cell};min-width:22em'><b>{e(f.title)}</b><br>{e(f.message)}{consequence}</td>"
+                f"<td style='{cell};font-size:smaller;white-space:nowrap'>{evidence}</td>"
+                f"<td style='{cell};min-width:14em'>{fix}</td></tr>"
             )
+        head = "".join(f"<th style='{cell}'>{name}</th>" for name in ("severity", "finding", "evidence", "fix"))
         table = (
-            "<table><tr><th>severity</th><th>finding</th><th>evidence</th><th>fix</th></tr>"
+            f"<table><tr>{head}</tr>"
             + "".join(rows)
             + "</table>"
             if rows
