@@ -44,6 +44,18 @@ exclude_patterns = ["_build", "**.ipynb_checkpoints", "auto_examples/*.ipynb", "
                     "auto_examples/*.zip", "auto_examples/*.json", "auto_examples/*.md5"]
 templates_path = ["_templates"]
 
+# --- References: every one must resolve (nitpicky), so -W fails on a broken link into the API.
+# The build is offline (no intersphinx inventories), so names of other projects cannot resolve:
+# they stay plain text. Everything of skl_lstm's own must.
+nitpicky = True
+nitpick_ignore_regex = [
+    (r"py:.*", r"(sklearn|numpy|pandas|keras|tensorflow|scikeras|dask|distributed|matplotlib|statsmodels|scipy"
+               r"|joblib|json|os|pathlib|collections|typing)(\..+)?"),
+    # numpydoc's generic type words (see numpydoc_xref_aliases below)
+    (r"py:obj", r"array_like|array|ndarray|np\.ndarray|scalar|RandomState|np\.random\.RandomState|np\.inf|np\.nan"
+                r"|numpy|iterable|sequence|callable|contextmanager|namedtuple|generator|string|boolean"),
+]
+
 # --- MyST: the user guide and benchmark pages are the Markdown files in this folder.
 myst_enable_extensions = ["dollarmath", "amsmath", "deflist", "colon_fence"]
 # `page.md#a-heading` links resolve to the heading's anchor (GitHub's slugs).

@@ -1,6 +1,7 @@
 """skl_lstm.diagnose: the fault suite, the report's outputs, the checks and fixes one by one."""
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -189,9 +190,8 @@ def test_report_html_is_a_table_of_the_findings():
     fix = Fix(step="lstm", parameter="units", value=16, note="a smaller network")
     findings = [Finding("overfitting", "Overfitting <network>", "high", 0.9, "Validation loss rose & rose.", fix=fix),
                 Finding("bias", "Biased forecasts", "low", 0.3, "The mean error is 2 % of the level.")]
-    html = Report(findings, scores={}, folds=[], setup="Pipeline > LSTMRegressor", settings={"n_folds": 3})._repr_html_()
-    import re
-
+    html = Report(findings, scores={}, folds=[], setup="Pipeline > LSTMRegressor",
+                  settings={"n_folds": 3})._repr_html_()
     assert re.findall(r"<th style='[^']*text-align:left[^']*'>(\w+)</th>", html) == [
         "severity", "finding", "evidence", "fix"]
     assert html.count("<tr>") == 3  # the header and one row per finding, most important first

@@ -143,7 +143,7 @@ class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
         time), rows in any order), and each row's input is the ``W`` rows
         ending at it within its own series; the windows are gathered per batch
         inside the training step, so memory grows with the rows, not with
-        ``rows x window`` (see :mod:`skl_lstm.lstm._windows`). Rows passed to
+        ``rows x window`` (see ``skl_lstm/lstm/_windows.py``). Rows passed to
         ``predict`` that continue the fitted series (pandas index) get the
         fitted rows as history. Leading rows with NaN in a series (what
         differencing leaves, e.g. ``WindowTransformer(1, diff=1)``) are
@@ -1040,7 +1040,7 @@ class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
 
         The file is the one :func:`skl_lstm.save` writes for any model (format
         2): the network in Keras' native format, the rest of the estimator's
-        state (:meth:`__getstate__`) as JSON, the library versions and a
+        state (``__getstate__``) as JSON, the library versions and a
         SHA-256 per member, replaced atomically. :meth:`load` and
         :func:`skl_lstm.load` refuse any file that was altered or carries code.
 

@@ -371,7 +371,7 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
 def window_layout(X) -> int | None:
     """How many series each time step of 2-D windows holds, read from their warm-up rows.
 
-    Windows cut from the start of a series (as :class:`WindowTransformer`
+    Windows cut from the start of a series (as :class:`~skl_lstm.WindowTransformer`
     cuts every training fold, and every series of a panel) include warm-up
     rows whose oldest steps are missing: the NaN of such a row are exactly its
     first columns, and the one with the fewest observed values holds the
