@@ -86,4 +86,4 @@ bench-generalise: $(STAMP)
 
 clean:
 	rm -rf $(VENV) $(OLDEST_VENV) build *.egg-info .pytest_cache demo_output \
-		docs/_build docs/generated docs/auto_examples
+		docs/_build docs/generated docs/auto_examples docs/sg_execution_times.rst
