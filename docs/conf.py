@@ -65,6 +65,8 @@ myst_heading_anchors = 4
 autosummary_generate = True
 autosummary_imported_members = True
 autodoc_default_options = {"members": True}
+# the page contents list methods as `fit()`, not `LSTMRegressor.fit()` (long names ran off the column)
+toc_object_entries_show_parents = "hide"
 autodoc_typehints = "none"  # the types are in the numpydoc docstrings, as scikit-learn does
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
