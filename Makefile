@@ -6,11 +6,12 @@ STAMP  := $(VENV)/.installed
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONHASHSEED := 0
 
-.PHONY: help venv demo test test-slow test-oldest test-long bench-perf bench-accuracy bench-panel bench-generalise clean
+.PHONY: help venv docs demo test test-slow test-oldest test-long bench-perf bench-accuracy bench-panel bench-generalise clean
 
 help:
 	@echo "make demo         tune and evaluate an LSTM on the bundled airline series"
 	@echo "make test         the test suite (fast tests, under 10 minutes on 2 cores)"
+	@echo "make docs         the documentation site, offline, warnings as errors (docs/_build/html)"
 	@echo "make test-slow    the slow tests (longer training)"
 	@echo "make test-oldest  the suite against the oldest supported scikit-learn"
 	@echo "make test-long    property-based tests, 2000 examples per property"
@@ -27,6 +28,18 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 venv: $(STAMP)
+
+# The docs extra (Sphinx, MyST, numpydoc, sphinx-gallery, the theme) on top of the test install.
+DOCS_STAMP := $(VENV)/.installed-docs
+$(DOCS_STAMP): $(STAMP) pyproject.toml
+	$(PY) -m pip install --quiet -e ".[docs]"
+	@touch $(DOCS_STAMP)
+
+# The site: user guide and committed benchmark pages (docs/*.md), the API reference from the
+# docstrings, and the gallery, which runs examples/plot_*.py. No network (no intersphinx);
+# any warning fails the build. Open docs/_build/html/index.html.
+docs: $(DOCS_STAMP)
+	MPLBACKEND=Agg $(PY) -m sphinx -b html -W --keep-going -j 1 docs docs/_build/html
 
 demo: $(STAMP)
 	$(PY) examples/demo_airline.py
@@ -72,4 +85,5 @@ bench-generalise: $(STAMP)
 	$(PY) benchmarks/generalise.py
 
 clean:
-	rm -rf $(VENV) $(OLDEST_VENV) build *.egg-info .pytest_cache demo_output
+	rm -rf $(VENV) $(OLDEST_VENV) build *.egg-info .pytest_cache demo_output \
+		docs/_build docs/generated docs/auto_examples docs/sg_execution_times.rst

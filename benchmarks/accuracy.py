@@ -37,6 +37,7 @@ import warnings
 from dataclasses import dataclass, field
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import numpy as np
 import pandas as pd
@@ -47,6 +48,7 @@ from sklearn.linear_model import Ridge
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 from sklearn.pipeline import Pipeline
 
+from benchmarks._progress import Progress
 from skl_lstm import (
     NaiveForecaster,
     SeasonalNaiveForecaster,
@@ -780,10 +782,13 @@ def main(argv=None) -> int:
         "quick": args.quick,
         "series": {},
     }
+    progress = Progress(len(chosen) + (not args.no_darts), started=START)
     for name in chosen:
         results["series"][name] = run_series(available[name], seeds, args.quick, args.n_jobs)
+        progress.done(f"series {name}")
     if not args.no_darts:
         results["darts"] = run_darts_protocol(seeds, args.quick, args.n_jobs)
+        progress.done("darts protocol")
     results["seconds"] = time.perf_counter() - START
     print()
     table = markdown(results)

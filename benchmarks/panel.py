@@ -107,6 +107,7 @@ from sklearn.linear_model import RidgeCV
 from sklearn.pipeline import Pipeline
 
 from benchmarks._m4 import SEASONAL_PERIOD, load_anchors, load_m4_weekly
+from benchmarks._progress import Progress
 from skl_lstm.metrics import m4_score, naive2_forecast
 from skl_lstm.utils._panel_input import check_panel, panel_series, rows_from_end
 
@@ -551,6 +552,7 @@ def main(argv=None) -> dict:
     sample = sorted(np.random.default_rng(0).choice(all_series, size=min(args.sample, len(all_series)), replace=False))
     names = ["naive2"] + [n for n in args.models if n != "naive2"]  # Naive2 first: it checks the scoring
     results = {}
+    progress = Progress(len(names))
     for name in names:
         results[name] = evaluate(name, data, args.seeds, sample)
         r = results[name]
@@ -559,7 +561,7 @@ def main(argv=None) -> dict:
             if r["status"] == "ok"
             else f"{r['status']}: {r['reason'].strip().splitlines()[-1]}"
         )
-        print(f"{r['label']}: {shown}", flush=True)
+        progress.done(f"{r['label']}: {shown}")
         if args.memory_scaling and r["status"] == "ok" and not METHODS[name].sampled:
             r["memory_scaling"] = memory_scaling(name, data, r)
             m = r["memory_scaling"]

@@ -73,11 +73,21 @@ print("its fix:", report.top.fix)
 # ``apply_fixes`` makes the automatic fixes of the high-severity root causes
 # on a copy of the estimator: here it learns the change from the last value
 # (``DifferencedTargetRegressor``, with differenced windows) and standardises
-# the windows and the target. The second diagnosis uses the same folds.
+# the windows and the target. The second diagnosis uses the same folds;
+# ``verbose=1`` prints a line per fold as it finishes (its fit time, the
+# elapsed time and the folds to go).
 fixed = report.apply_fixes()
-after = diagnose(fixed, X, y)
+after = diagnose(fixed, X, y, verbose=1)
 print(after)
 after.save(os.path.join(output_dir, "diagnose_after"))
+
+# %%
+# In a notebook
+# -------------
+# A report displayed in Jupyter (or here, as the last expression of a cell)
+# is an HTML table: the out-of-fold scores, then each finding with its
+# severity, message, evidence and fix.
+after
 
 # %%
 # Before and after, on the same folds

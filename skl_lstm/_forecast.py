@@ -38,7 +38,7 @@ def forecast(model, data, future=None, *, coverage=None) -> pd.DataFrame:
         by integers, dates or periods) or a panel indexed by (series, time).
     future : pandas.DataFrame or None, default=None
         The known-future columns of ``model``
-        (:class:`~skl_lstm.preprocessing.KnownFutureTransformer`; the
+        (:class:`~skl_lstm.KnownFutureTransformer`; the
         recipe's ``known_future``) at the steps after each series' end:
         indexed like ``data`` ((series, time) for a panel), at least the
         ``H`` steps the model leads them, and exactly those columns. They are
@@ -147,7 +147,7 @@ def forecast(model, data, future=None, *, coverage=None) -> pd.DataFrame:
 
 
 def known_future_steps(model) -> list:
-    """The fitted :class:`~skl_lstm.preprocessing.KnownFutureTransformer` steps inside ``model``.
+    """The fitted :class:`~skl_lstm.KnownFutureTransformer` steps inside ``model``.
 
     Looks through the fitted estimators a meta-estimator holds (``regressor_``,
     ``estimator_``, ``best_estimator_``) and a pipeline's steps.

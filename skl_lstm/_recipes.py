@@ -94,7 +94,7 @@ def recommended_pipeline(
     known_future : list of str or None, default=None
         Columns of ``X`` whose future is known (calendar, planned
         promotions, prices fixed ahead). A first step
-        (:class:`~skl_lstm.preprocessing.KnownFutureTransformer`, named
+        (:class:`~skl_lstm.KnownFutureTransformer`, named
         ``known_future``) appends their values at ``t + 1 .. t + H`` to
         row ``t``, within each series; every other column stays a past
         covariate. Pass the values after the data's end with
@@ -126,7 +126,7 @@ def recommended_pipeline(
 
     Notes
     -----
-    The defaults (:data:`RECIPE_DEFAULTS`) come from ``benchmarks/accuracy.py``
+    The defaults (``skl_lstm._recipes.RECIPE_DEFAULTS``) come from ``benchmarks/accuracy.py``
     (table in ``docs/accuracy.md``): on every benchmark series the untuned
     recipe beats the naive forecast. The linear skip branch (``linear_skip``,
     started at the ridge fit of the windows) is what makes it at least as

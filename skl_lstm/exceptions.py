@@ -56,7 +56,7 @@ class TimeOrderWarning(UserWarning):
 class MissingFutureWarning(UserWarning):
     """Warned when known-future covariates are needed after a series' last row and were filled.
 
-    :class:`~skl_lstm.preprocessing.KnownFutureTransformer` leads the columns
+    :class:`~skl_lstm.KnownFutureTransformer` leads the columns
     whose future is known; the rows near a series' end need values after it,
     which the data do not hold, so the series' last value is carried forward.
     Pass the true values with ``skl_lstm.forecast(model, data, future=...)``,

@@ -36,6 +36,8 @@ def test_accuracy_benchmark_quick_run(tmp_path):
         "--output", str(tmp_path),
     )
     assert "| LSTM tuned |" in out
+    progress = [line.split("] ", 1)[1] for line in out.splitlines() if " done, " in line]
+    assert progress == ["1/2 done, 1 to go: series unemployment", "2/2 done, 0 to go: series sunspots"]
     series = json.loads((tmp_path / "accuracy.json").read_text())["series"]
     tuned = series["unemployment"]["methods"]["LSTM tuned"]
     # The search chose whether to keep the extra input columns, refitting on MAPE.
@@ -118,3 +120,4 @@ def test_intervals_benchmark_generalise_case_reports_the_student_t_series(tmp_pa
     assert "| Student-t stand-in: series, pooled (points) |" in markdown.read_text()
     series = json.loads(path.read_text())["series"]
     assert len(series) == 2 and all("msis" in r["sarima"]["0.95"] for r in series.values())
+

@@ -212,6 +212,34 @@ def test_tune_searches_the_grid_and_saves_the_best(sales_csv, tmp_path, capsys):
     assert meta["best_params"]["units"] in (2, 4) and units == [meta["best_params"]["units"]]
 
 
+def test_tune_reports_progress_per_fit_unless_verbose_0(sales_csv, tmp_path, capsys):
+    args = ["tune", sales_csv, "--target", "sales", "--time", "date", "--model", str(tmp_path / "m"),
+            "--cv-splits", "2", "--epochs", "2", "--window", "6", "--grid", '{"units": [2, 4]}']
+    assert main(args) == 0
+    out, err = capsys.readouterr()
+    progress = [line for line in err.splitlines() if " done" in line]
+    assert [line.split("] ", 1)[1] for line in progress] == [
+        "fit 1/4 done, 3 to go", "fit 2/4 done, 2 to go", "fit 3/4 done, 1 to go", "fit 4/4 done, 0 to go",
+        "search done; refitted the best candidate on every row"]
+    assert all(line.startswith("skl-lstm: [") and "s] " in line for line in progress)
+    assert "[CV" not in out  # scikit-learn's own lines only with --verbose 2
+    assert main([*args, "--verbose", "0"]) == 0
+    out, err = capsys.readouterr()
+    assert " done" not in err and "[CV" not in out
+    assert main([*args, "--verbose", "2"]) == 0
+    out, err = capsys.readouterr()
+    assert "[CV 2/2] END" in out and "fit 4/4 done, 0 to go" in err
+
+
+def test_tune_verbose_must_not_be_negative(sales_csv, tmp_path, capsys):
+    args = ["tune", sales_csv, "--target", "sales", "--time", "date", "--model", str(tmp_path / "m")]
+    assert main([*args, "--verbose", "-1"]) == 2
+    assert _err(capsys) == (
+        "skl-lstm: error: --verbose -1 must be 0 (no progress), 1 (a line per fit: elapsed, done, to go; the default) "
+        "or 2 (also scikit-learn's line per fit with its parameters and score).\n"
+    )
+
+
 def test_tune_grid_errors(sales_csv, tmp_path, capsys):
     args = ["tune", sales_csv, "--target", "sales", "--time", "date", "--model", str(tmp_path / "m")]
     assert main([*args, "--grid", "{units: [2]}"]) == 2

@@ -1,6 +1,7 @@
 """skl_lstm.diagnose: the fault suite, the report's outputs, the checks and fixes one by one."""
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -183,6 +184,63 @@ def test_report_text_dict_json_and_html(linear_report):
     assert json.loads(linear_report.to_json()) == json.loads(json.dumps(d))
     html = linear_report._repr_html_()
     assert html.startswith("<div><h4>skl_lstm diagnosis</h4>") and "</table>" in html or "No problem found" in html
+
+
+def test_report_html_is_a_table_of_the_findings():
+    fix = Fix(step="lstm", parameter="units", value=16, note="a smaller network")
+    findings = [Finding("overfitting", "Overfitting <network>", "high", 0.9, "Validation loss rose & rose.", fix=fix),
+                Finding("bias", "Biased forecasts", "low", 0.3, "The mean error is 2 % of the level.")]
+    html = Report(findings, scores={}, folds=[], setup="Pipeline > LSTMRegressor",
+                  settings={"n_folds": 3})._repr_html_()
+    assert re.findall(r"<th style='[^']*text-align:left[^']*'>(\w+)</th>", html) == [
+        "severity", "finding", "evidence", "fix"]
+    assert html.count("<tr>") == 3  # the header and one row per finding, most important first
+    assert html.index("Overfitting") < html.index("Biased forecasts")
+    for text in ("high", "low", "The mean error is 2 % of the level.", "lstm: units -&gt; 16. a smaller network"):
+        assert text in html
+    # user text is escaped, so a title or message cannot break the table
+    assert "Overfitting &lt;network&gt;" in html and "Validation loss rose &amp; rose." in html
+    scores = {"overall": {"model": {"mae": 2.0, "mape": 0.05}, "naive": {"mae": 4.0, "mape": 0.1},
+                          "seasonal_naive": {"mae": 3.0}}}
+    report = Report(findings, scores=scores, folds=[], setup="x", settings={})
+    table = report.score_table()
+    assert list(table.columns) == ["MAE", "MAPE", "MAE / naive"] and list(table.index) == [
+        "model", "naive", "seasonal_naive"]
+    assert table.loc["model", "MAE / naive"] == 0.5 and np.isnan(table.loc["seasonal_naive", "MAPE"])
+    html = report._repr_html_()
+    assert "<th>MAE / naive</th>" in html and "<td>5.00%</td>" in html and "<td>0.50</td>" in html
+    assert str(report).splitlines()[3:7] == [
+        "                         MAE      MAPE  MAE / naive",
+        "model                      2     5.00%         0.50",
+        "naive                      4    10.00%         1.00",
+        "seasonal_naive             3                   0.75",
+    ]
+    empty = Report([], scores={}, folds=[], setup="x", settings={})._repr_html_()
+    assert "No problem found." in empty and "<table>" not in empty
+
+
+def test_diagnose_is_quiet_by_default_and_verbose_prints_a_line_per_fold(capsys):
+    X, y = make_supervised(_seasonal(n=96))
+    diagnose_quiet(LinearRegression(), X, y)
+    assert capsys.readouterr().out == ""
+    report = diagnose_quiet(LinearRegression(), X, y, verbose=1)
+    lines = capsys.readouterr().out.splitlines()
+    n = report.settings["n_folds"]
+    assert len(lines) == n + 1
+    for k, line in enumerate(lines[:-1], 1):
+        left = n - k
+        assert line.startswith(f"[diagnose] fold {k}/{n} (")
+        assert " training rows) fitted in " in line and " s; elapsed " in line
+        assert line.endswith(f"{left} fold{'' if left == 1 else 's'} to go")
+    assert lines[-1].startswith("[diagnose] ") and " checks done: " in lines[-1] and " elapsed " in lines[-1]
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "1", True, None])
+def test_diagnose_verbose_must_be_a_non_negative_integer(bad):
+    X, y = make_supervised(_seasonal(n=48))
+    with pytest.raises(ValueError, match=rf"verbose={bad!r} must be a non-negative integer.*pass verbose=0 or "
+                                         r"verbose=1"):
+        diagnose_quiet(LinearRegression(), X, y, verbose=bad)
 
 
 def test_findings_rank_by_severity_then_cause_then_score():

@@ -231,3 +231,16 @@ def test_recipe_grid_refuses_unknown_and_ambiguous_names():
         ValueError, match=r"'with_mean' matches 2 parameters \(regressor__scale__with_mean, transformer__with_mean\)"
     ):
         recipe_grid(model, {"with_mean": [True]})
+
+
+def test_the_recipe_draws_as_a_readable_html_diagram():
+    # what a notebook shows for the unfitted recipe: scikit-learn's estimator diagram
+    from sklearn.utils import estimator_html_repr
+
+    html = estimator_html_repr(recommended_pipeline(window=12, seasonal_period=12, log=True))
+    for label in ("DifferencedTargetRegressor", "regressor: Pipeline", "transformer: StandardScaler",
+                  "WindowTransformer", "LSTMRegressor"):
+        assert label in html, label
+    assert html.index("WindowTransformer") < html.index("LSTMRegressor")  # the steps in their order
+    # the parameters the recipe sets are in the diagram's details
+    assert "lookback" in html and "linear_skip" in html

@@ -35,6 +35,31 @@ def supervised(frame, target: str, features: list[str], horizon: int, *, source:
     within itself and ``y`` holds every step ``t + 1 .. t + horizon``, the
     targets :func:`skl_lstm.forecast` reads back as one row per step. ``source``
     names the data in messages.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table, indexed by time or by (series, time).
+    target : str
+        The column to forecast.
+    features : list of str
+        The input columns beside the target.
+    horizon : int
+        Steps between ``X`` and ``y``.
+    source : str, default="the file"
+        How the messages name the data.
+
+    Returns
+    -------
+    X : pandas.DataFrame
+        The target and features at ``t``.
+    y : pandas.Series or pandas.DataFrame
+        The target at ``t + horizon`` (for a panel, every step up to it).
+
+    Raises
+    ------
+    CLIError
+        When the series are too short for ``horizon`` or no row has a target.
     """
     from ..datasets import make_supervised
 

@@ -85,6 +85,25 @@ def read_table(path: str, time=None, columns=()):
     ``columns`` holds ``(name, option)`` pairs that must be in the file; they are
     checked against the file's header (time column included) before anything
     else, so a misspelt name is reported with every column the file has.
+
+    Parameters
+    ----------
+    path : str
+        The CSV file.
+    time : str or None, default=None
+        The column of dates or periods (``--time``); None keeps the row numbers.
+    columns : iterable of (str, str), default=()
+        ``(column, option)`` pairs, e.g. ``("sales", "--target")``, that must exist.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table, indexed by ``time`` (in time order, with its frequency) when given.
+
+    Raises
+    ------
+    CLIError
+        When a column is missing or ``time`` repeats a label.
     """
     import pandas as pd
 
@@ -210,7 +229,31 @@ def _feature_names(features) -> list[str]:
 
 
 def select_columns(frame, target: str, features, path: str) -> tuple[str, list[str]]:
-    """Check the target and features; default features are every other numeric column."""
+    """Check the target and features; default features are every other numeric column.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table read from ``path``.
+    target : str
+        The column to forecast (``--target``); must be numeric.
+    features : list of str or None
+        The ``--features`` arguments (each may list several comma-separated
+        columns); None selects every other numeric column.
+    path : str
+        The file, for the messages.
+
+    Returns
+    -------
+    target : str
+    features : list of str
+        The input columns beside the target, without duplicates.
+
+    Raises
+    ------
+    CLIError
+        When a column is missing or not numeric.
+    """
     import pandas as pd
 
     check_column(frame, target, "--target", path)

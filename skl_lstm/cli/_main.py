@@ -44,6 +44,11 @@ def main(argv=None) -> int:
         _say(f"error: --coverage {coverage} must be strictly between 0 and 1, the share of observations the "
              "intervals should hold (e.g. 0.9).")
         return EXIT_USAGE
+    verbose = getattr(args, "verbose", None)
+    if verbose is not None and verbose < 0:
+        _say(f"error: --verbose {verbose} must be 0 (no progress), 1 (a line per fit: elapsed, done, to go; the "
+             "default) or 2 (also scikit-learn's line per fit with its parameters and score).")
+        return EXIT_USAGE
     if getattr(args, "cv_splits", None) == 1:
         _say("error: --cv-splits 1 must be at least 2: cross-validation needs two time-ordered folds.")
         return EXIT_USAGE

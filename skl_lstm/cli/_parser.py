@@ -86,6 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cv-splits", type=int, default=3, help="time-ordered folds (default 3)")
     p.add_argument("--model", required=True, help="where to save the best model (skl_lstm.save format)")
     p.add_argument("--output", help="directory for cv_results.csv")
+    p.add_argument("--verbose", type=int, default=1,
+                   help="progress on stderr: 0 none; 1 a line per fit with the elapsed time, the fits done and to go "
+                        "(default); 2 also scikit-learn's GridSearchCV line per fit (parameters, score, time)")
     p.set_defaults(func=cmd_tune)
 
     p = sub.add_parser("predict", help="forecast every row of a CSV with a saved model (a model fitted with "

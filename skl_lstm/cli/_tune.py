@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import sys
+import time
 import warnings
 
 from ..utils import is_panel
@@ -14,6 +16,7 @@ from ._models import _RECIPE_KEYS, DEFAULT_GRID, _expand_grid, _meta, build_mode
 
 def cmd_tune(args) -> int:
     import pandas as pd
+    from sklearn.metrics import check_scoring
     from sklearn.model_selection import GridSearchCV, ParameterGrid
 
     from ..metrics import mape_scorer
@@ -48,10 +51,16 @@ def cmd_tune(args) -> int:
     metric = "MAPE" if positive_target else "MAE"
     n_candidates = len(ParameterGrid(param_grid))
     _say(f"GridSearchCV: {n_candidates} candidate(s) x {cv.n_splits} time-ordered folds ({cv!r}), scored by {metric}")
-    search = GridSearchCV(model, param_grid, cv=cv, scoring=scoring, error_score=float("nan"))
+    if args.verbose >= 1:
+        scoring = _ProgressScorer(check_scoring(model, scoring), n_candidates * cv.n_splits)
+    # --verbose 2: GridSearchCV(verbose=3), its line per fit on stdout (fold number, parameters, score, time)
+    search = GridSearchCV(model, param_grid, cv=cv, scoring=scoring, error_score=float("nan"),
+                          verbose=3 if args.verbose >= 2 else 0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         search.fit(X, y)
+    if args.verbose >= 1:
+        _say(f"[{time.perf_counter() - scoring.started:7.1f}s] search done; refitted the best candidate on every row")
     results = pd.DataFrame(search.cv_results_)
     shown = results[["rank_test_score", "mean_test_score", "std_test_score", "params"]].sort_values("rank_test_score")
     shown = shown.assign(**{metric: -shown["mean_test_score"]})
@@ -68,6 +77,28 @@ def cmd_tune(args) -> int:
         _say(f"wrote {path}")
     save_model(args.model, search.best_estimator_, {**_meta(args, target, features, m), "best_params": best})
     return 0
+
+
+class _ProgressScorer:
+    """A scorer that reports each finished fit on stderr: elapsed time, fits done and to go.
+
+    GridSearchCV scores every fit exactly once on its test fold, right after
+    fitting it (in this process: the CLI searches with ``n_jobs=None``), so
+    counting the calls counts the fits (a fit that fails is not scored, so
+    the count then stops short of the total). The score itself is the
+    wrapped scorer's.
+    """
+
+    def __init__(self, scorer, n_fits: int):
+        self.scorer, self.n_fits, self.done = scorer, n_fits, 0
+        self.started = time.perf_counter()
+
+    def __call__(self, estimator, X, y, **kwargs):
+        score = self.scorer(estimator, X, y, **kwargs)
+        self.done += 1
+        print(f"skl-lstm: [{time.perf_counter() - self.started:7.1f}s] fit {self.done}/{self.n_fits} done, "
+              f"{self.n_fits - self.done} to go", file=sys.stderr, flush=True)
+        return score
 
 
 def panel_splitter(X, horizon: int, seasonal_period, n_splits: int):

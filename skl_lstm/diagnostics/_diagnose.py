@@ -60,7 +60,7 @@ def _target_times(X, n: int, horizon: int):
     return np.arange(n) + horizon, "row"
 
 
-def diagnose(estimator, X, y, *, cv=None, seasonal_period=None, horizon=None, reference=None):
+def diagnose(estimator, X, y, *, cv=None, seasonal_period=None, horizon=None, reference=None, verbose=0):
     """Explain why a forecaster is poor: fit it on time-ordered folds and check for the usual causes.
 
     One pass over time-ordered folds fits a clone of ``estimator`` per fold
@@ -117,6 +117,12 @@ def diagnose(estimator, X, y, *, cv=None, seasonal_period=None, horizon=None, re
     reference : int, str or None, default=None
         Column of ``X`` with the target's current value (for the baselines
         and fixes). None is the target column make_supervised recorded, else 0.
+    verbose : int, default=0
+        Progress on standard output, following scikit-learn's convention:
+        0 prints nothing; 1 or more prints one line per fold as it finishes
+        (its fit time, the elapsed time and the folds to go) and one line
+        when the checks are done. Keras' own per-epoch output is set by the
+        ``verbose`` of the :class:`~skl_lstm.LSTMRegressor` inside.
 
     Returns
     -------
@@ -157,6 +163,9 @@ def diagnose(estimator, X, y, *, cv=None, seasonal_period=None, horizon=None, re
     import_optional("statsmodels", "skl_lstm.diagnose")
     if not (hasattr(estimator, "fit") and hasattr(estimator, "predict")):
         raise TypeError(f"diagnose needs an estimator with fit and predict, got {type(estimator).__name__}.")
+    if isinstance(verbose, bool) or not isinstance(verbose, Integral) or verbose < 0:
+        raise ValueError(f"verbose={verbose!r} must be a non-negative integer: 0 for no output, 1 for a line per "
+                         "fold; pass verbose=0 or verbose=1.")
     started = time.perf_counter()
     if not hasattr(X, "shape"):
         X = np.asarray(X, dtype=np.float64)
@@ -198,7 +207,7 @@ def diagnose(estimator, X, y, *, cv=None, seasonal_period=None, horizon=None, re
         notes.append("no LSTMRegressor was found inside the estimator: the checks of the training history were "
                      "skipped.")
     folds = run_folds(estimator, X, y, splits, ref=ref, horizon=layout.horizon,
-                      seasonal_period=layout.seasonal_period)
+                      seasonal_period=layout.seasonal_period, verbose=verbose, started=started)
     fit_seconds = sum(f.fit_seconds for f in folds)
     failed = [f for f in folds if not f.ok]
     if failed:
@@ -216,6 +225,9 @@ def diagnose(estimator, X, y, *, cv=None, seasonal_period=None, horizon=None, re
     ev.extra["residual_tests"] = residual_tests(ev)
     findings = [f for check in CHECKS if (f := check(ev)) is not None]
     link_causes(findings)
+    if verbose:
+        print(f"[diagnose] {len(CHECKS)} checks done: {len(findings)} finding(s); "
+              f"elapsed {time.perf_counter() - started:.1f} s", flush=True)
 
     times, time_label = _target_times(X, n, layout.horizon)
     data = {

@@ -118,14 +118,19 @@ def _baselines(ref_all, y_all, train, test, horizon, seasonal_period):
     return naive_train, naive, snaive
 
 
-def run_folds(estimator, X, y, splits, *, ref: np.ndarray, horizon: int, seasonal_period) -> list[FoldResult]:
+def run_folds(estimator, X, y, splits, *, ref: np.ndarray, horizon: int, seasonal_period, verbose: int = 0,
+              started: float | None = None) -> list[FoldResult]:
     """Fit a clone of ``estimator`` per fold and collect forecasts, histories and network data.
 
     ``ref`` is the reference column of ``X`` (the baselines' input). A fold
     whose training diverges (:class:`~skl_lstm.exceptions.TrainingDivergedError`)
     or whose forecasts are not finite is recorded, not raised. If every fold
-    fails for another reason, the first error is raised.
+    fails for another reason, the first error is raised. With ``verbose >= 1``
+    one line per fold reports its fit time, the time elapsed since
+    ``started`` (a ``time.perf_counter()`` value; default: the call) and the
+    folds to go.
     """
+    started = time.perf_counter() if started is None else started
     y_all = np.asarray(y, dtype=np.float64)
     results, other_errors = [], []
     for k, (train, test) in enumerate(splits):
@@ -183,9 +188,19 @@ def run_folds(estimator, X, y, splits, *, ref: np.ndarray, horizon: int, seasona
                 n_windows = fold.net_train[0].shape[0] if fold.net_train is not None else train.size
                 fold.lstm = _lstm_info(lstm, n_windows)
         results.append(fold)
+        if verbose:
+            _report_fold(fold, len(splits), started)
     if other_errors and not any(f.ok or f.diverged for f in results):
         raise other_errors[0]
     return results
+
+
+def _report_fold(fold: FoldResult, n_folds: int, started: float) -> None:
+    """One progress line for a finished fold (scikit-learn's ``verbose=1`` style: what, time, what is left)."""
+    left = n_folds - fold.index - 1
+    outcome = f"fitted in {fold.fit_seconds:.1f} s" if fold.error is None else f"failed after {fold.fit_seconds:.1f} s"
+    print(f"[diagnose] fold {fold.index + 1}/{n_folds} ({fold.train.size} training rows) {outcome}; "
+          f"elapsed {time.perf_counter() - started:.1f} s, {left} fold{'' if left == 1 else 's'} to go", flush=True)
 
 
 def _interval(model, X) -> np.ndarray | None:

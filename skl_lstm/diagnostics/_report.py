@@ -233,6 +233,28 @@ class Report:
     the loss curves, the forecasts against the actual values and the naive
     forecast over the folds, and the residuals with their autocorrelation.
 
+    Parameters
+    ----------
+    findings : list of Finding
+        The findings, in any order; the report ranks them.
+    scores : dict
+        Out-of-fold scores: ``{"overall": {name: {"mae": ..., "mape": ...}}}``
+        for ``"model"``, ``"naive"`` and ``"seasonal_naive"``, and per fold.
+    folds : list of dict
+        Per fold: train and test sizes, fit seconds, epochs run, best epoch.
+    setup : str
+        The nesting of the diagnosed estimator, outer first.
+    settings : dict
+        Horizon, seasonal period, reference column, splitter, timings.
+    notes : sequence of str, default=()
+        Things the diagnosis did that a user should know.
+    data : dict or None, default=None
+        The series, the folds' forecasts and the residuals the figures draw
+        (None: a report without figures).
+    estimator : estimator or None, default=None
+        The diagnosed (unfitted) estimator, which :meth:`apply_fixes` starts
+        from when it is given none.
+
     Attributes
     ----------
     findings : list of Finding
@@ -387,26 +409,65 @@ class Report:
         }
 
     def to_json(self, **kwargs) -> str:
-        """The report as a JSON string (``indent=2`` unless given)."""
+        """The report as a JSON string.
+
+        Parameters
+        ----------
+        **kwargs : dict
+            Passed to :func:`json.dumps`; ``indent=2`` unless given.
+
+        Returns
+        -------
+        str
+        """
         kwargs.setdefault("indent", 2)
         return json.dumps(self.to_dict(), **kwargs)
 
     def _score_lines(self) -> list[str]:
-        overall = self.scores.get("overall", {})
-        if not overall:
+        table = self.score_table()
+        if table.empty:
             return ["no out-of-fold forecasts (every fold failed)"]
-        has_mape = any("mape" in v for v in overall.values())
-        naive = overall.get("naive", {}).get("mae")
+        has_mape = "MAPE" in table
         head = f"{'':<16}{'MAE':>12}" + (f"{'MAPE':>10}" if has_mape else "") + f"{'MAE / naive':>13}"
         lines = [head]
-        for name, values in overall.items():
-            row = f"{name:<16}{_fmt(values['mae']):>12}"
+        for name, row in table.iterrows():
+            line = f"{name:<16}{_fmt(row['MAE']):>12}"
             if has_mape:
-                row += f"{values['mape']:>10.2%}" if values.get("mape") is not None else f"{'':>10}"
-            ratio = values["mae"] / naive if naive else float("nan")
-            row += f"{ratio:>13.2f}"
-            lines.append(row)
+                line += f"{row['MAPE']:>10.2%}" if row["MAPE"] == row["MAPE"] else f"{'':>10}"
+            lines.append(line + f"{row['MAE / naive']:>13.2f}")
         return lines
+
+    def score_table(self):
+        """The out-of-fold scores as a DataFrame: one row per forecaster (model, naive, seasonal naive).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``MAE``, ``MAPE`` (when the target is positive) and
+            ``MAE / naive``; empty when every fold failed.
+        """
+        import pandas as pd
+
+        overall = self.scores.get("overall", {})
+        naive = overall.get("naive", {}).get("mae")
+        has_mape = any("mape" in v for v in overall.values())
+        rows = {}
+        for name, values in overall.items():
+            row = {"MAE": values["mae"]}
+            if has_mape:
+                row["MAPE"] = values.get("mape", float("nan"))
+            row["MAE / naive"] = values["mae"] / naive if naive else float("nan")
+            rows[name] = row
+        return pd.DataFrame.from_dict(rows, orient="index")
+
+    def _scores_html(self) -> str:
+        table = self.score_table()
+        if table.empty:
+            return "<p>no out-of-fold forecasts (every fold failed)</p>"
+        formatters = {"MAE": _fmt, "MAE / naive": "{:.2f}".format}
+        if "MAPE" in table:
+            formatters["MAPE"] = lambda v: "" if v != v else f"{v:.2%}"
+        return table.to_html(formatters=formatters, border=0)
 
     def __str__(self) -> str:
         s = self.settings
@@ -441,23 +502,27 @@ class Report:
         s = self.settings
         rows = []
         colors = {"high": "#c0392b", "medium": "#d68910", "low": "#2874a6", "info": "#7f8c8d"}
+        # inline: Jupyter's and the docs' stylesheets right-align table cells, which suits numbers, not prose
+        cell = "text-align:left;vertical-align:top;padding:0.3em 0.6em"
         for f in self.findings:
             evidence = "<br>".join(f"{e(str(k))} = {e(_fmt(v))}" for k, v in f.evidence.items())
             fix = "" if f.fix is None else e(str(f.fix)) + (f"<br><code>{e(f.fix.code)}</code>" if f.fix.code else "")
             consequence = f"<br><i>likely a consequence of {e(', '.join(f.explained_by))}</i>" if f.explained_by else ""
             rows.append(
-                f"<tr><td style='color:{colors[f.severity]};font-weight:bold'>{f.severity}</td>"
-                f"<td><b>{e(f.title)}</b><br>{e(f.message)}{consequence}</td>"
-                f"<td style='font-size:smaller'>{evidence}</td><td>{fix}</td></tr>"
+                f"<tr><td style='{cell};color:{colors[f.severity]};font-weight:bold'>{f.severity}</td>"
+                f"<td style='{cell};min-width:22em'><b>{e(f.title)}</b><br>{e(f.message)}{consequence}</td>"
+                f"<td style='{cell};font-size:smaller;white-space:nowrap'>{evidence}</td>"
+                f"<td style='{cell};min-width:14em'>{fix}</td></tr>"
             )
+        head = "".join(f"<th style='{cell}'>{name}</th>" for name in ("severity", "finding", "evidence", "fix"))
         table = (
-            "<table><tr><th>severity</th><th>finding</th><th>evidence</th><th>fix</th></tr>"
+            f"<table><tr>{head}</tr>"
             + "".join(rows)
             + "</table>"
             if rows
             else "<p>No problem found.</p>"
         )
-        scores = "<pre>" + e("\n".join(self._score_lines())) + "</pre>"
+        scores = self._scores_html()
         notes = "".join(f"<p><i>note: {e(n)}</i></p>" for n in self.notes)
         return (
             f"<div><h4>skl_lstm diagnosis</h4><p>{e(self.setup)}<br>{s.get('n_folds')} time-ordered folds "

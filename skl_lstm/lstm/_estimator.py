@@ -147,7 +147,7 @@ class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
         time), rows in any order), and each row's input is the ``W`` rows
         ending at it within its own series; the windows are gathered per batch
         inside the training step, so memory grows with the rows, not with
-        ``rows x window`` (see :mod:`skl_lstm.lstm._windows`). Rows passed to
+        ``rows x window`` (see ``skl_lstm/lstm/_windows.py``). Rows passed to
         ``predict`` that continue the fitted series (pandas index) get the
         fitted rows as history. Leading rows with NaN in a series (what
         differencing leaves, e.g. ``WindowTransformer(1, diff=1)``) are
@@ -285,7 +285,7 @@ class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
         Series per time step.
     n_features_in_ : int
         Columns of 2-D ``X`` (or time steps of 3-D ``X``).
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` has string column names.
     n_outputs_ : int
         Number of targets.
@@ -1059,7 +1059,7 @@ class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
 
         The file is the one :func:`skl_lstm.save` writes for any model (format
         2): the network in Keras' native format, the rest of the estimator's
-        state (:meth:`__getstate__`) as JSON, the library versions and a
+        state (``__getstate__``) as JSON, the library versions and a
         SHA-256 per member, replaced atomically. :meth:`load` and
         :func:`skl_lstm.load` refuse any file that was altered or carries code.
 

@@ -38,6 +38,13 @@ class MaskMissingSteps(keras.layers.Layer):
     the warm-up steps of :class:`~skl_lstm.WindowTransformer` are treated as
     absent history, never as real zeros. With ``mask=False`` the layer only
     fills (for branches, such as the linear skip, that read every step).
+
+    Parameters
+    ----------
+    mask : bool, default=True
+        Mask the time steps that had a NaN (False: only replace NaN by 0).
+    **kwargs : dict
+        Passed to ``keras.layers.Layer`` (``name``, ``dtype``, ...).
     """
 
     def __init__(self, mask=True, **kwargs):
@@ -77,7 +84,7 @@ class Chain:
 class Network:
     """Handles of a network built by :func:`build_network`.
 
-    Attributes
+    Parameters
     ----------
     model : keras.Model
         The whole network: what predicts, is trained and is saved.
@@ -97,7 +104,17 @@ class Network:
 
     @classmethod
     def of(cls, model: keras.Model) -> Network:
-        """The handles of ``model``, a network :func:`build_network` built (or a clone or loaded copy)."""
+        """The handles of ``model``, a network :func:`build_network` built (or a clone or loaded copy).
+
+        Parameters
+        ----------
+        model : keras.Model
+            The network; its layers are found by the names ``build_network`` gives them.
+
+        Returns
+        -------
+        Network
+        """
         names = {layer.name for layer in model.layers}
         lstms = []
         while f"lstm_{len(lstms)}" in names:

@@ -30,7 +30,18 @@ def temporary_prefix(path) -> str:
 
 
 def stray_temporary_files(path) -> list[str]:
-    """Temporary files left beside ``path`` by saves to it that did not finish, oldest first."""
+    """Temporary files left beside ``path`` by saves to it that did not finish, oldest first.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The model file the saves wrote to.
+
+    Returns
+    -------
+    list of str
+        Paths of the temporary files (``TEMP_SUFFIX``), oldest first.
+    """
     directory = os.path.dirname(os.path.abspath(path))
     prefix = temporary_prefix(path)
     found = [os.path.join(directory, n) for n in os.listdir(directory)

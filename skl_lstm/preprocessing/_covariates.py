@@ -77,7 +77,7 @@ def _plain(label):
 
 
 class KnownFutureTransformer(TransformerMixin, BaseEstimator):
-    """Append the known future of some columns to each row: their values at ``t + 1 .. t + horizon``.
+    """Append the known future of some columns to each row: their values at ``t + 1`` to ``t + horizon``.
 
     Every column of ``X`` is a *past* covariate: what was observed up to
     ``t``. Some columns are known ahead (calendar effects, planned
@@ -122,7 +122,7 @@ class KnownFutureTransformer(TransformerMixin, BaseEstimator):
     ----------
     n_features_in_ : int
         Number of input columns.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Input column names, when ``X`` has string column names.
     columns_ : ndarray of int
         Positions of the known-future columns.
@@ -219,7 +219,7 @@ class KnownFutureTransformer(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        X_out : ndarray of shape (n_samples, n_features + len(columns_) * horizon_)
+        X_out : ndarray of shape (n_samples, n_features + len(`columns_`) * `horizon_`)
             ``X`` and the leads of the known-future columns.
         """
         arr, panel = self._fit(X)
@@ -280,7 +280,7 @@ class KnownFutureTransformer(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        X_out : ndarray of shape (n_samples, n_features + len(columns_) * horizon_)
+        X_out : ndarray of shape (n_samples, n_features + len(`columns_`) * `horizon_`)
             ``X`` and the leads of the known-future columns.
         """
         check_is_fitted(self)

@@ -52,12 +52,24 @@ def difference(X: np.ndarray, diff: int = 0, seasonal_period: int | None = None,
 
 
 def lag_matrix(Z: np.ndarray, window: int) -> np.ndarray:
-    """Row ``t`` = rows ``t-window+1 .. t`` of ``Z``, oldest first, time-major.
+    """Row ``t`` holds rows ``t - window + 1`` to ``t`` of ``Z``, oldest first, time-major.
 
     The result has ``window * n_features`` columns ordered
     ``[z0(t-w+1), z1(t-w+1), ..., z0(t), z1(t)]`` so that
     ``out.reshape(n, window, n_features)`` recovers the sequence without a copy.
     Rows without full history are NaN where history is missing.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_samples, n_features)
+        The series, oldest row first; a float dtype (the missing history is NaN).
+    window : int
+        Time steps per output row.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, window * n_features)
+        The windows, time-major within each row.
     """
     n, k = Z.shape
     padded = np.empty((n + window - 1, k), dtype=Z.dtype)
@@ -111,14 +123,14 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
     ----------
     n_features_in_ : int
         Number of input columns.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Input column names, when ``X`` has string column names.
     undifferenced_ : ndarray of int
         Positions of the ``undifferenced`` columns.
     n_warmup_ : int
         Number of leading output rows with incomplete history:
         ``window - 1 + diff + seasonal_diff * seasonal_period``.
-    last_window_ : ndarray of shape (n_warmup_, n_features_in_)
+    last_window_ : ndarray of shape (`n_warmup_`, `n_features_in_`)
         The last rows seen in ``fit``, carried over when ``X`` continues them.
 
     See Also
@@ -359,7 +371,7 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
 def window_layout(X) -> int | None:
     """How many series each time step of 2-D windows holds, read from their warm-up rows.
 
-    Windows cut from the start of a series (as :class:`WindowTransformer`
+    Windows cut from the start of a series (as :class:`~skl_lstm.WindowTransformer`
     cuts every training fold, and every series of a panel) include warm-up
     rows whose oldest steps are missing: the NaN of such a row are exactly its
     first columns, and the one with the fewest observed values holds the

@@ -22,7 +22,7 @@ SNIPPETS = {
             Position of the reference column.
         n_features_in_ : int
             Number of columns of ``X``.
-        feature_names_in_ : ndarray of shape (n_features_in_,)
+        feature_names_in_ : ndarray of shape (`n_features_in_`,)
             Column names, when ``X`` has string column names.
     """,
     "metric_data": """

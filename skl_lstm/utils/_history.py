@@ -16,7 +16,18 @@ import pandas as pd
 
 
 def index_freq(index) -> str | None:
-    """Frequency of a datetime or period index: as set, else inferred from three or more labels (None if none)."""
+    """Frequency of a datetime or period index: as set, else inferred from three or more labels (None if none).
+
+    Parameters
+    ----------
+    index : pandas.Index
+        The index; any other index (integers, strings) has no frequency.
+
+    Returns
+    -------
+    str or None
+        The pandas frequency string (``"MS"``, ``"W-SUN"``, ...), or None.
+    """
     freq = getattr(index, "freqstr", None)
     if freq is None and isinstance(index, pd.DatetimeIndex) and len(index) >= 3:
         with warnings.catch_warnings():  # pandas 3 announces a return-type change

@@ -20,6 +20,15 @@ import pandas as pd
 def is_panel(X) -> bool:
     """True for a pandas object indexed by (series, time).
 
+    Parameters
+    ----------
+    X : object
+        Anything; only a pandas DataFrame or Series with a two-level index is a panel.
+
+    Returns
+    -------
+    bool
+
     Examples
     --------
     >>> index = pd.MultiIndex.from_product([["a", "b"], [0, 1]], names=["id", "t"])

@@ -188,7 +188,7 @@ def reference_values(X, position: int, caller: str, *, finite: bool = True) -> n
 class TimeOrderProblem:
     """Rows of a pandas object that are not consecutive time steps (see :func:`time_order_problem`).
 
-    Attributes
+    Parameters
     ----------
     kind : {"decreases", "skips"}
         The index runs backwards, or an integer index skips labels.
