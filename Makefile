@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONHASHSEED := 0
 
-.PHONY: help venv docs demo test test-slow test-oldest test-long bench-perf bench-accuracy bench-panel bench-generalise clean
+.PHONY: help venv docs demo test test-slow test-oldest test-long bench-perf bench-accuracy bench-panel bench-generalise bench-memory clean
 
 help:
 	@echo "make demo         tune and evaluate an LSTM on the bundled airline series"
@@ -19,6 +19,7 @@ help:
 	@echo "make bench-accuracy  accuracy against naive, ridge, SARIMA (docs/accuracy.md)"
 	@echo "make bench-panel  M4 Weekly, many series, official scoring (docs/panel.md)"
 	@echo "make bench-generalise  the untuned recipe on 386 series, held-out part (docs/generalise.md)"
+	@echo "make bench-memory peak memory of the M4 contract fit at 0.5, 1 and 2 times M4 Weekly"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "skl_lstm needs Python >= 3.11, found " + sys.version.split()[0]'
@@ -83,6 +84,10 @@ bench-panel: $(STAMP)
 # Resumes from benchmarks/cache/generalise-heldout.jsonl; 32 min measured on 2 shared cores.
 bench-generalise: $(STAMP)
 	$(PY) benchmarks/generalise.py
+
+# Peak memory of the M4 Weekly contract fit at half, all and twice the series (docs/performance.md).
+bench-memory: $(STAMP)
+	$(PY) benchmarks/memory_scaling.py
 
 clean:
 	rm -rf $(VENV) $(OLDEST_VENV) build *.egg-info .pytest_cache demo_output \
