@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONHASHSEED := 0
 
-.PHONY: help venv demo test test-slow test-oldest test-long bench-perf bench-accuracy bench-panel bench-generalise clean
+.PHONY: help venv demo test test-slow test-oldest test-long bench-perf bench-accuracy bench-panel bench-generalise bench-diagnose clean
 
 help:
 	@echo "make demo         tune and evaluate an LSTM on the bundled airline series"
@@ -18,6 +18,7 @@ help:
 	@echo "make bench-accuracy  accuracy against naive, ridge, SARIMA (docs/accuracy.md)"
 	@echo "make bench-panel  M4 Weekly, many series, official scoring (docs/panel.md)"
 	@echo "make bench-generalise  the untuned recipe on 386 series, held-out part (docs/generalise.md)"
+	@echo "make bench-diagnose  diagnose's fault suite on real series, tune and report parts (docs/diagnose_suite.md)"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "skl_lstm needs Python >= 3.11, found " + sys.version.split()[0]'
@@ -70,6 +71,12 @@ bench-panel: $(STAMP)
 # Resumes from benchmarks/cache/generalise-heldout.jsonl; 32 min measured on 2 shared cores.
 bench-generalise: $(STAMP)
 	$(PY) benchmarks/generalise.py
+
+# diagnose's fault suite: every fault planted in several strengths on real base series of the generalise
+# collection; thresholds tuned on the dev half, confusion table reported on the held-out half. Writes
+# docs/diagnose_suite.{md,json}; resumes from benchmarks/cache/diagnose_suite-{tune,report}.jsonl.
+bench-diagnose: $(STAMP)
+	$(PY) benchmarks/diagnose_suite.py --part both --n-jobs 2
 
 clean:
 	rm -rf $(VENV) $(OLDEST_VENV) build *.egg-info .pytest_cache demo_output
