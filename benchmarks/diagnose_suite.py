@@ -333,8 +333,10 @@ def run(part: str, n_jobs: int, cache: str, n_m4: int, limit: int = 0) -> list[d
         todo_cases = todo_cases[:limit]
     values = {name: v for name, v, _ in base_series(part, n_m4)}
     done = load_cache(cache)
-    # the big networks last: they take most of the time, and every other case is done if a run is cut short
-    todo = sorted((c for c in todo_cases if c["id"] not in done), key=lambda c: c["fault"] == BIG)
+    # the big networks last, the biggest at the very end: they take most of the time, and every other case is
+    # done if a run is cut short
+    todo = sorted((c for c in todo_cases if c["id"] not in done),
+                  key=lambda c: (c["fault"] == BIG, sum(c["strength"].get("units", ()))))
     print(f"{part}: {len(todo_cases)} cases, {len(todo_cases) - len(todo)} from the cache, {len(todo)} to run",
           flush=True)
     os.makedirs(os.path.dirname(os.path.abspath(cache)), exist_ok=True)

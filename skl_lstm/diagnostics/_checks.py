@@ -1122,6 +1122,8 @@ def link_causes(findings: list[Finding]) -> None:
     for f in findings:
         f.explained_by = [c.code for c in findings if c is not f and _explains(c, f)]
     for cause in findings:
+        if cause.explained_by:  # raise root causes only; a link in a chain stays a symptom
+            continue
         worst = min((_RANK[f.severity] for f in findings if f is not cause and _explains(cause, f)), default=None)
         if worst is not None and worst < _RANK[cause.severity]:
             cause.evidence["severity_raised_from"] = cause.severity
