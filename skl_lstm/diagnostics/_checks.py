@@ -1103,9 +1103,9 @@ def _explains(cause: Finding, consequence: Finding) -> bool:
     if _RANK[cause.severity] > _RANK["medium"] or _structural(consequence):
         return False  # a low / info finding is too weak to explain anything away
     if cause.code == "outliers" and consequence.code == "unstable_training" and _overshot(consequence):
-        return False
+        return False  # a constant forecast's loss already holds the outliers: a loss far above it is the optimizer's
     if consequence.evidence.get("cause_in_settings") and cause.code in _DATA_CAUSES:
-        return False  # the estimator's own setting (two epochs, a huge network), confirmed by its fits, is the cause  # a constant forecast's loss already holds the outliers: a loss far above it is the optimizer's
+        return False  # the estimator's own setting (two epochs, a huge network), confirmed by its fits, is the cause
     # a network that learns the change of a series does not under- or overfit because the level trends
     return not (cause.code == "nonstationary" and cause.evidence.get("target_differenced")
                 and consequence.code in _TRAINING)

@@ -151,7 +151,8 @@ def diagnose(estimator, X, y, *, cv=None, seasonal_period=None, horizon=None, re
     (12, 3)
     >>> report.top.code, report.top.severity  # a straight line through x(t) misses the season
     ('residual_autocorrelation', 'high')
-    >>> report["worse_than_naive"].explained_by, round(report["worse_than_naive"].evidence["mae_over_seasonal_naive"], 1)
+    >>> symptom = report["worse_than_naive"]
+    >>> symptom.explained_by, round(symptom.evidence["mae_over_seasonal_naive"], 1)
     (['residual_autocorrelation'], 2.9)
     """
     import_optional("statsmodels", "skl_lstm.diagnose")
