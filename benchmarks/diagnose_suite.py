@@ -31,8 +31,10 @@ In each half: every statsmodels/bundled series with a season (``m`` = 4, 12 or
 series by number with at least 300 points. Series longer than 400 points are
 cut to their last 364 (seven years of weeks) to keep fits short. Tune part:
 airline, co2, elec_equip, macrodata realcons/realgovt/m1/pop/infl and four M4
-Weekly series; report part: elnino, macrodata realgdp/realinv/realdpi/cpi/
-tbilrate/unemp/realint, interest_inflation Dp/R and four M4 Weekly series.
+Weekly series (W1, W7, W8, W9); report part: elnino, macrodata realgdp/
+realinv/realdpi/cpi/tbilrate/unemp/realint, interest_inflation Dp/R and four
+M4 Weekly series (W2 to W5). 12 base series and 150 fault cases in the tune
+part, 14 and 216 in the report part.
 
 Faults (``EXPECTED`` in ``tests/fault_cases.py`` names the finding each must produce)
 -------------------------------------------------------------------------------------
@@ -397,6 +399,10 @@ def markdown(results: dict, argv: list[str]) -> str:
              f"Command: `python benchmarks/diagnose_suite.py {' '.join(argv)}`", "",
              "Goals: the top finding (severity medium or high) names the planted cause in at least 90 % of fault "
              "cases; the healthy recipe gets no high-severity finding in at least 95 % of base series.", ""]
+    lines += ["How the parts were used: the tune part was run, its misses read and the checks changed, then "
+              "rechecked from the cached evidence (`--recheck`) until the ranking settled; the report part was run "
+              "once, after the last change to the checks, and its figures below are what that run gave (findings "
+              "recomputed from its cached evidence by the same checks).", ""]
     for part, records in results.items():
         fig = figures(records)
         lines += [f"## {part} part", "",
@@ -409,13 +415,15 @@ def markdown(results: dict, argv: list[str]) -> str:
                   "", "| fault | cases | top finding right |", "|---|---|---|"]
         for fault, v in fig["by_fault"].items():
             lines.append(f"| {fault} | {v['cases']} | {v['hits']} |")
-        lines += ["", "Confusion table (rows: planted, columns: top finding):", "", "```",
+        lines += ["", "Confusion table (rows: the planted cause, as the finding that names it; columns: the top "
+                  "finding when it is medium or high, else 'none'). A healthy row's top finding counts against the "
+                  "goal only when it is high (see the case list).", "", "```",
                   table(records).to_string(), "```", "", "<details><summary>Every case</summary>", "",
                   "| case | expected | top (severity) | findings | s |", "|---|---|---|---|---|"]
         for r in records:
             mark = "" if (hit(r) if r["expected"] else healthy_clean(r)) else " **✗**"
             found = ", ".join(f"{c} ({s[0]})" for c, s, _, _ in r["findings"])
-            lines.append(f"| {r['id']} | {r['expected'] or 'no high'} | {r['top']} ({r['top_severity']}){mark} | "
+            lines.append(f"| {r['id'].replace(' | ', ' · ')} | {r['expected'] or 'no high'} | {r['top']} ({r['top_severity']}){mark} | "
                          f"{found} | {r['seconds']:.0f} |")
         lines += ["", "</details>", ""]
     return "\n".join(lines) + "\n"
