@@ -75,6 +75,8 @@ bench-generalise: $(STAMP)
 # diagnose's fault suite: every fault planted in several strengths on real base series of the generalise
 # collection; thresholds tuned on the dev half, confusion table reported on the held-out half. Writes
 # docs/diagnose_suite.{md,json}; resumes from benchmarks/cache/diagnose_suite-{tune,report}.jsonl.
+# Measured on 2 shared cores: tune 12 min of diagnose time, report 108 min (the 14 (256, 256) networks
+# take 72 min of it); about 15 and 60 min of wall time with 2 workers.
 bench-diagnose: $(STAMP)
 	$(PY) benchmarks/diagnose_suite.py --part both --n-jobs 2
 

@@ -74,6 +74,9 @@ a resumable cache (``benchmarks/cache/diagnose_suite-<part>.jsonl``, one line
 per case); the evidence of each case is also pickled next to it so
 ``--recheck`` can rerun the checks (not the fits) after a threshold changes —
 that is how the tune part is iterated on. ``--n-jobs`` workers share the cores.
+Measured (2 cores shared with other jobs): the tune part took 12 min of
+diagnose time summed over its cases, the report part 108 min, 72 of them the
+(256, 256) networks with 300 epochs (1.6 to 12 min each), which run last.
 """
 
 from __future__ import annotations
