@@ -80,13 +80,56 @@ def airline(outliers=0, seed=0):
     return s
 
 
+def plant_outliers(values, size, *, every=30, seed=0):
+    """Add ``size`` robust standard deviations of the changes, with random signs, at about one point in ``every``.
+
+    The size is measured on the first differences (1.4826 times their median
+    absolute deviation), so a spike of 8 is 8 typical steps whatever the
+    series' scale. The first and last tenth are left alone, so the spikes fall
+    in training folds and test folds alike but never in a window's warm-up.
+    """
+    values = np.asarray(values, dtype=float).copy()
+    steps = np.diff(values)
+    sigma = 1.4826 * float(np.median(np.abs(steps - np.median(steps)))) or float(np.std(steps)) or 1.0
+    rng = np.random.default_rng(seed)
+    lo, hi = len(values) // 10, len(values) - len(values) // 10
+    count = max(3, (hi - lo) // every)
+    where = rng.choice(np.arange(lo, hi), size=count, replace=False)
+    values[where] += rng.choice([-1.0, 1.0], size=count) * size * sigma
+    return values
+
+
+def add_trend(values, rise):
+    """Add a straight line that climbs ``rise`` robust standard deviations of the series over its length.
+
+    The scale is 1.4826 times the median absolute deviation, so a few spikes
+    (common in weekly sales) do not inflate it.
+    """
+    values = np.asarray(values, dtype=float)
+    scale = 1.4826 * float(np.median(np.abs(values - np.median(values)))) or float(np.std(values)) or 1.0
+    return values + rise * scale * np.linspace(0.0, 1.0, len(values))
+
+
+def rescale(values, step_size):
+    """Shift and scale the series so its changes have standard deviation ``step_size`` (its level follows)."""
+    values = np.asarray(values, dtype=float)
+    scale = step_size / max(float(np.std(np.diff(values))), 1e-12)
+    return (values - values.min()) * scale + step_size
+
+
+def shuffled_rows(X, y, *, arrays=False, seed=0):
+    """The rows of ``X`` and ``y`` shuffled as train_test_split(shuffle=True) leaves them (bare arrays if asked)."""
+    Xs, _, ys, _ = train_test_split(X, y, test_size=0.01, shuffle=True, random_state=seed)
+    return (Xs.to_numpy(), ys.to_numpy()) if arrays else (Xs, ys)
+
+
 def lstm(**params):
     from skl_lstm import LSTMRegressor
 
     return LSTMRegressor(**params)
 
 
-def good(log, size, **overrides):
+def good(log, size, seasonal_period=12, **overrides):
     """The healthy recipe: learn the change, difference and standardise the windows, early stopping."""
     from skl_lstm import recommended_pipeline
 
@@ -95,7 +138,7 @@ def good(log, size, **overrides):
     params.update(overrides)
     window = overrides.pop("window", None) or size["window"]
     params.pop("window", None)
-    return recommended_pipeline(window=window, seasonal_period=12, log=log, **params)
+    return recommended_pipeline(window=window, seasonal_period=seasonal_period, log=log, **params)
 
 
 def raw_levels(size):

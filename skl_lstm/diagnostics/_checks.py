@@ -27,7 +27,7 @@ from ..utils._timeseries import default_window
 from ._data import Layout, first_output
 from ._folds import FoldResult
 from ._inspect import Setup
-from ._report import _RANK, Finding, Fix
+from ._report import _RANK, SEVERITIES, Finding, Fix
 
 # --------------------------------------------------------------------------- thresholds
 #: Share of test targets (as the network sees them) outside the training range that signals extrapolation.
@@ -37,14 +37,26 @@ INPUT_SCALE = (5.0, 20.0)
 TARGET_SCALE = (5.0, 20.0)
 #: Robust z-score beyond which a training target is an outlier.
 OUTLIER_Z = 5.0
-#: Share of the squared deviations that outliers must carry to dominate an MSE loss (medium, high).
+#: Share of the squared deviations outliers must carry to matter (medium) and to dominate an MSE loss (higher score).
 OUTLIER_SHARE = (0.15, 0.3)
 #: Relative epoch-to-epoch rise of the training loss that counts as a jump.
 LOSS_JUMP = 1.25
+#: Final training loss / the loss of a forecast that learned nothing (constant or zero) above which nothing was learned.
+UNLEARNED_LOSS = 0.9
+#: An epoch budget this small (or no larger than the early-stopping patience) cannot reach convergence.
+FEW_EPOCHS = 10
+#: Training loss / a constant forecast's loss below which a jumping loss has not overshot.
+BOUNDED_LOSS = 2.0
+#: Share of a constant forecast's loss below which loss changes are measured against it, not the previous epoch.
+LOSS_FLOOR = 0.05
+#: Weights per training window beyond which a network is far too big for its data (the recipe: 17 to 70).
+BIG_PARAMS_PER_WINDOW = 200
 #: Validation loss at the end / at its minimum that signals overfitting.
 VAL_RISE = 1.3
 #: Model MAE / naive MAE above which the model loses to the baseline.
 BASELINE_MARGIN = 1.0
+#: MAE ratio to the seasonal-naive forecast above which losing to it is high severity (when significant).
+SEASONAL_MARGIN = 1.2
 #: Significance level of the statistical tests.
 ALPHA = 0.05
 
@@ -237,14 +249,19 @@ def check_time_order(ev: Evidence) -> Finding | None:
     return None
 
 
-def _loss_jumps(loss: np.ndarray) -> tuple[float, float]:
-    """Share of epochs whose loss jumped by more than LOSS_JUMP, and the largest climb above the running best."""
+def _loss_jumps(loss: np.ndarray, floor: float = 0.0) -> tuple[float, float]:
+    """Share of epochs whose loss jumped by more than LOSS_JUMP, and the largest climb above the running best.
+
+    Both are relative to at least ``floor`` (a small share of a constant
+    forecast's loss): a network that has driven its training loss near zero
+    shows large relative wiggles that are no instability at all.
+    """
     loss = np.asarray(loss, dtype=float)
     if loss.size < 3:
         return 0.0, 1.0
-    ratios = loss[1:] / np.maximum(loss[:-1], 1e-12)
+    ratios = loss[1:] / np.maximum(loss[:-1], max(floor, 1e-12))
     running_best = np.minimum.accumulate(loss)[:-1]
-    climb = float(np.max(loss[1:] / np.maximum(running_best, 1e-12)))
+    climb = float(np.max(loss[1:] / np.maximum(running_best, max(floor, 1e-12))))
     return float(np.mean(ratios > LOSS_JUMP)), climb
 
 
@@ -286,7 +303,8 @@ def check_unstable_training(ev: Evidence) -> Finding | None:
             severity="high",
             score=0.9 + 0.1 * n_div / len(ev.folds),
             message=f"Training diverged in {n_div} of {len(ev.folds)} folds: {messages[0].splitlines()[0]}",
-            evidence={"folds_diverged": n_div, "n_folds": len(ev.folds), "learning_rate": lr, "optimizer": optimizer},
+            evidence={"folds_diverged": n_div, "n_folds": len(ev.folds), "learning_rate": lr, "optimizer": optimizer,
+                      "cause_in_settings": True},
             fix=_set(ev, note, learning_rate=new_lr),
         )
     folds = ev.lstm_folds
@@ -296,26 +314,31 @@ def check_unstable_training(ev: Evidence) -> Finding | None:
     loss_name = ev.lstm_value("loss")
     for f in folds:
         curve = np.asarray(f.history["loss"])
-        jump, climb = _loss_jumps(curve)
+        base = (_constant_loss(f.net_train[1], loss_name if isinstance(loss_name, str) else None)
+                if f.net_train is not None else float("nan"))
+        usable = base > 0 and math.isfinite(base)
+        jump, climb = _loss_jumps(curve, floor=LOSS_FLOOR * base if usable else 0.0)
         jumps.append(jump)
         climbs.append(climb)
-        if f.net_train is not None:
-            base = _constant_loss(f.net_train[1], loss_name if isinstance(loss_name, str) else None)
-            if base > 0 and math.isfinite(base):
-                explosions.append(float(np.max(curve)) / base)
+        if usable:
+            explosions.append(float(np.max(curve)) / base)
     jump, climb = float(np.median(jumps)), float(np.median(climbs))
     explosion = float(np.median(explosions)) if explosions else float("nan")
+    # a loss that never reaches twice a constant forecast's has not overshot: its wiggles (a large network fitting
+    # minibatch noise) are at most medium, and an overfitting finding explains them
+    bounded = math.isfinite(explosion) and explosion < BOUNDED_LOSS
     evidence = {
         "share_of_epochs_loss_jumped": jump,
         "loss_climb_above_best": climb,
         "max_loss_over_constant_forecast_loss": explosion,
         "learning_rate": lr,
         "optimizer": optimizer,
+        "cause_in_settings": not bounded,  # an overshooting loss: the learning rate set on the estimator
     }
     exploded = math.isfinite(explosion) and explosion >= 5.0
-    if exploded or (jump >= 0.2 and climb >= 2.0) or climb >= 10.0:
+    if exploded or (not bounded and ((jump >= 0.2 and climb >= 2.0) or climb >= 10.0)):
         severity = "high"
-    elif jump >= 0.15 or climb >= 3.0 or (math.isfinite(explosion) and explosion >= 2.0):
+    elif jump >= 0.15 or climb >= 3.0 or (math.isfinite(explosion) and explosion >= BOUNDED_LOSS):
         severity = "medium"
     else:
         return None
@@ -395,11 +418,15 @@ def check_nonstationary(ev: Evidence) -> Finding | None:
             return None
     elif extrapolates and (nonstat_any or share >= 0.4):
         severity = "high"
-    elif nonstat_both or extrapolates:
+    elif nonstat_any or extrapolates:
+        # a network fed the level needs the level to stay put: KPSS rejecting level-stationarity is enough, even
+        # when ADF rejects a unit root (a trend-stationary series still drifts out of the training range)
         severity = "medium"
     else:
         return None
     score = min(1.0, 0.6 + 0.5 * min(share, 0.8) + (0.1 if nonstat_both else 0.0))
+    if differenced:  # a change that drifts is a weaker, slower cause than a level the network cannot reach
+        score = min(score, 0.5)
     what = "the level itself" if not differenced else "the change from the last value"
     tests = (
         f"ADF p={adf_p:.3f} ({'a unit root is not rejected' if adf_p > ALPHA else 'a unit root is rejected'}), "
@@ -430,6 +457,7 @@ def check_nonstationary(ev: Evidence) -> Finding | None:
             "max_excess_over_train_range": excess,
             "target_differenced": ev.setup.differenced_target,
             "windows_differenced": ev.setup.input_differenced,
+            "cause_in_settings": not differenced,  # the estimator feeds the network the level
         },
         fix=fix,
     )
@@ -502,6 +530,7 @@ def check_unscaled(ev: Evidence) -> Finding | None:
             "target_std": y_std,
             "input_scaler": ev.setup.x_scaler,
             "target_scaler": ev.setup.y_scaler,
+            "cause_in_settings": not (ev.setup.x_scaler and ev.setup.y_scaler),  # a scaler missing from the steps
         },
         fix=fix,
     )
@@ -523,44 +552,70 @@ def _skill(ev: Evidence) -> float:
 
 
 def check_underfitting(ev: Evidence) -> Finding | None:
-    """Training stopped while the (validation) loss was still falling: too few epochs, or too small a step."""
+    """Training stopped by its epoch budget while the loss was still falling, or before it learned anything."""
     folds = ev.lstm_folds
     if not folds:
         return None
-    still, drops = 0, []
+    loss_name = ev.lstm_value("loss")
+    still, drops, learned, shorts = 0, [], [], 0
     for f in folds:
         monitored = np.asarray(f.history.get("val_loss", f.history["loss"]))
+        train_loss = np.asarray(f.history["loss"], dtype=float)
         epochs = f.lstm.get("epochs") or f.lstm["n_epochs"]
         ran_all = f.lstm["n_epochs"] >= epochs
         best = int(np.argmin(monitored)) + 1
         best_late = best >= monitored.size - max(1, int(0.1 * monitored.size))
-        drop = max(_recent_drop(monitored), _recent_drop(np.asarray(f.history["loss"])) if not best_late else 0.0)
+        drop = max(_recent_drop(monitored), _recent_drop(train_loss) if not best_late else 0.0)
         drops.append(drop)
-        if ran_all and best_late and drop > 0.002:
+        # A curve too short to show a fall (one or two epochs) can still show that nothing was learned: the final
+        # training loss is that of a forecast which learned nothing (a constant, or zero).
+        base = _constant_loss(f.net_train[1], loss_name) if f.net_train is not None and isinstance(
+            loss_name, str) else float("nan")
+        ratio = float(train_loss[-1] / base) if base > 0 and math.isfinite(base) else float("nan")
+        learned.append(ratio)
+        nothing = math.isfinite(ratio) and ratio >= UNLEARNED_LOSS
+        # a curve of one or two epochs cannot show a fall: the budget ended at the best epoch, before any sign
+        # of convergence; counted when the errors show structure the model missed (below)
+        short = train_loss.size < 3
+        shorts += bool(ran_all and short)
+        if ran_all and best_late and (drop > 0.002 or nothing or short):
             still += 1
+    tests = ev.extra.get("residual_tests")
+    missed = (tests is not None and tests["lb_pvalue"] < ALPHA) or _skill(ev) > 1.0
+    if shorts and not missed:  # too short to show a fall, and the errors show nothing the model missed
+        still -= shorts
     share = still / len(folds)
     if share < 0.5:
         return None
     drop = float(np.median(drops))
+    finite = [r for r in learned if math.isfinite(r)]
+    loss_ratio = float(np.median(finite)) if finite else float("nan")
+    nothing = math.isfinite(loss_ratio) and loss_ratio >= UNLEARNED_LOSS
     skill = _skill(ev)
     epochs = ev.lstm_value("epochs")
     lr = ev.lstm_value("learning_rate")
-    few_epochs = (epochs or 0) <= 10
-    everywhere = share == 1.0 and (drop >= 0.02 or few_epochs or (skill > 0.95 and drop >= 0.01))
+    patience = ev.lstm_value("patience") if ev.lstm_value("early_stopping") else None
+    # the budget ended before early stopping could have judged convergence: the setting that explains the curve
+    few_epochs = (epochs or 0) <= max(FEW_EPOCHS, patience or 0)
+    everywhere = share == 1.0 and (drop >= 0.02 or few_epochs or nothing or (skill > 0.95 and drop >= 0.01))
     if everywhere or (few_epochs and drop > 0.01):
         severity = "high"
-    elif drop >= 0.005:
+    elif drop >= 0.005 or nothing:
         severity = "medium"
     else:
         severity = "low"
-    score = min(1.0, (0.55 + 0.45 * min(1.0, drop / 0.05)) * (0.5 + 0.5 * share) + (0.1 if few_epochs else 0.0))
+    score = min(1.0, (0.55 + 0.45 * min(1.0, max(drop / 0.05, 0.6 if nothing else 0.0))) * (0.5 + 0.5 * share)
+                + (0.1 if few_epochs else 0.0))
     evidence = {
         "folds_still_improving": still,
         "n_folds": len(folds),
         "loss_drop_per_epoch_at_end": drop,
+        "final_loss_over_constant_forecast_loss": loss_ratio,
         "epochs": epochs,
+        "patience": patience,
         "learning_rate": lr,
         "mae_over_naive_mae": skill,
+        "cause_in_settings": bool(few_epochs),
     }
     if isinstance(lr, int | float) and lr < 1e-4:
         fix = _set(ev, "the step is so small that training barely moves; Adam works well at 1e-3.", learning_rate=1e-3)
@@ -577,8 +632,10 @@ def check_underfitting(ev: Evidence) -> Finding | None:
         severity=severity,
         score=score,
         message=f"In {still} of {len(folds)} folds every one of the {epochs} epochs ran and the best epoch was among "
-        f"the last, with the monitored loss still falling {drop:.1%} per epoch: the network has not converged "
-        f"(its MAE is {skill:.2f} times the naive forecast's).",
+        f"the last, with the monitored loss still falling {drop:.1%} per epoch"
+        + (f" and the final training loss {loss_ratio:.2f} times that of a forecast that learned nothing"
+           if math.isfinite(loss_ratio) else "")
+        + f": the network has not converged (its MAE is {skill:.2f} times the naive forecast's).",
         evidence=evidence,
         fix=fix,
     )
@@ -614,14 +671,19 @@ def check_overfitting(ev: Evidence) -> Finding | None:
     n_windows = folds[-1].lstm.get("n_train_windows") or 1
     per_window = (n_params or 0) / max(n_windows, 1)
     curves = rise >= VAL_RISE and fell_after >= VAL_RISE
+    # early stopping cut the run (the validation loss rose after an early best epoch) in a network with far more
+    # weights than training windows: the stop caught the overfitting, the size is still the cause
+    stopped = sum(f.lstm["n_epochs"] < (f.lstm.get("epochs") or 0) for f in folds)
+    caught = (per_window >= BIG_PARAMS_PER_WINDOW and stopped * 2 >= len(folds) and rise >= 1.05)
     if (curves and kept_rise >= VAL_RISE) or (gap >= 2.5 and tr_skill < 0.5):
         severity = "high"
-    elif gap >= 1.8 or (curves and kept_rise >= 1.1):
+    elif gap >= 1.8 or (curves and kept_rise >= 1.1) or caught:
         # early stopping that restored the best weights is doing its job: the rise after the best epoch is expected
         severity = "medium"
     else:
         return None
-    score = min(1.0, 0.55 + 0.25 * min(2.0, kept_rise - 1) + 0.1 * min(2.0, gap - 1))
+    score = min(1.0, 0.55 + 0.25 * min(2.0, kept_rise - 1) + 0.1 * min(2.0, gap - 1)
+                + (0.05 if per_window >= BIG_PARAMS_PER_WINDOW else 0.0))
     params = {}
     if not ev.lstm_value("early_stopping"):
         params.update(early_stopping=True, patience=10)
@@ -651,6 +713,8 @@ def check_overfitting(ev: Evidence) -> Finding | None:
             "n_params": n_params,
             "n_train_windows": n_windows,
             "params_per_window": per_window,
+            "folds_stopped_early": stopped,
+            "cause_in_settings": per_window >= BIG_PARAMS_PER_WINDOW,
             "early_stopping": ev.lstm_value("early_stopping"),
             "dropout": ev.lstm_value("dropout"),
         },
@@ -691,19 +755,17 @@ def check_outliers(ev: Evidence) -> Finding | None:
             f"the median; loss={loss!r} limits their pull.",
             evidence=evidence,
         )
-    if share >= OUTLIER_SHARE[1] and out.mean() <= 0.1:
-        severity = "high"
-    elif share >= OUTLIER_SHARE[0]:
-        severity = "medium"
-    else:
-        severity = "low"
+    # The evidence here is the data alone, so the finding is at most medium; link_causes raises it to high when a
+    # symptom it explains in the fits (losing to the naive forecast, a jumping loss, overfitting) is high.
+    dominant = share >= OUTLIER_SHARE[1] and out.mean() <= 0.1
+    severity = "medium" if dominant or share >= OUTLIER_SHARE[0] else "low"
     params = {"loss": "huber"}
     delta_note = " (loss__delta is the threshold in units of the standardised target)" if ev.setup.y_scaler else ""
     return Finding(
         code="outliers",
         title="Outliers dominate the squared-error loss",
         severity=severity,
-        score=min(1.0, 0.6 + 0.5 * share),
+        score=min(1.0, 0.6 + 0.5 * share + (0.05 if dominant else 0.0)),
         message=f"{int(out.sum())} of {y.size} training targets (as the network sees them) lie more than "
         f"{OUTLIER_Z:g} robust standard deviations from the median (up to {z.max():.0f}) and carry {share:.0%} of the "
         f"squared deviations: with loss={loss!r} the fit bends towards them.",
@@ -751,7 +813,7 @@ def check_residual_autocorrelation(ev: Evidence) -> Finding | None:
     short_window = bool(m and window and window < m and not seasonal_diff)
     evidence = {"ljung_box_pvalue": p, "lags": tests["lags"], "acf_lag1": acf_1, "acf_seasonal_lag": acf_m,
                 "significance_bound": bound, "window": window, "seasonal_period": m,
-                "window_shorter_than_season": short_window}
+                "window_shorter_than_season": short_window, "cause_in_settings": short_window}
     if p >= ALPHA:
         return None
     if short_window and abs(acf_m) > 1.25 * bound and p < 0.01:
@@ -812,8 +874,33 @@ def _recipe_fix(ev: Evidence) -> Fix:
     )
 
 
+def _worse_pvalue(y: np.ndarray, pred: np.ndarray, base: np.ndarray) -> float:
+    """One-sided Diebold-Mariano p-value that the model's absolute errors exceed the baseline's.
+
+    The loss differences ``|y - pred| - |y - base|`` are averaged and their
+    variance is estimated with Newey-West (Bartlett) weights up to lag
+    ``n ** (1/3)``, since neighbouring forecast errors are correlated; the
+    statistic is compared with Student's t on ``n - 1`` degrees of freedom.
+    NaN when there are too few points or the baseline is missing.
+    """
+    from scipy.stats import t as student
+
+    if base.size != y.size or y.size < 8:
+        return float("nan")
+    d = np.abs(y - pred) - np.abs(y - base)
+    n = d.size
+    dc = d - d.mean()
+    lags = int(n ** (1 / 3))
+    var = float(dc @ dc) / n
+    for k in range(1, lags + 1):
+        var += 2 * (1 - k / (lags + 1)) * float(dc[k:] @ dc[:-k]) / n
+    if var <= 0:
+        return 0.0 if d.mean() > 0 else 1.0
+    return float(student.sf(d.mean() / math.sqrt(var / n), df=n - 1))
+
+
 def check_worse_than_naive(ev: Evidence) -> Finding | None:
-    """The model loses to the naive or seasonal-naive forecast on the same folds."""
+    """The model loses to the naive or seasonal-naive forecast on the same folds (high when significantly so)."""
     overall = ev.scores["overall"]
     if not overall:
         return None
@@ -826,12 +913,16 @@ def check_worse_than_naive(ev: Evidence) -> Finding | None:
         fold["model"]["mae"] < min(fold["naive"]["mae"], fold.get("seasonal naive", {}).get("mae", float("inf")))
         for fold in ev.scores["per_fold"]
     )
-    if r_naive > BASELINE_MARGIN or (math.isfinite(r_snaive) and r_snaive > 1.2 * BASELINE_MARGIN):
-        severity = "high"
-    elif worst > BASELINE_MARGIN:
-        severity = "medium"
-    else:
+    if worst <= BASELINE_MARGIN:
         return None
+    y, pred = ev.oof_all("y_test"), ev.oof_all("y_pred")
+    p_naive = _worse_pvalue(y, pred, ev.oof_all("naive"))
+    p_snaive = _worse_pvalue(y, pred, ev.oof_all("snaive")) if math.isfinite(r_snaive) else float("nan")
+    # A loss within the noise of the folds (the model no better than repeating the last value on a random walk)
+    # is medium; high needs the loss to be significant (one-sided Diebold-Mariano), NaN (too few points) counts.
+    significant_naive = r_naive > BASELINE_MARGIN and not p_naive >= ALPHA
+    significant_snaive = math.isfinite(r_snaive) and r_snaive > SEASONAL_MARGIN and not p_snaive >= ALPHA
+    severity = "high" if significant_naive or significant_snaive else "medium"
     which = "naive" if r_naive >= (r_snaive if math.isfinite(r_snaive) else 0) else "seasonal-naive"
     return Finding(
         code="worse_than_naive",
@@ -844,7 +935,8 @@ def check_worse_than_naive(ev: Evidence) -> Finding | None:
         + ("'repeat the last value'" if which == "naive" else "'repeat the value one season ago'")
         + " should not be used.",
         evidence={"mae": mae, "mae_naive": mae_naive, "mae_seasonal_naive": mae_snaive, "mae_over_naive": r_naive,
-                  "mae_over_seasonal_naive": r_snaive, "folds_beating_baselines": wins},
+                  "mae_over_seasonal_naive": r_snaive, "folds_beating_baselines": wins,
+                  "worse_than_naive_pvalue": p_naive, "worse_than_seasonal_naive_pvalue": p_snaive},
         fix=_recipe_fix(ev),
     )
 
@@ -982,24 +1074,60 @@ EXPLAINS = {
 }
 
 
+#: Causes seen in the data alone: they do not explain a finding whose cause the estimator's settings show.
+_DATA_CAUSES = {"outliers", "nonstationary"}
+#: Findings about the training run itself: a non-stationary *change* does not explain them.
+_TRAINING = {"underfitting", "overfitting", "unstable_training"}
+
+
 def _structural(finding: Finding) -> bool:
     """A finding whose own evidence names a cause no other finding explains (a window shorter than the season)."""
     return finding.code == "residual_autocorrelation" and bool(finding.evidence.get("window_shorter_than_season"))
 
 
+def _overshot(unstable: Finding) -> bool:
+    """True when an unstable_training finding saw a NaN loss or a loss above twice a constant forecast's."""
+    if unstable.evidence.get("folds_diverged"):
+        return True
+    return not unstable.evidence.get("max_loss_over_constant_forecast_loss", float("nan")) < BOUNDED_LOSS
+
+
+def _explains(cause: Finding, consequence: Finding) -> bool:
+    """True when ``cause`` (present with its own evidence) is a likely cause of ``consequence``."""
+    if {cause.code, consequence.code} == {"overfitting", "unstable_training"}:
+        unstable = cause if cause.code == "unstable_training" else consequence
+        # an overshooting optimizer explains a poor fit; bounded wiggles are the overfitting network's own
+        return (cause is unstable) == _overshot(unstable) and _RANK[cause.severity] <= _RANK["medium"]
+    if consequence.code not in EXPLAINS.get(cause.code, ()) or cause.code in EXPLAINS.get(consequence.code, ()):
+        return False  # not a cause of it, or each could cause the other: neither is ranked under the other
+    if _RANK[cause.severity] > _RANK["medium"] or _structural(consequence):
+        return False  # a low / info finding is too weak to explain anything away
+    if cause.code == "outliers" and consequence.code == "unstable_training" and _overshot(consequence):
+        return False  # a constant forecast's loss already holds the outliers: a loss far above it is the optimizer's
+    if consequence.evidence.get("cause_in_settings") and cause.code in _DATA_CAUSES:
+        return False  # the estimator's own setting (two epochs, a huge network), confirmed by its fits, is the cause
+    # a network that learns the change of a series does not under- or overfit because the level trends
+    return not (cause.code == "nonstationary" and cause.evidence.get("target_differenced")
+                and consequence.code in _TRAINING)
+
+
 def link_causes(findings: list[Finding]) -> None:
-    """Mark each finding that a present, at-least-as-severe cause explains (in place)."""
-    present = {f.code: f for f in findings}
+    """Mark each finding that a present cause explains, and rank each cause with its worst consequence (in place).
+
+    A cause found at medium severity that explains a high-severity symptom
+    (two epochs behind "worse than the seasonal-naive forecast") is raised to
+    the symptom's severity, so it ranks above the symptom it explains; its
+    own evidence (loss curves, errors) is what made it a finding at all.
+    """
     for f in findings:
-        if _structural(f):
-            f.explained_by = []
+        f.explained_by = [c.code for c in findings if c is not f and _explains(c, f)]
+    for cause in findings:
+        if cause.explained_by:  # raise root causes only; a link in a chain stays a symptom
             continue
-        f.explained_by = [
-            code
-            for code, consequences in EXPLAINS.items()
-            if f.code in consequences and code in present and _RANK[present[code].severity] <= _RANK[f.severity]
-            and code not in EXPLAINS.get(f.code, ())
-        ]
+        worst = min((_RANK[f.severity] for f in findings if f is not cause and _explains(cause, f)), default=None)
+        if worst is not None and worst < _RANK[cause.severity]:
+            cause.evidence["severity_raised_from"] = cause.severity
+            cause.severity = SEVERITIES[worst]
 
 
 __all__ = ["CHECKS", "EXPLAINS", "Evidence", "link_causes", "residual_tests"]

@@ -156,9 +156,10 @@ def diagnose(estimator, X, y, *, cv=None, seasonal_period=None, horizon=None, re
     >>> report.settings["seasonal_period"], report.settings["n_folds"]
     (12, 3)
     >>> report.top.code, report.top.severity  # a straight line through x(t) misses the season
-    ('worse_than_naive', 'high')
-    >>> round(report.top.evidence["mae_over_seasonal_naive"], 1)
-    2.9
+    ('residual_autocorrelation', 'high')
+    >>> symptom = report["worse_than_naive"]
+    >>> symptom.explained_by, round(symptom.evidence["mae_over_seasonal_naive"], 1)
+    (['residual_autocorrelation'], 2.9)
     """
     import_optional("statsmodels", "skl_lstm.diagnose")
     if not (hasattr(estimator, "fit") and hasattr(estimator, "predict")):

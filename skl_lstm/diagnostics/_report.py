@@ -195,8 +195,9 @@ class Finding:
 
     @property
     def sort_key(self):
-        """Severity first, then root causes before their consequences, then score."""
-        return (_RANK[self.severity], bool(self.explained_by), -self.score, self.code)
+        """Severity first, then root causes before their consequences, causes seen in the settings first, then score."""
+        return (_RANK[self.severity], bool(self.explained_by), not self.evidence.get("cause_in_settings"), -self.score,
+                self.code)
 
     def to_dict(self) -> dict:
         """JSON-safe dict of the finding."""
