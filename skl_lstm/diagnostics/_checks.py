@@ -877,26 +877,25 @@ def _recipe_fix(ev: Evidence) -> Fix:
 def _worse_pvalue(y: np.ndarray, pred: np.ndarray, base: np.ndarray) -> float:
     """One-sided Diebold-Mariano p-value that the model's absolute errors exceed the baseline's.
 
-    The loss differences ``|y - pred| - |y - base|`` are averaged and their
-    variance is estimated with Newey-West (Bartlett) weights up to lag
-    ``n ** (1/3)``, since neighbouring forecast errors are correlated; the
-    statistic is compared with Student's t on ``n - 1`` degrees of freedom.
-    NaN when there are too few points or the baseline is missing.
+    The mean of the loss differences ``|y - pred| - |y - base|`` is tested
+    with a Newey-West (Bartlett) standard error up to lag ``n ** (1/3)``
+    (statsmodels' HAC covariance of a regression on a constant), since
+    neighbouring forecast errors are correlated, against Student's t on
+    ``n - 1`` degrees of freedom. NaN when there are too few points or the
+    baseline is missing.
     """
+    import statsmodels.api as sm
     from scipy.stats import t as student
 
     if base.size != y.size or y.size < 8:
         return float("nan")
     d = np.abs(y - pred) - np.abs(y - base)
     n = d.size
-    dc = d - d.mean()
-    lags = int(n ** (1 / 3))
-    var = float(dc @ dc) / n
-    for k in range(1, lags + 1):
-        var += 2 * (1 - k / (lags + 1)) * float(dc[k:] @ dc[:-k]) / n
-    if var <= 0:
+    fit = sm.OLS(d, np.ones(n)).fit(cov_type="HAC", cov_kwds={"maxlags": int(n ** (1 / 3))})
+    se = float(fit.bse[0])
+    if not se > 0:
         return 0.0 if d.mean() > 0 else 1.0
-    return float(student.sf(d.mean() / math.sqrt(var / n), df=n - 1))
+    return float(student.sf(d.mean() / se, df=n - 1))
 
 
 def check_worse_than_naive(ev: Evidence) -> Finding | None:

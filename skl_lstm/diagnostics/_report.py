@@ -434,7 +434,7 @@ class Report:
         for name, row in table.iterrows():
             line = f"{name:<16}{_fmt(row['MAE']):>12}"
             if has_mape:
-                line += f"{row['MAPE']:>10.2%}" if row["MAPE"] == row["MAPE"] else f"{'':>10}"
+                line += f"{row['MAPE']:>10.2%}" if not math.isnan(row["MAPE"]) else f"{'':>10}"
             lines.append(line + f"{row['MAE / naive']:>13.2f}")
         return lines
 
@@ -467,7 +467,7 @@ class Report:
             return "<p>no out-of-fold forecasts (every fold failed)</p>"
         formatters = {"MAE": _fmt, "MAE / naive": "{:.2f}".format}
         if "MAPE" in table:
-            formatters["MAPE"] = lambda v: "" if v != v else f"{v:.2%}"
+            formatters["MAPE"] = lambda v: "" if math.isnan(v) else f"{v:.2%}"
         return table.to_html(formatters=formatters, border=0)
 
     def __str__(self) -> str:
