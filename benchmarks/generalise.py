@@ -57,14 +57,15 @@ Methods (configurations)
   window with a season is ``2*m`` too, so the two calls build the same
   estimator, which the run checks; a series without a season keeps the
   default's result in this row, so both rows cover the same series). The
-  recipe's defaults resolve to
-  ``log=False`` for a single series. *Network used*: the fitted
-  ``LSTMRegressor``'s ``best_epoch_ > 0``; at 0 no training epoch beat the
+  recipe decides ``log`` per series (Guerrero's test) and, with
+  ``fallback="auto"``, forecasts with a naive forecast that beat it on its
+  validation tail (``choices_``, recorded per series in the JSON).
+  *Network used*: the fitted ``LSTMRegressor``'s ``best_epoch_ > 0`` and
+  ``forecaster_ == "model"``; at 0 the trained LSTM part did not beat the
   ridge start of its linear skip branch on the fit's own validation tail,
-  and the forecast is that linear branch's; with ``fallback=True``, also
-  not where a naive forecast beat the model on that tail (``forecaster_``).
-  ``lstm_fallback`` (``--variants fallback``, not in the default run): the
-  default call with ``fallback=True``.
+  and the forecast is that linear branch's. ``lstm_fallback`` and
+  ``lstm_nofallback`` (``--variants fallback nofallback``, not in the
+  default run): the default call with ``fallback=True`` and ``False``.
 * ``naive``: the last value. ``snaive``: the value ``m`` steps earlier
   (series with a season only).
 * ``ets``: statsmodels ``ETSModel`` fitted by maximum likelihood, chosen by
@@ -84,7 +85,8 @@ Methods (configurations)
   place on the same windows (``benchmarks/panel.py``'s
   ``recipe-without-lstm``, ``benchmarks/accuracy.py``'s ``linear_recipe``):
   the same target change, first differences of the inputs, scaling and window
-  (``2m``, or 12 without a season; capped at the number of training rows,
+  (``2m``, or 12 without a season, whatever ``window`` the recipe is given;
+  the original scale, ``log=False``; capped at the number of training rows,
   which ``WindowTransformer`` requires, for short M4 series, where the LSTM
   masks the missing steps instead), direct ``H``-output regression, missing
   warm-up steps read as 0 (the scaled mean).
@@ -303,9 +305,12 @@ def ridge_recipe(season: int | None, rows: int):
 
     from skl_lstm import WindowTransformer
 
-    model = _recipe(season)
+    from skl_lstm.utils import default_window
+
+    # the baseline stays what it was: the original scale and the default window, whatever the recipe decides
+    model = _recipe(season, log=False)
     # WindowTransformer refuses a window longer than the rows; the LSTM masks the missing steps instead
-    window = WindowTransformer(min(model.get_params()["regressor__lstm__lookback"], rows))
+    window = WindowTransformer(min(default_window(season), rows))
     fill = SimpleImputer(strategy="constant", fill_value=0.0, keep_empty_features=True)
     linear = Pipeline([("window", window), ("fill", fill), ("ridge", RidgeCV(alphas=RIDGE_ALPHAS))])
     return model.set_params(regressor__lstm=linear)
@@ -345,7 +350,9 @@ def lstm(values: np.ndarray, n_fit: int, h: int, season: int | None, **overrides
         # the network forecasts: trained weights kept (not the ridge start) and no naive fallback
         "network_used": bool(fitted.best_epoch_ > 0 and model.forecaster_ == "model"),
         "forecaster": model.forecaster_,
-        "window": int(model.get_params()["regressor__lstm__lookback"]),
+        "window": int(fitted.lookback_),
+        "log": bool(model.log_),
+        "choices": {name: choice.why for name, choice in model.choices_.items()},
         "seconds": round(time.perf_counter() - start, 2),
     }
     return result
@@ -565,10 +572,13 @@ def run(series: list[Series], variants: dict, n_jobs: int, cache: str) -> list[d
 
 
 # ------------------------------------------------------------------ outputs
-VARIANTS = {"default": {}, "window2m": {"window": "2m"}, "fallback": {"fallback": True}}
+VARIANTS = {"default": {}, "window2m": {"window": "2m"}, "fallback": {"fallback": True},
+            "nofallback": {"fallback": False}}
 LABELS = {"default": "`recommended_pipeline(seasonal_period=m, random_state=0)`",
           "window2m": "the same with `window=2*m`",
-          "fallback": "the same with `fallback=True` (a naive forecast that beat it on its validation tail forecasts)"}
+          "fallback": "the same with `fallback=True` (a naive forecast that beat it on its validation tail forecasts)",
+          "nofallback": "the same with `fallback=False` (the model forecasts even where a naive forecast beat it on "
+                        "its validation tail)"}
 KINDS = {"one": "one step ahead", "multi": "H steps ahead"}
 
 

@@ -38,7 +38,7 @@ def recommended_pipeline(
     log="auto",
     known_future=None,
     static=None,
-    fallback=False,
+    fallback="auto",
     **overrides,
 ):
     """Build the recommended leak-free LSTM forecasting pipeline (unfitted).
@@ -73,9 +73,17 @@ def recommended_pipeline(
 
     Parameters
     ----------
-    window : int or None, default=None
+    window : int, "auto" or None, default=None
         Lag window length. None means two seasons when a season is given,
-        else 12 (:func:`skl_lstm.utils.default_window`).
+        else 12 (:func:`skl_lstm.utils.default_window`). ``"auto"``: chosen
+        in ``fit`` from the training rows (``lookback="auto"``): for one
+        series, a shorter candidate (one season, a quarter of a season; 24
+        or 6 without a season) replaces the default only when a ridge fit of
+        the change on past changes does better with it on the validation
+        tail by more than one standard error; for a panel, the default. The
+        fitted model's ``choices_["window"]`` says which and why. It is not
+        the default because on the generalise benchmark's dev part it
+        forecast worse than two seasons (``docs/recipe.md``).
     seasonal_period : int or None, default=None
         Season length (12 for monthly data). Sets the default window and the
         seasonal naive forecast the fitted model is compared with.
@@ -90,7 +98,8 @@ def recommended_pipeline(
         one network in relative changes; a panel with zero or negative values
         has each series divided by its own scale instead
         (:class:`~skl_lstm.DifferencedTargetRegressor`'s ``scale_series``);
-        False for a single series.
+        for one positive series, True when Guerrero's method says its spread
+        grows with its level (``choices_["log"]``).
     known_future : list of str or None, default=None
         Columns of ``X`` whose future is known (calendar, planned
         promotions, prices fixed ahead). A first step
@@ -107,14 +116,14 @@ def recommended_pipeline(
         them). They are checked constant and reach the network as they are,
         not differenced (``WindowTransformer(undifferenced=static)``), so the
         network can tell the series apart. None: no static columns.
-    fallback : bool, default=False
+    fallback : bool or "auto", default="auto"
         After fitting, the model is scored on its validation tail against the
         naive forecast and, with ``seasonal_period``, the seasonal naive one
         (``validation_errors_``); a
         :class:`~skl_lstm.exceptions.WorseThanBaselineWarning` says when a
         baseline wins. ``True``: the model then forecasts with that baseline
         (``forecaster_``), so it does no worse than it on data like its
-        latest.
+        latest. ``"auto"``: True for one series, False for a panel.
     **overrides : dict
         :class:`~skl_lstm.LSTMRegressor` parameters replacing the recipe's
         (e.g. ``units=64``, ``random_state=0``).

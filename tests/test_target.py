@@ -157,11 +157,13 @@ def _wave_panel(scales, n=60, offset=0.0):
     return pd.concat(frames), pd.Series(np.concatenate(targets), name="y_t+1")
 
 
-def test_log_auto_is_log_for_a_positive_panel_only():
+def test_log_auto_is_log_for_a_positive_panel_and_guerreros_choice_for_one_series():
     positive, y = _wave_panel([1.0, 50.0], offset=3.0)
     assert DifferencedTargetRegressor(Ridge(), log="auto").fit(positive, y).log_ is True
     model = DifferencedTargetRegressor(Ridge(), log="auto").fit(positive.droplevel(0).reset_index(drop=True), y)
-    assert model.log_ is False and model.series_scale_ is None  # one series: its own scale is the only one
+    # one series (here a jump from scale 1 to 50, whose spread grows with the level): Guerrero's method decides
+    assert model.log_ is True and model.choices_["log"].why.startswith("Guerrero's Box-Cox lambda is ")
+    assert model.series_scale_ is None  # one series: its own scale is the only one
     signed, y = _wave_panel([1.0, 50.0])  # crosses zero: no log, each series on its own scale instead
     model = DifferencedTargetRegressor(Ridge(), log="auto", scale_series="auto").fit(signed, y)
     assert model.log_ is False and list(model.series_) == ["s0", "s1"]

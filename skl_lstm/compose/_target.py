@@ -14,10 +14,11 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..exceptions import WorseThanBaselineWarning
+from ._choices import Choice, choose_log, choose_window
 from ..utils._conformal import ConformalIntervalMixin
 from ..utils._docstrings import fill_doc
 from ..utils._panel import Panel, is_panel
-from ..utils._timeseries import reference_values, resolve_reference, supervised_record
+from ..utils._timeseries import default_window, reference_values, resolve_reference, supervised_record
 from ..utils._validation import check_finite_target
 from ..utils._warnings import user_stacklevel
 
@@ -149,6 +150,12 @@ def _with_column(X, position: int, values: np.ndarray):
     return X
 
 
+def _one_series_order(X, n_rows: int):
+    """The positions of ``X``'s rows in time order when they are one series (None for a panel of several)."""
+    panel = Panel.rows_of(X, n_rows, "DifferencedTargetRegressor")
+    return panel.order if panel.n_series == 1 else None
+
+
 def _first_nonpositive(arr: np.ndarray):
     bad = np.argwhere(np.isfinite(arr) & (arr <= 0))
     return None if bad.size == 0 else tuple(int(i) for i in bad[0])
@@ -192,10 +199,12 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
     log : bool or "auto", default=False
         Work on ``log(X)`` and ``log(y)``; predictions are ``exp`` of the
         forecast log level. ``X`` and ``y`` must be positive (NaN gaps in
-        ``X`` stay NaN). ``"auto"``: for a panel (``X`` indexed by (series,
-        time)) whose ``X`` and ``y`` are all positive, True, so that series
-        of every scale share one network in relative changes; else False.
-        The choice is ``log_``.
+        ``X`` stay NaN). ``"auto"``: False when ``X`` or ``y`` holds a value
+        that is not positive; for a panel (``X`` indexed by (series, time))
+        True, so that series of every scale share one network in relative
+        changes; for one series, True when Guerrero's method (its Box-Cox
+        ``lambda`` below 0.5) says the spread grows with the level. The
+        choice is ``log_``, and why it was made ``choices_["log"]``.
     scale_series : bool or "auto", default=False
         For a panel, divide each series' reference column and target by its
         own scale, the mean absolute one-step change of its reference column
@@ -219,14 +228,17 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         Season length (rows) of the seasonal naive forecast that the fitted
         model is compared with on its validation tail, beside the naive one
         (the last value). None or 1: the naive forecast only.
-    fallback : bool, default=False
+    fallback : bool or "auto", default=False
         When a baseline (naive or seasonal naive) forecasts the validation
         tail the regressor held out better than the regressor does, forecast
         with that baseline (``forecaster_``), its intervals calibrated on its
         own residuals there. Either way a
         :class:`~skl_lstm.exceptions.WorseThanBaselineWarning` tells you.
         Only a regressor that records its validation tail
-        (:class:`~skl_lstm.LSTMRegressor`) is compared.
+        (:class:`~skl_lstm.LSTMRegressor`) is compared. ``"auto"``: True for
+        one series, False for a panel (whose one network is compared over
+        every series' tail at once, so a switch would move every series to
+        the baseline).
 
     Attributes
     ----------
@@ -267,7 +279,16 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         ``"seasonal_naive"``. None when the regressor records no tail.
     forecaster_ : str
         What :meth:`predict` forecasts with: ``"model"``, or with
-        ``fallback=True`` the baseline that beat it on the validation tail.
+        ``fallback`` the baseline that beat it on the validation tail.
+    choices_ : dict of str to Choice
+        What ``fit`` decided from the data, each a ``(value, why)`` named
+        tuple: ``"log"`` (``log_``); ``"window"``, when a parameter of the
+        regressor is ``lookback="auto"`` (``recommended_pipeline(window=
+        "auto")``): two seasons (12 without a season), unless a shorter
+        candidate (one season, a quarter; 24 or 6 without a season) beat it
+        by more than one standard error in a ridge fit of the change on past
+        changes, scored on the validation tail (a panel keeps the default);
+        and ``"forecaster"`` (``forecaster_``). See ``docs/recipe.md``.
     seasonal_naive_ : SeasonalNaiveForecaster or None
         The seasonal naive forecast compared with, fitted on the reference
         column as the regressor sees it (logged, scaled); None without
@@ -311,7 +332,7 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         "scale_series": ["boolean", StrOptions({"auto"})],
         "interval_scale_window": [Interval(Integral, 2, None, closed="left"), None],
         "seasonal_period": [Interval(Integral, 1, None, closed="left"), None],
-        "fallback": ["boolean"],
+        "fallback": ["boolean", StrOptions({"auto"})],
     }
 
     def __init__(
@@ -391,11 +412,8 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         values = np.asarray(checked, dtype=np.float64) if reset or self.log_ else None
         bad = None if values is None else _first_nonpositive(values)
         if reset:
-            if self.log == "auto":  # a panel whose X and y are positive: every series in relative changes
-                y_positive = _first_nonpositive(np.asarray(y, dtype=np.float64)) is None
-                self.log_ = bool(is_panel(X) and bad is None and y_positive)
-            else:
-                self.log_ = bool(self.log)
+            self.choices_ = {"log": self._choose_log(X, checked, y, positive=bad is None)}
+            self.log_ = bool(self.choices_["log"].value)
         if self.log_:
             if bad is not None:
                 raise ValueError(
@@ -413,6 +431,43 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
             ref = ref / scales
             X = _with_column(X, self.reference_index_, ref)
         return X, ref, scales
+
+    def _choose_log(self, X, checked, y, positive):
+        """Whether to work on logs, and why (``log``; ``"auto"`` decides from the data)."""
+        if self.log != "auto":
+            return Choice(bool(self.log), f"log={self.log!r} was given")
+        if not positive or _first_nonpositive(np.asarray(y, dtype=np.float64)) is not None:
+            return Choice(False, "X or y holds zero or negative values, which have no log")
+        level = reference_values(checked, self.reference_index_, type(self).__name__, finite=False)
+        order = _one_series_order(X, len(level))
+        if order is None:  # every series in relative changes, so that series of every scale share one network
+            return Choice(True, "a panel of positive series: in logs, series of every scale share one network in "
+                                "relative changes")
+        return choose_log(level[order], self.seasonal_period)
+
+    def _choose_window(self, base, X, ref, change):
+        """The regressor with its ``lookback="auto"`` parameters set to the window chosen from the data.
+
+        Records the choice as ``choices_["window"]``; a regressor without
+        such a parameter is returned as it is.
+        """
+        params = base.get_params(deep=True)
+        auto = [key for key, value in params.items()
+                if (key == "lookback" or key.endswith("__lookback")) and isinstance(value, str) and value == "auto"]
+        if not auto:
+            return base
+        order = _one_series_order(X, len(ref))
+        if order is None:
+            window = default_window(self.seasonal_period)
+            choice = Choice(window, "a panel: the default window, two seasons (12 without a season); pass "
+                                    "window= to choose another")
+        else:
+            fractions = [params.get(key[: -len("lookback")] + "validation_fraction") for key in auto]
+            fraction = next((f for f in fractions if isinstance(f, float | int) and 0 < f < 1), 0.15)
+            choice = choose_window(np.asarray(ref)[order], np.asarray(change)[order], self.seasonal_period,
+                                   float(fraction))
+        self.choices_["window"] = choice
+        return base.set_params(**{key: int(choice.value) for key in auto})
 
     def _fit_series_scales(self, X, ref):
         """``series_`` and ``series_scale_`` (None unless ``scale_series`` applies to this panel)."""
@@ -490,7 +545,7 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         known = record is not None and len(record["horizons"]) == n_outputs
         self.horizons_ = np.asarray(record["horizons"] if known else range(1, n_outputs + 1))
         base = LinearRegression() if self.regressor is None else self.regressor
-        self.regressor_ = clone(base).fit(X_in, change, **fit_params)
+        self.regressor_ = self._choose_window(clone(base), X, ref, change).fit(X_in, change, **fit_params)
         holder = _residual_holder(self.regressor_)
         self.calibration_residuals_ = None if holder is None else holder.calibration_residuals_
         self.calibration_source_ = None if holder is None else holder.calibration_source_
@@ -551,6 +606,8 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
 
         self.validation_errors_, self.forecaster_, self.seasonal_naive_ = None, "model", None
         if rows is None or len(rows) == 0:
+            self.choices_["forecaster"] = Choice("model", "the regressor held out no validation tail to compare it "
+                                                          "with the naive forecasts on")
             return
         if self.seasonal_period is not None and self.seasonal_period >= 2:
             self.seasonal_naive_ = SeasonalNaiveForecaster(self.seasonal_period, reference=0).fit(
@@ -564,14 +621,24 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
             errors[name] = float(np.mean(np.abs(residuals[name])))
         self.validation_errors_ = errors
         best = min((name for name in errors if name != "model"), key=errors.get)
+        label = best.replace("_", " ")
+        table = ", ".join(f"{key.replace('_', ' ')} {value:.4g}" for key, value in errors.items())
         if errors["model"] <= errors[best]:
+            self.choices_["forecaster"] = Choice(
+                "model", f"on the {len(rows)}-row validation tail the model's mean absolute error is at most the "
+                         f"{label} forecast's ({table})")
             return
         name = type(self).__name__
-        label = best.replace("_", " ")
-        if self.fallback:
+        switch = self._fallback_on(X)
+        self.choices_["forecaster"] = Choice(
+            best if switch else "model",
+            f"on the {len(rows)}-row validation tail the {label} forecast beat the model ({table}); "
+            + ("fallback: it forecasts instead" if switch else f"fallback={self.fallback!r}: the model forecasts "
+                                                                  "anyway"))
+        if switch:
             self.forecaster_ = best
             self.calibration_residuals_ = residuals[best]
-            action = f"fallback=True: it forecasts with the {label} forecast instead (forecaster_)."
+            action = f"fallback={self.fallback!r}: it forecasts with the {label} forecast instead (forecaster_)."
         else:
             action = (
                 f"Look at skl_lstm.diagnose, give the model more data, or pass fallback=True "
@@ -584,6 +651,12 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
             WorseThanBaselineWarning,
             stacklevel=user_stacklevel(),
         )
+
+    def _fallback_on(self, X) -> bool:
+        """Whether a baseline that beat the model on the validation tail replaces it (``fallback``, decided)."""
+        if self.fallback != "auto":
+            return bool(self.fallback)
+        return _one_series_order(X, len(X)) is not None  # "auto": one series, not a panel
 
     def _change_forecast(self, X, X_in, ref):
         """The forecast change in the regressor's space: the regressor's, or the baseline that replaced it."""
@@ -751,9 +824,22 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
             level *= scales[:, None] if level.ndim == 2 else scales
         return np.exp(level, out=level) if self.log_ else level
 
+    def __getstate__(self):
+        """The state, with ``choices_`` as plain ``[value, why]`` pairs (which the safe save format stores)."""
+        state = super().__getstate__()
+        if isinstance(state.get("choices_"), dict):
+            state = {**state, "choices_": {name: [choice.value, choice.why]
+                                           for name, choice in state["choices_"].items()}}
+        return state
+
     def __setstate__(self, state):
         """Restore a state, filling what a model saved by an earlier release lacks."""
         state = dict(state)
+        if isinstance(state.get("choices_"), dict):
+            state["choices_"] = {name: Choice(*pair) for name, pair in state["choices_"].items()}
+        elif "regressor_" in state:  # fitted before the choices were recorded
+            state["choices_"] = {"log": Choice(bool(state.get("log_", state.get("log"))),
+                                               "fitted by a release that did not record its choices")}
         state.setdefault("scale_series", False)
         if "regressor_" in state:  # fitted before log="auto" and scale_series existed
             state.setdefault("log_", bool(state.get("log")))

@@ -153,6 +153,9 @@ class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
         differencing leaves, e.g. ``WindowTransformer(1, diff=1)``) are
         missing history, masked as in windows mode; a NaN after an observed
         row (a gap) makes the windows be built in memory, masked the same way.
+        ``"auto"``: the window is chosen from the series by an enclosing
+        :class:`~skl_lstm.DifferencedTargetRegressor` (its ``choices_``), as
+        in :func:`~skl_lstm.recommended_pipeline`; on its own, an error.
     activation : str, default="tanh"
         Activation of the LSTM cell output.
     dropout : float, default=0.0
@@ -363,7 +366,7 @@ class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
     _parameter_constraints: dict = {
         "units": [Interval(Integral, 1, None, closed="left"), tuple, list],
         "n_features": [Interval(Integral, 1, None, closed="left"), None],
-        "lookback": [Interval(Integral, 1, None, closed="left"), None],
+        "lookback": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
         "activation": [str],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "recurrent_dropout": [Interval(Real, 0, 1, closed="left")],
@@ -548,7 +551,7 @@ class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
         self._record_calibration(validation)
         if refit_linear is not None:
             # the validation tail was scored (early stopping, the linear start's test, the calibration
-            # residuals) by a linear start fitted without it; the model kept is that start, refitted on all rows
+            # residuals) by a linear start fitted without it; the model kept has that start refitted on all rows
             refit_linear()
             self._inference = InferencePlan(self._network)
         return self
@@ -800,6 +803,10 @@ class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
             _linear.silence_head(network)
             if started:
                 self._run.refit_linear = partial(_linear.fit_linear_start, network, *every_row)
+        elif started and n_val:
+            # the LSTM part learned the residuals of a linear start fitted without the tail; the start
+            # it adds to is refitted on every row, so the latest data also shapes the linear forecast
+            self._run.refit_linear = partial(_linear.fit_linear_start, network, *every_row, silence=False)
         losses = np.asarray(history.get("loss", []), dtype=float)
         if losses.size == 0 or not np.all(np.isfinite(losses)):
             epoch = int(np.argmax(~np.isfinite(losses))) + 1 if losses.size else 1
@@ -828,6 +835,12 @@ class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
             return None, np.asarray(y)
         check_numeric_columns(X, "LSTMRegressor")
         if reset:
+            if isinstance(self.lookback, str):  # "auto": a placeholder its DifferencedTargetRegressor fills
+                raise ValueError(
+                    "LSTMRegressor: lookback='auto' is chosen from the series by an enclosing "
+                    "DifferencedTargetRegressor (as in recommended_pipeline()); on its own, pass the window as an "
+                    "int, e.g. lookback=24."
+                )
             self.lookback_ = self.lookback
         source = X  # its pandas index, if any, says which series and times the rows are
         kwargs = dict(reset=reset, dtype=np.float32, allow_nd=True, ensure_all_finite="allow-nan", accept_sparse=False)

@@ -4,7 +4,7 @@ With ``linear_skip=True`` the network starts as the best linear model of its
 windows (a ridge fit of the flattened windows, in the frozen ``linear_skip``
 layer) with the LSTM head silenced, so the recurrent part learns only what
 the linear model misses; when no epoch beats that start on the validation
-tail, the start is kept.
+tail by more than chance allows (one standard error), the start is kept.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def linear_output(network, X):
     ) if len(X) else np.zeros((0, network.skip.units), dtype=np.float32)
 
 
-def fit_linear_start(network, X, y, sample_weight):
+def fit_linear_start(network, X, y, sample_weight, silence=True):
     """Set the linear branch to the ridge fit of the windows and the LSTM head to zero.
 
     Stored rows (:class:`~._windows.RowWindows`) with more than
@@ -57,7 +57,8 @@ def fit_linear_start(network, X, y, sample_weight):
     kernel = np.asarray(ridge.coef_, dtype="float32").reshape(target.shape[1], -1).T
     skip.kernel.assign(np.tile(kernel, (1, copies)))
     skip.bias.assign(np.tile(np.asarray(ridge.intercept_, dtype="float32").reshape(-1), copies))
-    silence_head(network)
+    if silence:
+        silence_head(network)
 
 
 def silence_head(network):
@@ -68,12 +69,17 @@ def silence_head(network):
 
 
 def linear_start_is_better(part, validation_data, val_losses) -> bool:
-    """Whether the linear branch alone beats the trained LSTM part on the validation tail.
+    """Whether to keep the linear start rather than the trained LSTM part: the one-standard-error rule.
 
     ``part`` predicts the linear fit's residuals, so the linear start is the
-    prediction 0. The trained part's loss is the best of ``val_losses`` (the
-    weights early stopping restored), less the weight penalties that Keras
-    adds to it, so both sides are the plain loss of predictions.
+    prediction 0. Early stopping picked the trained part's epoch on this same
+    validation tail, so its loss there is biased low. The trained part is
+    therefore kept only when its per-sample loss beats the start's by more
+    than one standard error of their paired differences (Breiman et al.'s
+    rule: the simpler model unless the complex one is clearly better). A
+    loss without per-sample values, or windows with gaps, fall back to
+    comparing the best of ``val_losses`` (less the weight penalties that
+    Keras adds to it) with the start's loss.
     """
     import keras
 
@@ -81,6 +87,25 @@ def linear_start_is_better(part, validation_data, val_losses) -> bool:
     weight = weights[0] if weights else None
     y_val = y_val.reshape(len(y_val), -1)  # one loss value per sample, as sample_weight expects
     zeros = np.zeros((len(y_val), part.outputs[0].shape[-1]), dtype=y_val.dtype)  # wider for a quantile network
+    per_sample = getattr(part.loss, "call", None)
+    dense = X_val if not isinstance(X_val, RowWindows) else None
+    if per_sample is not None and len(y_val) >= 2 and (dense is None or np.isfinite(dense).all()):
+        predicted = np.concatenate([
+            np.asarray(part(_windows(X_val, slice(i, i + CHUNK)), training=False))
+            for i in range(0, len(y_val), CHUNK)
+        ])
+        start = np.asarray(per_sample(y_val, zeros), dtype=np.float64).reshape(len(y_val))
+        trained = np.asarray(per_sample(y_val, predicted.astype(y_val.dtype)), dtype=np.float64).reshape(len(y_val))
+        gain = start - trained
+        if weight is not None:
+            w = np.asarray(weight, dtype=np.float64).reshape(len(y_val))
+            gain = gain * w / np.mean(w)
+        return bool(np.mean(gain) <= np.std(gain, ddof=1) / np.sqrt(len(gain)))
     start = float(part.loss(y_val, zeros, sample_weight=weight))
     penalty = float(sum(keras.ops.convert_to_numpy(loss) for loss in part.losses))
     return start <= float(np.min(val_losses)) - penalty
+
+
+def _windows(X, select):
+    """The windows ``select`` of windows or :class:`~._windows.RowWindows`, as an array."""
+    return X.dense(select) if isinstance(X, RowWindows) else X[select]

@@ -370,7 +370,7 @@ def test_a_panels_targets_stay_with_their_windows(monkeypatch, weights):
 @pytest.mark.parametrize("kept", [True, False])
 def test_the_validation_tail_scores_a_linear_start_fitted_without_it(monkeypatch, kept):
     """The ridge start never sees the rows that choose the epoch, test it and calibrate the intervals;
-    when it is kept as the whole model, it is refitted on every row once they have been scored."""
+    once they have been scored it is refitted on every row, kept as the whole model or under the LSTM part."""
     from sklearn.linear_model import RidgeCV
 
     from skl_lstm.lstm import _linear
@@ -380,12 +380,12 @@ def test_the_validation_tail_scores_a_linear_start_fitted_without_it(monkeypatch
     fits = []
     fit_start = _linear.fit_linear_start
     monkeypatch.setattr(_linear, "fit_linear_start",
-                        lambda net, X_, y_, w: (fits.append(len(y_)), fit_start(net, X_, y_, w)))
+                        lambda net, X_, y_, w, **kw: (fits.append(len(y_)), fit_start(net, X_, y_, w, **kw)))
     monkeypatch.setattr(_linear, "linear_start_is_better", lambda *args: kept)
     model = LSTMRegressor(units=4, epochs=3, linear_skip=True, validation_fraction=0.25, n_features=1,
                           random_state=0).fit(X, y)
     cut = len(y) - model.n_validation_
-    assert model.n_validation_ == 40 and fits == ([cut, len(y)] if kept else [cut])
+    assert model.n_validation_ == 40 and fits == [cut, len(y)]
 
     def ridge(rows):
         return RidgeCV(alphas=np.logspace(-3, 3, 13)).fit(X[rows].reshape(len(X[rows]), -1), y[rows])
@@ -396,7 +396,9 @@ def test_the_validation_tail_scores_a_linear_start_fitted_without_it(monkeypatch
         assert model.best_epoch_ == 0
         np.testing.assert_allclose(model.calibration_residuals_[:, 0], y[cut:] - scored, atol=1e-5)
         np.testing.assert_allclose(model.predict(X), ridge(slice(None)).predict(flat), atol=1e-5)
-    else:  # the trained LSTM part is kept on the start it was trained with
+    else:  # the trained LSTM part is kept, added to the start refitted on every row
         assert model.best_epoch_ >= 1
-        assert np.abs(model.calibration_residuals_[:, 0] - (y[cut:] - scored)).max() > 1e-5
-        np.testing.assert_allclose(model.calibration_residuals_[:, 0], y[cut:] - model.predict(X[cut:]), atol=1e-5)
+        lstm_part = model.predict(X) - ridge(slice(None)).predict(flat)
+        assert np.abs(lstm_part).max() > 1e-4
+        # the tail was scored by the LSTM part on the start fitted without it
+        np.testing.assert_allclose(model.calibration_residuals_[:, 0], y[cut:] - scored - lstm_part[cut:], atol=1e-4)

@@ -1,0 +1,187 @@
+"""What the recipe decides from the training data (log, window, forecaster): choices_ and its effects."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.linear_model import Ridge
+from sklearn.preprocessing import StandardScaler
+
+from skl_lstm import DifferencedTargetRegressor, LSTMRegressor, recommended_pipeline
+from skl_lstm.compose._choices import Choice, candidate_windows, choose_log, choose_window, guerrero_lambda
+from skl_lstm.datasets import load_airline, make_supervised
+
+
+def _multiplicative(n=240, seed=0):
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    return np.exp(0.01 * t) * 100 * (1 + 0.2 * np.sin(2 * np.pi * t / 12)) * (1 + 0.02 * rng.normal(size=n))
+
+
+def _additive(n=240, seed=0):
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    return 100 + 0.5 * t + 10 * np.sin(2 * np.pi * t / 12) + rng.normal(size=n)
+
+
+# ------------------------------------------------------------------ log: Guerrero's method
+def test_guerrero_logs_a_series_whose_spread_grows_with_its_level_and_not_one_whose_spread_is_constant():
+    assert guerrero_lambda(_multiplicative(), 12) < 0.3
+    assert guerrero_lambda(_additive(), 12) > 0.7
+    assert choose_log(_multiplicative(), 12) == (True, choose_log(_multiplicative(), 12).why)
+    assert choose_log(_additive(), 12).value is False
+    assert choose_log(_additive(), 12).why.startswith("Guerrero's Box-Cox lambda is ")
+
+
+def test_guerrero_needs_three_whole_seasons_and_positive_values():
+    assert guerrero_lambda(_multiplicative(30), 12) is None  # two whole seasons
+    assert guerrero_lambda(_multiplicative() - 200, 12) is None
+    choice = choose_log(_multiplicative(30), 12)
+    assert choice == Choice(False, "too few whole seasons for Guerrero's test of a level-dependent spread: kept the "
+                                   "original scale")
+
+
+def test_log_auto_is_decided_per_series_and_recorded():
+    for series, logged in ((_multiplicative(), True), (_additive(), False)):
+        X, y = make_supervised(pd.DataFrame({"y": series}), horizon=1)
+        model = DifferencedTargetRegressor(Ridge(), log="auto", seasonal_period=12).fit(X, y)
+        assert model.log_ is logged and model.choices_["log"].value is logged
+    X, y = make_supervised(pd.DataFrame({"y": _additive() - 200}), horizon=1)  # values below zero
+    model = DifferencedTargetRegressor(Ridge(), log="auto").fit(X, y)
+    assert model.choices_["log"] == Choice(False, "X or y holds zero or negative values, which have no log")
+    given = DifferencedTargetRegressor(Ridge(), log=True).fit(*make_supervised(load_airline(), horizon=1))
+    assert given.choices_["log"] == Choice(True, "log=True was given")
+
+
+def test_log_auto_on_a_panel_of_positive_series_works_in_logs():
+    index = pd.MultiIndex.from_product([["a", "b"], range(240)], names=["series", "time"])
+    panel = pd.DataFrame({"y": np.concatenate([_additive(), 10 * _additive(seed=1)])}, index=index)
+    X, y = make_supervised(panel, horizon=1)
+    model = DifferencedTargetRegressor(Ridge(), log="auto").fit(X, y)
+    assert model.log_ and model.choices_["log"].why.startswith("a panel of positive series")
+
+
+# ------------------------------------------------------------------ window: ridge on the validation tail
+def test_candidate_windows_put_the_default_first():
+    assert candidate_windows(52) == [104, 52, 13]
+    assert candidate_windows(12) == [24, 12, 3]
+    assert candidate_windows(4) == [8, 4, 2]
+    assert candidate_windows(None) == [12, 24, 6]
+
+
+def test_choose_window_finds_the_season_a_short_window_misses():
+    rng = np.random.default_rng(0)
+    t = np.arange(600)
+    profile = rng.normal(size=26)  # changes repeat every 26 steps, in no pattern a short window can follow
+    level = np.cumsum(profile[t % 26] + 0.1 * rng.normal(size=600))
+    target = np.append(np.diff(level), np.nan)
+    choice = choose_window(level, target, 26, 0.15)
+    assert choice.value in (52, 26)
+    errors = {int(part.split(":")[0]): float(part.split(":")[1]) for part in
+              choice.why.split("(mean absolute error of the scaled change; ")[1].split(")")[0].split(", ")}
+    assert set(errors) == {52, 26, 6} and errors[6] > 2 * max(errors[52], errors[26])
+
+
+def test_choose_window_keeps_only_windows_the_rows_can_fit():
+    level = np.cumsum(np.random.default_rng(0).normal(size=100))
+    target = np.append(np.diff(level), np.nan)
+    choice = choose_window(level, target, 12, 0.15)  # 85 training rows: 24 is too long (needs 4 x 24)
+    assert "24:" not in choice.why and choice.value in (12, 3)
+    tiny = choose_window(level[:10], target[:10], 12, 0.15)
+    assert tiny == Choice(3, "too few rows (10) to compare windows: the shortest candidate, 3")
+
+
+def test_lookback_auto_is_filled_by_the_target_regressor_and_recorded():
+    X, y = make_supervised(load_airline(), horizon=1)
+    model = recommended_pipeline(window="auto", seasonal_period=12, random_state=0, epochs=2)
+    assert model.get_params()["regressor__lstm__lookback"] == "auto"
+    model.fit(X, y)
+    window = model.choices_["window"].value
+    assert window in (24, 12, 3) and model.regressor_[-1].lookback_ == window
+    assert model.regressor.named_steps["lstm"].lookback == "auto"  # the parameter is left as given
+    assert set(model.choices_) == {"log", "window", "forecaster"}
+    again = clone(model).fit(X, y)
+    np.testing.assert_array_equal(again.predict(X), model.predict(X))
+    fixed = recommended_pipeline(seasonal_period=12, random_state=0, epochs=2).fit(X, y)  # the default: 2 seasons
+    assert "window" not in fixed.choices_ and fixed.regressor_[-1].lookback_ == 24
+
+
+def test_lookback_auto_on_a_panel_is_two_seasons():
+    index = pd.MultiIndex.from_product([["a", "b"], range(120)], names=["series", "time"])
+    panel = pd.DataFrame({"y": np.concatenate([_additive(120), _additive(120, seed=1)])}, index=index)
+    X, y = make_supervised(panel, horizon=1)
+    model = recommended_pipeline(window="auto", seasonal_period=12, random_state=0, epochs=1).fit(X, y)
+    assert model.choices_["window"] == Choice(24, "a panel: the default window, two seasons (12 without a season); "
+                                                  "pass window= to choose another")
+
+
+def test_lookback_auto_alone_is_refused_with_the_fix():
+    X = np.arange(50.0).reshape(-1, 1)
+    with pytest.raises(ValueError, match=r"^LSTMRegressor: lookback='auto' is chosen from the series by an "
+                                         r"enclosing DifferencedTargetRegressor \(as in recommended_pipeline\(\)\); "
+                                         r"on its own, pass the window as an int, e.g. lookback=24\.$"):
+        LSTMRegressor(lookback="auto", epochs=1).fit(X[:-1], X[1:, 0])
+
+
+# ------------------------------------------------------------------ forecaster: fallback="auto"
+def _untrained_lstm():
+    # one epoch at a tiny learning rate: its random start, which a seasonal naive forecast beats
+    return LSTMRegressor(units=2, epochs=1, linear_skip=False, learning_rate=1e-6, random_state=0)
+
+
+def test_fallback_auto_switches_a_single_series_and_says_why():
+    from skl_lstm.exceptions import WorseThanBaselineWarning
+
+    t = np.arange(240)
+    series = 10 + np.sin(2 * np.pi * t / 12) + 0.01 * np.random.default_rng(0).normal(size=240)
+    X, y = make_supervised(pd.DataFrame({"y": series}), horizon=1)
+    model = DifferencedTargetRegressor(_untrained_lstm(), transformer=StandardScaler(), seasonal_period=12,
+                                       fallback="auto")
+    with pytest.warns(WorseThanBaselineWarning, match="fallback='auto': it forecasts with the seasonal naive"):
+        model.fit(X[:200], y[:200])
+    assert model.forecaster_ == "seasonal_naive"
+    assert model.choices_["forecaster"].value == "seasonal_naive"
+    assert model.choices_["forecaster"].why.startswith(
+        "on the 20-row validation tail the seasonal naive forecast beat the model (model ")
+    assert model.choices_["forecaster"].why.endswith("fallback: it forecasts instead")
+
+
+def test_fallback_auto_leaves_a_panels_network_in_place():
+    from skl_lstm.exceptions import WorseThanBaselineWarning
+
+    t = np.arange(240)
+    index = pd.MultiIndex.from_product([["a", "b"], t], names=["series", "time"])
+    values = np.concatenate([10 + np.sin(2 * np.pi * t / 12), 20 + np.sin(2 * np.pi * t / 12)])
+    panel = pd.DataFrame({"y": values}, index=index)
+    X, y = make_supervised(panel, horizon=1)
+    model = DifferencedTargetRegressor(_untrained_lstm(), transformer=StandardScaler(), seasonal_period=12,
+                                       fallback="auto")
+    with pytest.warns(WorseThanBaselineWarning, match="fallback='auto': the model forecasts anyway|Look at"):
+        model.fit(X, y)
+    assert model.forecaster_ == "model"
+    assert model.choices_["forecaster"].why.endswith("fallback='auto': the model forecasts anyway")
+
+
+# ------------------------------------------------------------------ the record survives pickle and the safe format
+def test_choices_survive_pickle_and_the_safe_save_format(tmp_path):
+    import pickle
+
+    from skl_lstm import load, save
+
+    X, y = make_supervised(load_airline(), horizon=1)
+    model = recommended_pipeline(seasonal_period=12, random_state=0, epochs=2).fit(X, y)
+    path = tmp_path / "model.skl-lstm"
+    save(model, path)
+    for restored in (pickle.loads(pickle.dumps(model)), load(path)):
+        assert restored.choices_ == model.choices_
+        assert all(isinstance(choice, Choice) for choice in restored.choices_.values())
+        np.testing.assert_array_equal(restored.predict(X[1:]), model.predict(X[1:]))
+
+
+def test_a_model_fitted_before_choices_existed_gets_a_record_of_its_log():
+    model = DifferencedTargetRegressor(Ridge()).fit(*make_supervised(load_airline(), horizon=1))
+    state = model.__getstate__()
+    del state["choices_"]
+    old = DifferencedTargetRegressor.__new__(DifferencedTargetRegressor)
+    old.__setstate__(state)
+    assert old.choices_ == {"log": Choice(False, "fitted by a release that did not record its choices")}
