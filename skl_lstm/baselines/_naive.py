@@ -270,13 +270,14 @@ class SeasonalNaiveForecaster(_ReferenceForecaster):
             continuing, gaps = panel.continuing(self.series_, self._next_label)
             carried = np.where(gaps == 0, continuing, -1)
         values = ref[panel.order]
-        parts = [
-            self._season_back(panel.rows(values, k), self.last_values_[j] if j >= 0 else values[:0])
-            for k, j in enumerate(carried)
-        ]
-        pred = np.concatenate([p for p, _ in parts]) if parts else np.empty((0, len(self.lags_)))
-        known = np.concatenate([k for _, k in parts]) if parts else np.empty((0, len(self.lags_)), dtype=bool)
-        return panel.unsort(pred), panel.unsort(known)
+        # each series' forecast goes straight to its rows' places: one (rows, outputs) array, not three
+        pred = np.empty((len(values), len(self.lags_)))
+        known = np.empty(pred.shape, dtype=bool)
+        for k, j in enumerate(carried):
+            place = panel.order[panel.bounds[k] : panel.bounds[k + 1]]
+            pred[place], known[place] = self._season_back(
+                panel.rows(values, k), self.last_values_[j] if j >= 0 else values[:0])
+        return pred, known
 
 
 __all__ = ["NaiveForecaster", "SeasonalNaiveForecaster"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import warnings
 from numbers import Integral
 
@@ -559,7 +560,11 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
                 self.calibration_residuals_ = None  # residuals of unknown rows cannot be put on their scale
             else:
                 self.calibration_scale_ = scales[rows]
-        self._compare_with_baselines(X, change, ref, rows)
+        # the comparison needs the change on the validation rows only: the whole of it (as large as y) is let
+        # go before the seasonal naive forecast of every row is made
+        truth = self._fit_baselines(X, change, ref, rows)
+        del change
+        self._compare_with_baselines(X, truth, ref, rows)
         return self
 
     def _reference_frame(self, X, ref):
@@ -575,24 +580,29 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         frame.attrs = dict(X.attrs)  # make_supervised's record of the horizons
         return frame
 
-    def _baseline_changes(self, X, ref, names=("naive", "seasonal_naive")):
-        """The naive and seasonal naive forecasts (those of ``names``) of every row of ``X``, as changes in
-        the regressor's space.
+    def _baseline_changes(self, X, ref, names=("naive", "seasonal_naive"), rows=None):
+        """The naive and seasonal naive forecasts (those of ``names``) of every row of ``X`` (of the rows
+        ``rows`` of it, if given), as changes in the regressor's space.
 
         The naive forecast is the last value: a change of 0. The seasonal
         naive one is ``seasonal_naive_``'s (a
         :class:`~skl_lstm.baselines.SeasonalNaiveForecaster` fitted with the
         model on the reference column, so rows that continue the fitted
-        index read the fitted season).
+        index read the fitted season). It reads every row's history, so it
+        forecasts every row; only ``rows`` of its forecast are kept.
         """
         n_outputs = len(self.horizons_)
-        baselines = {"naive": np.zeros((len(ref), n_outputs))} if "naive" in names else {}
+        n_rows = len(ref) if rows is None else len(rows)
+        baselines = {"naive": np.zeros((n_rows, n_outputs))} if "naive" in names else {}
         if self.seasonal_naive_ is not None and "seasonal_naive" in names:
             with warnings.catch_warnings():  # rows without a season of history get the naive forecast: as meant
                 warnings.filterwarnings("ignore", message="SeasonalNaiveForecaster: ", category=UserWarning)
                 level = self.seasonal_naive_.predict(self._reference_frame(X, ref))
             level = np.asarray(level, dtype=np.float64).reshape(len(ref), n_outputs)
-            baselines["seasonal_naive"] = level - np.asarray(ref, dtype=np.float64)[:, None]
+            at = np.asarray(ref, dtype=np.float64)
+            if rows is not None:
+                level, at = level[rows], at[rows]
+            baselines["seasonal_naive"] = np.subtract(level, at[:, None], out=level if rows is not None else None)
         if self.transformer_ is not None:
             baselines = {
                 name: np.asarray(self.transformer_.transform(change), dtype=np.float64).reshape(-1, n_outputs)
@@ -600,24 +610,34 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
             }
         return baselines
 
-    def _compare_with_baselines(self, X, change, ref, rows):
-        """``validation_errors_`` and ``forecaster_``; warn (and with ``fallback``, switch) when a baseline wins."""
+    def _fit_baselines(self, X, change, ref, rows):
+        """``seasonal_naive_`` (with a validation tail and a season), and the change on the validation rows
+        ``rows`` as :meth:`_compare_with_baselines` takes it (None without a validation tail)."""
         from ..baselines import SeasonalNaiveForecaster
 
-        self.validation_errors_, self.forecaster_, self.seasonal_naive_ = None, "model", None
+        self.seasonal_naive_ = None
         if rows is None or len(rows) == 0:
-            self.choices_["forecaster"] = Choice("model", "the regressor held out no validation tail to compare it "
-                                                          "with the naive forecasts on")
-            return
+            return None
         if self.seasonal_period is not None and self.seasonal_period >= 2:
             self.seasonal_naive_ = SeasonalNaiveForecaster(self.seasonal_period, reference=0).fit(
                 self._reference_frame(X, ref), np.asarray(change).reshape(len(change), -1)
             )
-        truth = np.asarray(change, dtype=np.float64).reshape(len(change), -1)[rows]
+        return np.asarray(change, dtype=np.float64).reshape(len(change), -1)[rows]
+
+    def _compare_with_baselines(self, X, truth, ref, rows):
+        """``validation_errors_`` and ``forecaster_``; warn (and with ``fallback``, switch) when a baseline wins.
+
+        ``truth`` is the change on the validation rows ``rows`` (None without them), after :meth:`_fit_baselines`.
+        """
+        self.validation_errors_, self.forecaster_ = None, "model"
+        if truth is None:
+            self.choices_["forecaster"] = Choice("model", "the regressor held out no validation tail to compare it "
+                                                          "with the naive forecasts on")
+            return
         errors = {"model": float(np.mean(np.abs(self.calibration_residuals_)))}
         residuals = {}
-        for name, forecast in self._baseline_changes(X, ref).items():
-            residuals[name] = truth - forecast[rows]
+        for name, forecast in self._baseline_changes(X, ref, rows=rows).items():
+            residuals[name] = truth - forecast
             errors[name] = float(np.mean(np.abs(residuals[name])))
         self.validation_errors_ = errors
         best = min((name for name in errors if name != "model"), key=errors.get)
@@ -770,22 +790,54 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
                     f"{name}: log=True needs a positive y, but y holds {float(y_arr[bad])!r} at row {bad[0]}. Pass "
                     "log=False, or shift the series to positive values."
                 )
-            y_arr = np.log(y_arr)
+        # y_arr may be the caller's own data (a view of y); once a step has made a new array, the later steps
+        # work in it in place, so the change costs one target-sized array (a panel's y is 13 times its rows)
+        own = False
+        if self.log_:
+            y_arr, own = np.log(y_arr), True
         if scales is not None:
-            y_arr = y_arr / (scales[:, None] if y_arr.ndim == 2 else scales)
-        change = y_arr - (ref[:, None] if y_arr.ndim == 2 else ref)
+            y_arr = np.divide(y_arr, scales[:, None] if y_arr.ndim == 2 else scales, out=y_arr if own else None)
+            own = True
+        change = np.subtract(y_arr, ref[:, None] if y_arr.ndim == 2 else ref, out=y_arr if own else None)
+        del y_arr
         if reset:
-            self._y_ndim = y_arr.ndim
+            self._y_ndim = change.ndim
             self.transformer_ = None if self.transformer is None else clone(self.transformer)
         if self.transformer_ is not None:
             # as TransformedTargetRegressor: transformers take 2-D input; one column goes back to 1-D
             change_2d = change.reshape(-1, 1) if change.ndim == 1 else change
             if reset:
                 self.transformer_.fit(change_2d)
-            change = np.asarray(self.transformer_.transform(change_2d), dtype=np.float64)
+            change = np.asarray(self._in_place("transform", change_2d), dtype=np.float64)
+            del change_2d
             if change.ndim == 2 and change.shape[1] == 1:
                 change = change[:, 0]
         return (X_in, change, ref) if with_ref else (X_in, change)
+
+    def _in_place(self, method, values):
+        """``transformer_.<method>(values)`` of ``values`` no one else holds: in place where the method takes
+        ``copy`` (StandardScaler's transform and inverse_transform), the same values without a second
+        target-sized array."""
+        import inspect
+
+        function = getattr(self.transformer_, method)
+        try:
+            in_place = "copy" in inspect.signature(function).parameters
+        except (TypeError, ValueError):
+            in_place = False
+        return function(values, copy=False) if in_place else function(values)
+
+    def _fresh_forecast(self):
+        """Whether :meth:`_change_forecast` returns a new array no one else holds, which :meth:`predict` may
+        then work in: a baseline's, or skl_lstm's LSTMRegressor's (alone or last in a pipeline). Another
+        regressor's ``predict`` might return an array it keeps."""
+        if self.forecaster_ != "model":
+            return True
+        final = self.regressor_
+        while isinstance(final, Pipeline):
+            final = final.steps[-1][1]
+        module = sys.modules.get("skl_lstm.lstm._estimator")  # not loaded: the regressor is no LSTMRegressor
+        return module is not None and isinstance(final, module.LSTMRegressor)
 
     def predict(self, X):
         """Predict the change, undo its scaling, add back the last observed level (and undo the log).
@@ -802,23 +854,30 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         """
         check_is_fitted(self)
         X_in, ref, scales = self._inputs(X, reset=False)
-        return self._to_level(self._change_forecast(X, X_in, ref), ref, scales)
+        return self._to_level(self._change_forecast(X, X_in, ref), ref, scales, fresh=self._fresh_forecast())
 
-    def _to_level(self, change, ref, scales):
+    def _to_level(self, change, ref, scales, fresh=False):
         """The regressor's output mapped to ``y``: inverse transformer, + reference, x series scale, exp.
 
         Monotone increasing in ``change`` (the transformer's inverse must be, as
-        StandardScaler's is), so it maps quantiles to quantiles.
+        StandardScaler's is), so it maps quantiles to quantiles. ``fresh``:
+        ``change`` is a new array no one else holds, worked in in place (a
+        panel's forecasts are as large as its ``y``).
         """
         predicted = change
         if self.transformer_ is not None:
-            change = self.transformer_.inverse_transform(change.reshape(-1, 1) if change.ndim == 1 else change)
+            values = change.reshape(-1, 1) if change.ndim == 1 else change
+            inverse = self.transformer_.inverse_transform
+            change = self._in_place("inverse_transform", values) if fresh else inverse(values)
         change = np.asarray(change, dtype=np.float64)
         if change.ndim == 2 and self._y_ndim == 1:
             change = change[:, 0]
-        # the transformer's own new array is added to in place (a panel's forecasts are large); any other
-        # (the regressor's output, or a view) is left as it is and the level is a new array
-        own = change.flags.owndata and change.flags.writeable and not np.may_share_memory(change, predicted)
+        # the transformer's own new array (or a fresh forecast) is added to in place; any other (the regressor's
+        # output, or a view) is left as it is and the level is a new array
+        if fresh:  # the whole of a new array (not a strided view, which would keep a larger one alive)
+            own = change.flags.writeable and (change.flags.c_contiguous or change.flags.f_contiguous)
+        else:
+            own = change.flags.owndata and change.flags.writeable and not np.may_share_memory(change, predicted)
         level = np.add(change, ref[:, None] if change.ndim == 2 else ref, out=change if own else None)
         if scales is not None:
             level *= scales[:, None] if level.ndim == 2 else scales

@@ -739,35 +739,39 @@ class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
             sample_weight = None if sample_weight is None else sample_weight[observed]
             rows = rows[observed]
             take = np.flatnonzero(observed) if take is None else take[observed]
-        if take is not None:
-            y = y[take]  # the targets in training order: their one copy in this fit
+        # ``take``: the position in ``y`` of each sample's target. The targets are not copied into training
+        # order: each step below reads the rows it needs (the training targets, built once in float32)
         tail = self._run.tail
         n_val = int(self._n_validation(X.shape[0]) if tail is None else tail[observed].sum())
         self.n_validation_ = n_val
         cut = X.shape[0] - n_val
         if n_val:  # what the whole network predicts there, before the linear branch's part is taken off
-            self._run.validation = (X[cut:], y[cut:].copy(), rows[cut:])
+            self._run.validation = (X[cut:], y[cut:].copy() if take is None else y[take[cut:]], rows[cut:])
         network = self._network
         trained = network.model
         started = network.skip is not None and not (warm_start and initial_epoch)
-        if started and n_val:
-            every_row = (X, y, sample_weight)  # for the refit on every row, should the linear start be kept
+        weights = None if sample_weight is None else sample_weight[:cut]
+        if started and n_val:  # for the refit on every row, should the linear start be kept
+            every_row = (X, y, sample_weight) if take is None else (X, y, sample_weight, take)
+        linear = None
         if network.skip is not None:
             # The linear branch is fitted in closed form on the training
             # windows (not the validation tail, which then scores it as it
             # scores the network) and frozen; the LSTM part (a plain chain,
             # so the fused kernel applies) is trained on its residuals.
             if started:
-                _linear.fit_linear_start(network, X[:cut], y[:cut],
-                                         None if sample_weight is None else sample_weight[:cut])
-            y = y - _linear.linear_output(network, X)[:, : self.n_outputs_].reshape(y.shape).astype(y.dtype, copy=False)
+                if take is None:
+                    _linear.fit_linear_start(network, X[:cut], y[:cut], weights)
+                else:
+                    _linear.fit_linear_start(network, X[:cut], y, weights, y_rows=take[:cut])
+            linear = network
             trained = network.recurrent
             model = network.model
             if getattr(trained, "optimizer", None) is not model.optimizer or trained.loss is not model.loss:
                 trained.compile(optimizer=model.optimizer, loss=model.loss)
-        # the network trains in float32: one float32 copy instead of the float64 one
-        # alongside Keras' (the same values as Keras' own cast)
-        y = y.astype(np.float32, copy=False)
+        # the network trains in float32: the one training copy of the targets, in training order, less the
+        # linear branch's output (taken off in y's precision), cast as Keras would cast them
+        y = _linear.training_targets(y, take, linear, X, self.n_outputs_)
         validation_data = None
         if n_val:
             val_w = None if sample_weight is None else sample_weight[cut:]
@@ -925,7 +929,10 @@ class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
         for name, arr in (("X", X), ("y", y)):
             if arr is None or arr.size == 0:
                 continue
-            peak = float(np.nanmax(np.abs(np.asarray(arr, dtype=np.float64)))) if not np.isnan(arr).all() else 0.0
+            with warnings.catch_warnings():  # all NaN: no values, peak 0
+                warnings.filterwarnings("ignore", message="All-NaN", category=RuntimeWarning)
+                low, high = float(np.nanmin(arr)), float(np.nanmax(arr))  # no absolute-value copy of a panel's y
+            peak = 0.0 if np.isnan(high) else max(-low, high)
             if not np.isfinite(peak) or peak > 1e30:
                 raise ValueError(
                     f"LSTMRegressor: {name} holds values up to {peak:.3g}, beyond what the network's "

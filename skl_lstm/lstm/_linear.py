@@ -32,23 +32,58 @@ def _flat(X, select=slice(None)):
 def linear_output(network, X):
     """The linear branch's output on every window, a bounded chunk at a time."""
     return np.concatenate(
-        [np.asarray(network.skip(_flat(X, slice(i, i + CHUNK)))) for i in range(0, len(X), CHUNK)]
+        [_chunk_output(network, X, i) for i in range(0, len(X), CHUNK)]
     ) if len(X) else np.zeros((0, network.skip.units), dtype=np.float32)
 
 
-def fit_linear_start(network, X, y, sample_weight, silence=True):
+def _chunk_output(network, X, start):
+    """The linear branch's output on the windows ``start:start + CHUNK`` (the chunks of :func:`linear_output`)."""
+    return np.asarray(network.skip(_flat(X, slice(start, start + CHUNK))))
+
+
+def training_targets(y, rows=None, network=None, X=None, n_outputs=None):
+    """The float32 targets the network trains on, built :data:`~._windows.CHUNK` samples at a time.
+
+    Sample ``i``'s target is ``y[rows[i]]`` (``y[i]`` with ``rows`` None).
+    With ``network`` (one with a linear branch), the branch's output on the
+    windows ``X`` (its first ``n_outputs`` columns) is taken off first, in
+    ``y``'s precision, so the values are those of ``(y[rows] -
+    linear_output(network, X)).astype(np.float32)``; the float32 result is
+    the only target-sized array made (no copy of the targets in training
+    order, no residuals in ``y``'s precision).
+    """
+    if network is None and rows is None:
+        return y.astype(np.float32, copy=False)
+    n = len(y) if rows is None else len(rows)
+    out = np.empty((n,) + y.shape[1:], dtype=np.float32)
+    for i in range(0, n, CHUNK):
+        part = y[i : i + CHUNK] if rows is None else y[rows[i : i + CHUNK]]
+        if network is not None:
+            linear = _chunk_output(network, X, i)[:, :n_outputs].reshape(part.shape)
+            part = part - linear.astype(part.dtype, copy=False)
+        out[i : i + CHUNK] = part  # the cast of astype(np.float32)
+    return out
+
+
+def fit_linear_start(network, X, y, sample_weight, y_rows=None, silence=True):
     """Set the linear branch to the ridge fit of the windows and the LSTM head to zero.
 
     Stored rows (:class:`~._windows.RowWindows`) with more than
     :data:`MAX_LINEAR_SAMPLES` windows are fitted on that many, evenly spaced.
+    ``y_rows`` is the position in ``y`` of each window's target (None: ``y``
+    is aligned with ``X``); only the targets fitted on are copied out of it.
+    ``silence=False`` leaves the LSTM head as it is (a refit under a trained
+    LSTM part).
     """
     from sklearn.linear_model import RidgeCV
 
     select = slice(None)
     if isinstance(X, RowWindows) and len(X) > MAX_LINEAR_SAMPLES:
         select = np.linspace(0, len(X) - 1, MAX_LINEAR_SAMPLES).astype(int)
-        y = y[select]
+        y = y[select] if y_rows is None else y
         sample_weight = None if sample_weight is None else sample_weight[select]
+    if y_rows is not None:
+        y = y[y_rows[select]]
     flat = _flat(X, select)
     target = y.reshape(y.shape[0], -1)
     ridge = RidgeCV(alphas=np.logspace(-3, 3, 13)).fit(flat, target, sample_weight=sample_weight)
