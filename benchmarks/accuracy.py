@@ -84,6 +84,7 @@ class Series:
     seasonal_period: int | None
     log: bool  # multiplicative series: model logs (the recipe's ``log=True``, SARIMA on logs)
     sarima: dict = field(default_factory=dict)  # statsmodels SARIMAX arguments (standard specification)
+    recipe_log: bool | str | None = None  # the recipe's ``log=`` when not ``log`` (e.g. "auto"; SARIMA keeps ``log``)
 
     @property
     def windows(self) -> list[int]:
@@ -300,7 +301,7 @@ def recipe(s: Series, seed: int, quick: bool, **overrides):
     return recommended_pipeline(
         seasonal_period=s.seasonal_period,  # window: the recipe's default, skl_lstm.utils.default_window
         reference=s.target,
-        log=s.log,
+        log=s.log if s.recipe_log is None else s.recipe_log,
         random_state=seed,
         **({"epochs": 20} if quick else {}),
         **overrides,

@@ -52,9 +52,9 @@ Protocol
   :func:`generalise_collection`: :mod:`benchmarks.generalise`'s series,
   seasonal periods and hash split, imported; its too-short series skipped;
   ``--sample N --seed S`` a seeded random subset). The recipe is untuned:
-  ``recommended_pipeline(seasonal_period=m, reference="y", log=False,
-  random_state=seed)``, ``log=False`` being what ``log="auto"`` resolves to
-  for a single series. SARIMA: ``(1, 1, 1)(0, 1, 1)m`` for ``m`` 4 and 12,
+  ``recommended_pipeline(seasonal_period=m, reference="y",
+  random_state=seed)`` with its default ``log="auto"`` (Guerrero's test per
+  series); SARIMA on levels. SARIMA: ``(1, 1, 1)(0, 1, 1)m`` for ``m`` 4 and 12,
   ``(1, 1, 1)`` without a season and, a stated cheaper stand-in, for weekly
   ``m = 52`` (:func:`generalise_sarima`: the seasonal fit takes about 27 s
   per median-length M4 Weekly series). MSIS is scaled by the seasonal naive
@@ -254,7 +254,8 @@ def as_series(entry) -> Series:
     ``frame`` is a time-indexed DataFrame (or Series) of the observed
     columns; ``flags`` (a dict, may be empty) holds ``target`` (default: the
     first column), ``log`` (default False: the recipe's ``log=`` and SARIMA
-    on logs), ``sarima`` (SARIMAX arguments, default :func:`default_sarima`)
+    on logs), ``recipe_log`` (the recipe's ``log=`` instead, e.g.
+    ``"auto"``; SARIMA keeps ``log``), ``sarima`` (SARIMAX arguments, default :func:`default_sarima`)
     and ``description``.
     """
     if isinstance(entry, Series):
@@ -265,13 +266,15 @@ def as_series(entry) -> Series:
         frame = frame.to_frame(frame.name if frame.name is not None else "y")
     target = flags.pop("target", frame.columns[0])
     logged = bool(flags.pop("log", False))
+    recipe_log = flags.pop("recipe_log", None)
     sarima = flags.pop("sarima", None) or default_sarima(seasonal_period)
     description = flags.pop("description", name)
     if flags:
         raise ValueError(
-            f"{name}: unknown flags {sorted(flags)!r}; the flags are 'target', 'log', 'sarima' and 'description'."
+            f"{name}: unknown flags {sorted(flags)!r}; the flags are 'target', 'log', 'recipe_log', 'sarima' and "
+            "'description'."
         )
-    return Series(name, description, frame, target, seasonal_period, logged, sarima)
+    return Series(name, description, frame, target, seasonal_period, logged, sarima, recipe_log)
 
 
 def _is_refusal(exc: ValueError) -> bool:
@@ -441,9 +444,9 @@ def generalise_collection(part: str = "heldout", sample: int = 0, seed: int = 0)
     :mod:`benchmarks.generalise`'s (``collection``, ``select``: ``sample``
     draws a seeded random subset of the part). A series that benchmark skips
     as too short (``horizon_for``: statsmodels' longley, 16 points) is
-    skipped here too. ``log`` stays False: ``recommended_pipeline``'s
-    ``log="auto"`` is False for a single series, so the untuned recipe and
-    SARIMA both model levels. SARIMA: :func:`generalise_sarima`. Returns the
+    skipped here too. The untuned recipe keeps its default ``log="auto"``
+    (Guerrero's test per series, ``recipe_log``); SARIMA models levels
+    (``log`` False). SARIMA: :func:`generalise_sarima`. Returns the
     entries, a note on the subset ('' for the whole part) and the skipped
     series with the reason.
     """
@@ -456,7 +459,7 @@ def generalise_collection(part: str = "heldout", sample: int = 0, seed: int = 0)
         if why:
             skipped.append(f"{s.name} ({why})")
             continue
-        flags = {"sarima": generalise_sarima(s.season), "description": s.description}
+        flags = {"sarima": generalise_sarima(s.season), "description": s.description, "recipe_log": "auto"}
         entries.append((s.name, pd.DataFrame({"y": s.values}), s.season, flags))
     return entries, note, skipped
 

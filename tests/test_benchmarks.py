@@ -101,6 +101,8 @@ def test_intervals_generalise_collection_is_the_heldout_part():
     weekly = as_series(next(e for e in entries if e[0].startswith("m4/")))
     # the recipe gets the weekly season; SARIMA's seasonal m = 52 is too slow and is left out, stated
     assert (weekly.seasonal_period, weekly.log, weekly.sarima) == (52, False, {"order": (1, 1, 1)})
+    # the untuned recipe decides log itself (its default); SARIMA models levels
+    assert weekly.recipe_log == "auto"
     quarterly = as_series(next(e for e in entries if e[0].startswith("statsmodels/macrodata/")))
     assert quarterly.sarima == {"order": (1, 1, 1), "seasonal_order": (0, 1, 1, 4)}
     sample, note, _ = generalise_collection(sample=5, seed=3)
