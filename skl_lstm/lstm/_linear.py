@@ -122,7 +122,9 @@ def linear_start_is_better(part, validation_data, val_losses) -> bool:
     weight = weights[0] if weights else None
     y_val = y_val.reshape(len(y_val), -1)  # one loss value per sample, as sample_weight expects
     zeros = np.zeros((len(y_val), part.outputs[0].shape[-1]), dtype=y_val.dtype)  # wider for a quantile network
-    per_sample = getattr(part.loss, "call", None)
+    loss = keras.losses.get(part.loss) if isinstance(part.loss, str) else part.loss
+    # a Loss object's unreduced values, or a loss function's (which reduce the last axis only)
+    per_sample = getattr(loss, "call", None) or (loss if not isinstance(loss, keras.losses.Loss) else None)
     dense = X_val if not isinstance(X_val, RowWindows) else None
     if per_sample is not None and len(y_val) >= 2 and (dense is None or np.isfinite(dense).all()):
         predicted = np.concatenate([
@@ -135,9 +137,10 @@ def linear_start_is_better(part, validation_data, val_losses) -> bool:
         if weight is not None:
             w = np.asarray(weight, dtype=np.float64).reshape(len(y_val))
             gain = gain * w / np.mean(w)
-        return bool(np.mean(gain) <= np.std(gain, ddof=1) / np.sqrt(len(gain)))
-    start = float(part.loss(y_val, zeros, sample_weight=weight))
-    penalty = float(sum(keras.ops.convert_to_numpy(loss) for loss in part.losses))
+        if np.isfinite(gain).all():  # windows with masked (missing) steps read as NaN here: the rule below
+            return bool(np.mean(gain) <= np.std(gain, ddof=1) / np.sqrt(len(gain)))
+    start = float(loss(y_val, zeros, sample_weight=weight))
+    penalty = float(sum(keras.ops.convert_to_numpy(term) for term in part.losses))
     return start <= float(np.min(val_losses)) - penalty
 
 

@@ -402,3 +402,23 @@ def test_the_validation_tail_scores_a_linear_start_fitted_without_it(monkeypatch
         assert np.abs(lstm_part).max() > 1e-4
         # the tail was scored by the LSTM part on the start fitted without it
         np.testing.assert_allclose(model.calibration_residuals_[:, 0], y[cut:] - scored - lstm_part[cut:], atol=1e-4)
+
+
+@pytest.mark.parametrize("shift, kept", [(0.02, True), (1.0, False)])
+def test_the_trained_part_is_kept_only_when_it_beats_the_linear_start_by_more_than_one_standard_error(shift, kept):
+    """The one-standard-error rule: a trained part that predicts the residuals' mean only as well as chance
+    allows leaves the linear start (prediction 0) in place; one that clearly beats it is kept."""
+    import keras
+
+    from skl_lstm.lstm import _linear
+
+    rng = np.random.default_rng(0)
+    part = keras.Sequential([keras.Input((3, 1)), keras.layers.Flatten(), keras.layers.Dense(1)])
+    part.compile(loss="mse")
+    dense = part.layers[-1]
+    dense.kernel.assign(np.zeros((3, 1), dtype="float32"))
+    dense.bias.assign(np.full(1, shift, dtype="float32"))  # the trained part predicts `shift` everywhere
+    X_val = rng.normal(size=(200, 3, 1)).astype("float32")
+    y_val = (shift * (shift > 0.5) + rng.normal(size=(200, 1))).astype("float32")  # residuals of mean 0 or 1
+    # the history's best validation loss says the part is better in both cases (as early stopping's pick would)
+    assert _linear.linear_start_is_better(part, (X_val, y_val), [0.0]) is kept
