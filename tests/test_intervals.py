@@ -217,9 +217,9 @@ def test_recipe_residuals_are_those_of_its_validation_tail(monkeypatch):
     from skl_lstm import recommended_pipeline
     from skl_lstm.lstm import _linear
 
-    fit_start = _linear.fit_linear_start
-    monkeypatch.setattr(_linear, "fit_linear_start", lambda *args, silence=True, **kw: (
-        fit_start(*args, **kw) if silence else None))
+    set_start = _linear.set_linear_start
+    monkeypatch.setattr(_linear, "set_linear_start", lambda network, start, silence=True: (
+        set_start(network, start) if silence else None))
     X, y = make_supervised(_ar1(1500, seed=3).to_frame(), horizon=1)
     model = recommended_pipeline(units=4, epochs=5, random_state=0, fallback=False).fit(X.iloc[:1000], y.iloc[:1000])
     lstm = model.regressor_[-1]

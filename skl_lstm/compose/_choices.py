@@ -16,8 +16,9 @@ as a :class:`Choice` in ``choices_`` and applies them:
   validation tail and scored on that tail (the rows the network's early
   stopping holds out). The default (the first candidate) is kept unless
   another beats it by more than one standard error of their paired
-  differences there (the one-standard-error rule). A ridge fit is the network's own start (its linear skip branch), so
-  it is a cheap stand-in for training the network once per candidate.
+  differences there (the one-standard-error rule). A ridge fit is the
+  network's own start (its linear skip branch), so it is a cheap stand-in
+  for training the network once per candidate.
 """
 
 from __future__ import annotations

@@ -751,8 +751,10 @@ class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
         trained = network.model
         started = network.skip is not None and not (warm_start and initial_epoch)
         weights = None if sample_weight is None else sample_weight[:cut]
-        if started and n_val:  # for the refit on every row, should the linear start be kept
-            every_row = (X, y, sample_weight) if take is None else (X, y, sample_weight, take)
+        if started and n_val:
+            # the start refitted on every row, put in once the tail has been scored: fitted now, before training
+            # holds its memory, so the two peaks do not add up
+            every_row = _linear.ridge_start(X, y, sample_weight, take)
         linear = None
         if network.skip is not None:
             # The linear branch is fitted in closed form on the training
@@ -806,11 +808,11 @@ class LSTMRegressor(ConformalIntervalMixin, RegressorMixin, ScikerasAdapter):
         if linear_kept:
             _linear.silence_head(network)
             if started:
-                self._run.refit_linear = partial(_linear.fit_linear_start, network, *every_row)
+                self._run.refit_linear = partial(_linear.set_linear_start, network, every_row)
         elif started and n_val:
             # the LSTM part learned the residuals of a linear start fitted without the tail; the start
             # it adds to is refitted on every row, so the latest data also shapes the linear forecast
-            self._run.refit_linear = partial(_linear.fit_linear_start, network, *every_row, silence=False)
+            self._run.refit_linear = partial(_linear.set_linear_start, network, every_row, silence=False)
         losses = np.asarray(history.get("loss", []), dtype=float)
         if losses.size == 0 or not np.all(np.isfinite(losses)):
             epoch = int(np.argmax(~np.isfinite(losses))) + 1 if losses.size else 1

@@ -378,14 +378,15 @@ def test_the_validation_tail_scores_a_linear_start_fitted_without_it(monkeypatch
     X, y = _windows(n=165, window=5)
     X, y = X[5:], y[5:]  # complete windows only, as the ridge below reads them
     fits = []
-    fit_start = _linear.fit_linear_start
-    monkeypatch.setattr(_linear, "fit_linear_start",
-                        lambda net, X_, y_, w, **kw: (fits.append(len(y_)), fit_start(net, X_, y_, w, **kw)))
+    ridge_start = _linear.ridge_start
+    monkeypatch.setattr(_linear, "ridge_start", lambda X_, y_, w, rows=None: (
+        fits.append(len(y_)), ridge_start(X_, y_, w, rows))[1])
     monkeypatch.setattr(_linear, "linear_start_is_better", lambda *args: kept)
     model = LSTMRegressor(units=4, epochs=3, linear_skip=True, validation_fraction=0.25, n_features=1,
                           random_state=0).fit(X, y)
     cut = len(y) - model.n_validation_
-    assert model.n_validation_ == 40 and fits == [cut, len(y)]
+    # the start on every row is fitted first (before training holds memory) and put in after the tail is scored
+    assert model.n_validation_ == 40 and fits == [len(y), cut]
 
     def ridge(rows):
         return RidgeCV(alphas=np.logspace(-3, 3, 13)).fit(X[rows].reshape(len(X[rows]), -1), y[rows])
@@ -402,23 +403,3 @@ def test_the_validation_tail_scores_a_linear_start_fitted_without_it(monkeypatch
         assert np.abs(lstm_part).max() > 1e-4
         # the tail was scored by the LSTM part on the start fitted without it
         np.testing.assert_allclose(model.calibration_residuals_[:, 0], y[cut:] - scored - lstm_part[cut:], atol=1e-4)
-
-
-@pytest.mark.parametrize("shift, kept", [(0.02, True), (1.0, False)])
-def test_the_trained_part_is_kept_only_when_it_beats_the_linear_start_by_more_than_one_standard_error(shift, kept):
-    """The one-standard-error rule: a trained part that predicts the residuals' mean only as well as chance
-    allows leaves the linear start (prediction 0) in place; one that clearly beats it is kept."""
-    import keras
-
-    from skl_lstm.lstm import _linear
-
-    rng = np.random.default_rng(0)
-    part = keras.Sequential([keras.Input((3, 1)), keras.layers.Flatten(), keras.layers.Dense(1)])
-    part.compile(loss="mse")
-    dense = part.layers[-1]
-    dense.kernel.assign(np.zeros((3, 1), dtype="float32"))
-    dense.bias.assign(np.full(1, shift, dtype="float32"))  # the trained part predicts `shift` everywhere
-    X_val = rng.normal(size=(200, 3, 1)).astype("float32")
-    y_val = (shift * (shift > 0.5) + rng.normal(size=(200, 1))).astype("float32")  # residuals of mean 0 or 1
-    # the history's best validation loss says the part is better in both cases (as early stopping's pick would)
-    assert _linear.linear_start_is_better(part, (X_val, y_val), [0.0]) is kept
