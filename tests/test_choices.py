@@ -1,5 +1,8 @@
 """What the recipe decides from the training data (log, window, forecaster): choices_ and its effects."""
 
+import re
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -143,7 +146,28 @@ def test_fallback_auto_switches_a_single_series_and_says_why():
     assert model.choices_["forecaster"].value == "seasonal_naive"
     assert model.choices_["forecaster"].why.startswith(
         "on the 20-row validation tail the seasonal naive forecast beat the model (model ")
-    assert model.choices_["forecaster"].why.endswith("fallback: it forecasts instead")
+    assert re.search(r"the win is significant \(paired t = [0-9.]+ > 1.645\): it forecasts instead$",
+                     model.choices_["forecaster"].why)
+
+
+def test_fallback_auto_keeps_the_model_when_the_baselines_win_is_within_chance():
+    # a trend that pauses in the validation tail: the seasonal naive forecast wins there by a little, the trend
+    # returns afterwards; fallback=True switches, "auto" keeps the model and says why
+    from skl_lstm.exceptions import WorseThanBaselineWarning
+
+    X, y = make_supervised(load_airline(), horizon=1)
+    fixed = DifferencedTargetRegressor(Ridge(), transformer=StandardScaler(), seasonal_period=12)
+    excess = np.array([0.3, -0.2, 0.1, 0.4, -0.3, 0.2, 0.0, 0.1])  # the model's error less the baseline's, per row
+    assert fixed.set_params(fallback="auto")._fallback_on(X, excess)[0] is False
+    assert fixed.set_params(fallback=True)._fallback_on(X, excess) == (True, "fallback: it forecasts instead")
+    switch, why = fixed.set_params(fallback="auto")._fallback_on(X, excess + 1.0)
+    assert switch and why.startswith("the win is significant (paired t = ")
+    assert fixed._fallback_on(X, excess)[1] == (
+        "fallback='auto': the win is within chance (paired t = 0.89, not above 1.645), so the model forecasts")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", WorseThanBaselineWarning)
+        fitted = fixed.fit(X, y)
+    assert fitted.choices_["forecaster"].value in ("model", "naive", "seasonal_naive")
 
 
 def test_fallback_auto_leaves_a_panels_network_in_place():
@@ -156,10 +180,10 @@ def test_fallback_auto_leaves_a_panels_network_in_place():
     X, y = make_supervised(panel, horizon=1)
     model = DifferencedTargetRegressor(_untrained_lstm(), transformer=StandardScaler(), seasonal_period=12,
                                        fallback="auto")
-    with pytest.warns(WorseThanBaselineWarning, match="fallback='auto': the model forecasts anyway|Look at"):
+    with pytest.warns(WorseThanBaselineWarning, match=r"fallback='auto' keeps a panel's network \(choices_"):
         model.fit(X, y)
     assert model.forecaster_ == "model"
-    assert model.choices_["forecaster"].why.endswith("fallback='auto': the model forecasts anyway")
+    assert model.choices_["forecaster"].why.endswith("fallback='auto' on a panel: the model forecasts anyway")
 
 
 # ------------------------------------------------------------------ the record survives pickle and the safe format

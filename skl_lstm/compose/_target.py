@@ -151,6 +151,11 @@ def _with_column(X, position: int, values: np.ndarray):
     return X
 
 
+#: One-sided 5 % point of the normal: ``fallback="auto"`` switches to a baseline whose win on the validation
+#: tail exceeds it in a paired t-test of the rows' errors.
+FALLBACK_T = 1.645
+
+
 def _one_series_order(X, n_rows: int):
     """The positions of ``X``'s rows in time order when they are one series (None for a panel of several)."""
     panel = Panel.rows_of(X, n_rows, "DifferencedTargetRegressor")
@@ -649,16 +654,24 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
                          f"{label} forecast's ({table})")
             return
         name = type(self).__name__
-        switch = self._fallback_on(X)
+        # each validation row's mean absolute error over the outputs: the model's less the baseline's
+        excess = (np.mean(np.abs(self.calibration_residuals_), axis=1)
+                  - np.mean(np.abs(residuals[best]), axis=1))
+        switch, why = self._fallback_on(X, excess)
         self.choices_["forecaster"] = Choice(
             best if switch else "model",
-            f"on the {len(rows)}-row validation tail the {label} forecast beat the model ({table}); "
-            + ("fallback: it forecasts instead" if switch else f"fallback={self.fallback!r}: the model forecasts "
-                                                                  "anyway"))
+            f"on the {len(rows)}-row validation tail the {label} forecast beat the model ({table}); " + why)
         if switch:
             self.forecaster_ = best
             self.calibration_residuals_ = residuals[best]
             action = f"fallback={self.fallback!r}: it forecasts with the {label} forecast instead (forecaster_)."
+        elif self.fallback == "auto":
+            reason = ("keeps a panel's network" if _one_series_order(X, len(X)) is None else
+                      f"keeps the model, as the win is within chance on {len(rows)} rows")
+            action = (
+                f"fallback='auto' {reason} (choices_['forecaster']); pass fallback=True to forecast with the {label} "
+                "forecast whenever it wins."
+            )
         else:
             action = (
                 f"Look at skl_lstm.diagnose, give the model more data, or pass fallback=True "
@@ -672,11 +685,26 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
             stacklevel=user_stacklevel(),
         )
 
-    def _fallback_on(self, X) -> bool:
-        """Whether a baseline that beat the model on the validation tail replaces it (``fallback``, decided)."""
+    def _fallback_on(self, X, excess) -> tuple[bool, str]:
+        """Whether a baseline that beat the model on the validation tail replaces it (``fallback``, decided), and
+        why in words. ``excess``: each validation row's error of the model less the baseline's.
+
+        ``"auto"``: for one series, when the baseline's win is significant (a
+        one-sided paired t-test at 5 % on ``excess``); a few rows in which the
+        baseline happened to do better (a trend that paused) do not decide.
+        """
         if self.fallback != "auto":
-            return bool(self.fallback)
-        return _one_series_order(X, len(X)) is not None  # "auto": one series, not a panel
+            return (bool(self.fallback), "fallback: it forecasts instead" if self.fallback else
+                    f"fallback={self.fallback!r}: the model forecasts anyway")
+        if _one_series_order(X, len(X)) is None:
+            return False, "fallback='auto' on a panel: the model forecasts anyway"
+        n = len(excess)
+        spread = float(np.std(excess, ddof=1)) / np.sqrt(n) if n >= 2 else 0.0
+        t = float(np.mean(excess)) / spread if spread > 0 else (np.inf if n >= 2 else 0.0)
+        if t > FALLBACK_T:
+            return True, f"the win is significant (paired t = {t:.2f} > {FALLBACK_T}): it forecasts instead"
+        return False, (f"fallback='auto': the win is within chance (paired t = {t:.2f}, not above {FALLBACK_T}), "
+                       "so the model forecasts")
 
     def _change_forecast(self, X, X_in, ref):
         """The forecast change in the regressor's space: the regressor's, or the baseline that replaced it."""
