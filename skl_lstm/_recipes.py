@@ -123,7 +123,9 @@ def recommended_pipeline(
         :class:`~skl_lstm.exceptions.WorseThanBaselineWarning` says when a
         baseline wins. ``True``: the model then forecasts with that baseline
         (``forecaster_``), so it does no worse than it on data like its
-        latest. ``"auto"``: True for one series, False for a panel.
+        latest. ``"auto"``: for one series, switch only when the baseline's
+        win is significant (a one-sided paired t-test at 5 %); a panel keeps
+        its network.
     **overrides : dict
         :class:`~skl_lstm.LSTMRegressor` parameters replacing the recipe's
         (e.g. ``units=64``, ``random_state=0``).

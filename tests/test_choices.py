@@ -1,7 +1,6 @@
 """What the recipe decides from the training data (log, window, forecaster): choices_ and its effects."""
 
 import re
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -151,23 +150,24 @@ def test_fallback_auto_switches_a_single_series_and_says_why():
 
 
 def test_fallback_auto_keeps_the_model_when_the_baselines_win_is_within_chance():
-    # a trend that pauses in the validation tail: the seasonal naive forecast wins there by a little, the trend
-    # returns afterwards; fallback=True switches, "auto" keeps the model and says why
-    from skl_lstm.exceptions import WorseThanBaselineWarning
-
+    # a baseline that wins the validation tail by a little (a trend that pauses there): fallback=True switches,
+    # "auto" keeps the model unless the win is significant, and says why
     X, y = make_supervised(load_airline(), horizon=1)
     fixed = DifferencedTargetRegressor(Ridge(), transformer=StandardScaler(), seasonal_period=12)
     excess = np.array([0.3, -0.2, 0.1, 0.4, -0.3, 0.2, 0.0, 0.1])  # the model's error less the baseline's, per row
-    assert fixed.set_params(fallback="auto")._fallback_on(X, excess)[0] is False
-    assert fixed.set_params(fallback=True)._fallback_on(X, excess) == (True, "fallback: it forecasts instead")
-    switch, why = fixed.set_params(fallback="auto")._fallback_on(X, excess + 1.0)
+    assert fixed.set_params(fallback="auto")._fallback_on(excess, single=True)[0] is False
+    assert fixed.set_params(fallback=True)._fallback_on(excess, single=True) == (True, "fallback: it forecasts instead")
+    switch, why = fixed.set_params(fallback="auto")._fallback_on(excess + 1.0, single=True)
     assert switch and why.startswith("the win is significant (paired t = ")
-    assert fixed._fallback_on(X, excess)[1] == (
+    assert fixed._fallback_on(excess + 1.0, single=False) == (
+        False, "fallback='auto' on a panel: the model forecasts anyway")
+    assert fixed._fallback_on(excess, single=True)[1] == (
         "fallback='auto': the win is within chance (paired t = 0.89, not above 1.645), so the model forecasts")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", WorseThanBaselineWarning)
-        fitted = fixed.fit(X, y)
-    assert fitted.choices_["forecaster"].value in ("model", "naive", "seasonal_naive")
+    # a regressor that holds out no validation tail (here Ridge) is not compared, and the record says so
+    fitted = fixed.fit(X, y)
+    assert fitted.forecaster_ == "model" and fitted.validation_errors_ is None
+    assert fitted.choices_["forecaster"] == Choice(
+        "model", "the regressor held out no validation tail to compare it with the naive forecasts on")
 
 
 def test_fallback_auto_leaves_a_panels_network_in_place():

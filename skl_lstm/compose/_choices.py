@@ -111,8 +111,10 @@ def candidate_windows(seasonal_period: int | None) -> list[int]:
     >>> candidate_windows(52), candidate_windows(12), candidate_windows(None)
     ([104, 52, 13], [24, 12, 3], [12, 24, 6])
     """
+    from ..utils._timeseries import default_window
+
     m = int(seasonal_period) if seasonal_period and seasonal_period >= 2 else None
-    found = [2 * m, m, max(2, m // 4)] if m else [12, 24, 6]
+    found = [default_window(m), m, max(2, m // 4)] if m else [default_window(None), 24, 6]
     return list(dict.fromkeys(found))
 
 

@@ -15,13 +15,13 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..exceptions import WorseThanBaselineWarning
-from ._choices import Choice, choose_log, choose_window
 from ..utils._conformal import ConformalIntervalMixin
 from ..utils._docstrings import fill_doc
 from ..utils._panel import Panel, is_panel
 from ..utils._timeseries import default_window, reference_values, resolve_reference, supervised_record
 from ..utils._validation import check_finite_target
 from ..utils._warnings import user_stacklevel
+from ._choices import Choice, choose_log, choose_window
 
 #: Parameter-name prefixes of the nested recipe (skl_lstm 0.1) and their flat replacements, longest first.
 _NESTED_RECIPE_PREFIXES = (
@@ -241,10 +241,11 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         own residuals there. Either way a
         :class:`~skl_lstm.exceptions.WorseThanBaselineWarning` tells you.
         Only a regressor that records its validation tail
-        (:class:`~skl_lstm.LSTMRegressor`) is compared. ``"auto"``: True for
-        one series, False for a panel (whose one network is compared over
-        every series' tail at once, so a switch would move every series to
-        the baseline).
+        (:class:`~skl_lstm.LSTMRegressor`) is compared. ``"auto"``: for one
+        series, switch when the baseline's win is significant (a one-sided
+        paired t-test at 5 % on the validation rows' errors); never for a
+        panel (whose one network is compared over every series' tail at
+        once, so a switch would move every series to the baseline).
 
     Attributes
     ----------
@@ -393,10 +394,11 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
             flat[new] = value
         return super().set_params(**flat)
 
-    def _inputs(self, X, reset, y=None):
+    def _inputs(self, X, reset, y=None, order=None):
         """Validate ``X``; return what the regressor gets (``log(X)`` with log=True) and the reference column.
 
-        With ``reset`` (in ``fit``, where ``y`` is given) ``log`` and
+        With ``reset`` (in ``fit``, where ``y`` is given, and ``order``, the
+        rows' time order when they are one series) ``log`` and
         ``scale_series`` are decided and each series' scale recorded.
         """
         name = type(self).__name__
@@ -418,7 +420,7 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         values = np.asarray(checked, dtype=np.float64) if reset or self.log_ else None
         bad = None if values is None else _first_nonpositive(values)
         if reset:
-            self.choices_ = {"log": self._choose_log(X, checked, y, positive=bad is None)}
+            self.choices_ = {"log": self._choose_log(checked, y, positive=bad is None, order=order)}
             self.log_ = bool(self.choices_["log"].value)
         if self.log_:
             if bad is not None:
@@ -438,20 +440,22 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
             X = _with_column(X, self.reference_index_, ref)
         return X, ref, scales
 
-    def _choose_log(self, X, checked, y, positive):
-        """Whether to work on logs, and why (``log``; ``"auto"`` decides from the data)."""
+    def _choose_log(self, checked, y, positive, order):
+        """Whether to work on logs, and why (``log``; ``"auto"`` decides from the data).
+
+        ``order``: the rows' time order when they are one series (None for a panel).
+        """
         if self.log != "auto":
             return Choice(bool(self.log), f"log={self.log!r} was given")
         if not positive or _first_nonpositive(np.asarray(y, dtype=np.float64)) is not None:
             return Choice(False, "X or y holds zero or negative values, which have no log")
-        level = reference_values(checked, self.reference_index_, type(self).__name__, finite=False)
-        order = _one_series_order(X, len(level))
         if order is None:  # every series in relative changes, so that series of every scale share one network
             return Choice(True, "a panel of positive series: in logs, series of every scale share one network in "
                                 "relative changes")
+        level = reference_values(checked, self.reference_index_, type(self).__name__, finite=False)
         return choose_log(level[order], self.seasonal_period)
 
-    def _choose_window(self, base, X, ref, change):
+    def _choose_window(self, base, order, ref, change):
         """The regressor with its ``lookback="auto"`` parameters set to the window chosen from the data.
 
         Records the choice as ``choices_["window"]``; a regressor without
@@ -462,7 +466,6 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
                 if (key == "lookback" or key.endswith("__lookback")) and isinstance(value, str) and value == "auto"]
         if not auto:
             return base
-        order = _one_series_order(X, len(ref))
         if order is None:
             window = default_window(self.seasonal_period)
             choice = Choice(window, "a panel: the default window, two seasons (12 without a season); pass "
@@ -544,14 +547,15 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         self : DifferencedTargetRegressor
             The fitted estimator.
         """
-        X_in, change, ref = self._regressor_data(X, y, reset=True, with_ref=True)
+        order = _one_series_order(X, len(X))  # the rows' time order when they are one series; None for a panel
+        X_in, change, ref = self._regressor_data(X, y, reset=True, with_ref=True, order=order)
         y_shape = np.asarray(y).shape
         n_outputs = 1 if len(y_shape) == 1 else y_shape[1]
         record = supervised_record(X, y)
         known = record is not None and len(record["horizons"]) == n_outputs
         self.horizons_ = np.asarray(record["horizons"] if known else range(1, n_outputs + 1))
         base = LinearRegression() if self.regressor is None else self.regressor
-        self.regressor_ = self._choose_window(clone(base), X, ref, change).fit(X_in, change, **fit_params)
+        self.regressor_ = self._choose_window(clone(base), order, ref, change).fit(X_in, change, **fit_params)
         holder = _residual_holder(self.regressor_)
         self.calibration_residuals_ = None if holder is None else holder.calibration_residuals_
         self.calibration_source_ = None if holder is None else holder.calibration_source_
@@ -569,7 +573,7 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         # go before the seasonal naive forecast of every row is made
         truth = self._fit_baselines(X, change, ref, rows)
         del change
-        self._compare_with_baselines(X, truth, ref, rows)
+        self._compare_with_baselines(X, truth, ref, rows, single=order is not None)
         return self
 
     def _reference_frame(self, X, ref):
@@ -629,7 +633,7 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
             )
         return np.asarray(change, dtype=np.float64).reshape(len(change), -1)[rows]
 
-    def _compare_with_baselines(self, X, truth, ref, rows):
+    def _compare_with_baselines(self, X, truth, ref, rows, single):
         """``validation_errors_`` and ``forecaster_``; warn (and with ``fallback``, switch) when a baseline wins.
 
         ``truth`` is the change on the validation rows ``rows`` (None without them), after :meth:`_fit_baselines`.
@@ -657,7 +661,7 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         # each validation row's mean absolute error over the outputs: the model's less the baseline's
         excess = (np.mean(np.abs(self.calibration_residuals_), axis=1)
                   - np.mean(np.abs(residuals[best]), axis=1))
-        switch, why = self._fallback_on(X, excess)
+        switch, why = self._fallback_on(excess, single)
         self.choices_["forecaster"] = Choice(
             best if switch else "model",
             f"on the {len(rows)}-row validation tail the {label} forecast beat the model ({table}); " + why)
@@ -666,8 +670,8 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
             self.calibration_residuals_ = residuals[best]
             action = f"fallback={self.fallback!r}: it forecasts with the {label} forecast instead (forecaster_)."
         elif self.fallback == "auto":
-            reason = ("keeps a panel's network" if _one_series_order(X, len(X)) is None else
-                      f"keeps the model, as the win is within chance on {len(rows)} rows")
+            reason = (f"keeps the model, as the win is within chance on {len(rows)} rows" if single else
+                      "keeps a panel's network")
             action = (
                 f"fallback='auto' {reason} (choices_['forecaster']); pass fallback=True to forecast with the {label} "
                 "forecast whenever it wins."
@@ -685,9 +689,10 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
             stacklevel=user_stacklevel(),
         )
 
-    def _fallback_on(self, X, excess) -> tuple[bool, str]:
+    def _fallback_on(self, excess, single) -> tuple[bool, str]:
         """Whether a baseline that beat the model on the validation tail replaces it (``fallback``, decided), and
-        why in words. ``excess``: each validation row's error of the model less the baseline's.
+        why in words. ``excess``: each validation row's error of the model less the baseline's; ``single``: the
+        rows are one series.
 
         ``"auto"``: for one series, when the baseline's win is significant (a
         one-sided paired t-test at 5 % on ``excess``); a few rows in which the
@@ -696,7 +701,7 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         if self.fallback != "auto":
             return (bool(self.fallback), "fallback: it forecasts instead" if self.fallback else
                     f"fallback={self.fallback!r}: the model forecasts anyway")
-        if _one_series_order(X, len(X)) is None:
+        if not single:
             return False, "fallback='auto' on a panel: the model forecasts anyway"
         n = len(excess)
         spread = float(np.std(excess, ddof=1)) / np.sqrt(n) if n >= 2 else 0.0
@@ -795,7 +800,7 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
 
         return bands, to_target
 
-    def _regressor_data(self, X, y, reset, with_ref=False):
+    def _regressor_data(self, X, y, reset, with_ref=False, order=None):
         """What the regressor learns from ``(X, y)``: ``X`` (``log(X)``) and the (scaled) change (and the
         reference column as the regressor sees it, ``with_ref``).
 
@@ -806,7 +811,7 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         name = type(self).__name__
         if y is None:
             raise ValueError(f"{name} requires y to be passed, but the target y is None.")
-        X_in, ref, scales = self._inputs(X, reset=reset, y=y)
+        X_in, ref, scales = self._inputs(X, reset=reset, y=y, order=order)
         y_arr = np.asarray(y, dtype=np.float64)
         if y_arr.shape[0] != ref.shape[0]:
             raise ValueError(f"X has {ref.shape[0]} rows but y has {y_arr.shape[0]}; pass one target per row of X.")
