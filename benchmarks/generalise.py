@@ -58,8 +58,9 @@ Methods (configurations)
   estimator, which the run checks; a series without a season keeps the
   default's result in this row, so both rows cover the same series). The
   recipe decides ``log`` per series (Guerrero's test) and, with
-  ``fallback="auto"``, forecasts with a naive forecast that beat it on its
-  validation tail (``choices_``, recorded per series in the JSON).
+  ``fallback="auto"``, forecasts with a naive forecast whose win on its
+  validation tail is significant (``choices_``, recorded per series in the
+  JSON).
   *Network used*: the fitted ``LSTMRegressor``'s ``best_epoch_ > 0`` and
   ``forecaster_ == "model"``; at 0 the trained LSTM part did not beat the
   ridge start of its linear skip branch on the fit's own validation tail,
