@@ -12,7 +12,7 @@ from sklearn.base import BaseEstimator, MetaEstimatorMixin, RegressorMixin, _fit
 from sklearn.linear_model import LinearRegression
 from sklearn.pipeline import Pipeline
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
 
 from ..exceptions import WorseThanBaselineWarning
 from ..utils._conformal import ConformalIntervalMixin
@@ -547,7 +547,7 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         self : DifferencedTargetRegressor
             The fitted estimator.
         """
-        order = _one_series_order(X, len(X))  # the rows' time order when they are one series; None for a panel
+        order = _one_series_order(X, _num_samples(X))  # the rows' time order when they are one series; None for a panel
         X_in, change, ref = self._regressor_data(X, y, reset=True, with_ref=True, order=order)
         y_shape = np.asarray(y).shape
         n_outputs = 1 if len(y_shape) == 1 else y_shape[1]
