@@ -67,6 +67,10 @@ Methods (configurations)
   and the forecast is that linear branch's. ``lstm_fallback`` and
   ``lstm_nofallback`` (``--variants fallback nofallback``, not in the
   default run): the default call with ``fallback=True`` and ``False``.
+  ``lstm_firstdiff`` (``--variants firstdiff``, not in the default run): the
+  default call with ``seasonal_difference=False``, the change from the last
+  value on every series (the default decides per series from the seasonal
+  strength).
 * ``naive``: the last value. ``snaive``: the value ``m`` steps earlier
   (series with a season only).
 * ``ets``: statsmodels ``ETSModel`` fitted by maximum likelihood, chosen by
@@ -574,12 +578,14 @@ def run(series: list[Series], variants: dict, n_jobs: int, cache: str) -> list[d
 
 # ------------------------------------------------------------------ outputs
 VARIANTS = {"default": {}, "window2m": {"window": "2m"}, "fallback": {"fallback": True},
-            "nofallback": {"fallback": False}}
+            "nofallback": {"fallback": False}, "firstdiff": {"seasonal_difference": False}}
 LABELS = {"default": "`recommended_pipeline(seasonal_period=m, random_state=0)`",
           "window2m": "the same with `window=2*m`",
           "fallback": "the same with `fallback=True` (a naive forecast that beat it on its validation tail forecasts)",
           "nofallback": "the same with `fallback=False` (the model forecasts even where a naive forecast beat it on "
-                        "its validation tail)"}
+                        "its validation tail)",
+          "firstdiff": "the same with `seasonal_difference=False` (the change from the last value, whatever the "
+                       "seasonal strength)"}
 KINDS = {"one": "one step ahead", "multi": "H steps ahead"}
 
 

@@ -39,6 +39,7 @@ def recommended_pipeline(
     known_future=None,
     static=None,
     fallback="auto",
+    seasonal_difference=False,
     **overrides,
 ):
     """Build the recommended leak-free LSTM forecasting pipeline (unfitted).
@@ -126,6 +127,17 @@ def recommended_pipeline(
         latest. ``"auto"``: for one series, switch only when the baseline's
         win is significant (a one-sided paired t-test at 5 %); a panel keeps
         its network.
+    seasonal_difference : bool or "auto", default=False
+        Learn the change from the value one season before the target (the
+        seasonal naive forecast) rather than from the last value.
+        ``"auto"``: for one series with ``seasonal_period``, when its
+        seasonal strength (Wang, Smith & Hyndman 2006) is at least 0.64, the
+        rule of R's ``nsdiffs``; a panel keeps first differences
+        (``choices_["seasonal_difference"]``). Not the default: on the
+        generalise benchmark's dev part it made the one-step forecasts of
+        three of the four strongly seasonal statsmodels series worse
+        (``docs/recipe.md``); the two seasons of differenced inputs let the
+        linear start learn the seasonal difference itself.
     **overrides : dict
         :class:`~skl_lstm.LSTMRegressor` parameters replacing the recipe's
         (e.g. ``units=64``, ``random_state=0``).
@@ -184,7 +196,7 @@ def recommended_pipeline(
     network.set_output(transform="pandas")
     return DifferencedTargetRegressor(
         network, reference=reference, transformer=StandardScaler(), log=log, scale_series="auto",
-        seasonal_period=seasonal_period, fallback=fallback,
+        seasonal_period=seasonal_period, fallback=fallback, seasonal_difference=seasonal_difference,
     )
 
 

@@ -1,4 +1,5 @@
-"""What the recipe decides from the training data (log, window, forecaster): choices_ and its effects."""
+"""What the recipe decides from the training data (log, seasonal differencing, window, forecaster): choices_ and its
+effects."""
 
 import re
 
@@ -6,11 +7,21 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import clone
+from sklearn.dummy import DummyRegressor
 from sklearn.linear_model import Ridge
 from sklearn.preprocessing import StandardScaler
 
 from skl_lstm import DifferencedTargetRegressor, LSTMRegressor, recommended_pipeline
-from skl_lstm.compose._choices import Choice, candidate_windows, choose_log, choose_window, guerrero_lambda
+from skl_lstm.baselines import SeasonalNaiveForecaster
+from skl_lstm.compose._choices import (
+    Choice,
+    candidate_windows,
+    choose_log,
+    choose_seasonal_difference,
+    choose_window,
+    guerrero_lambda,
+    seasonal_strength,
+)
 from skl_lstm.datasets import load_airline, make_supervised
 
 
@@ -63,6 +74,100 @@ def test_log_auto_on_a_panel_of_positive_series_works_in_logs():
     assert model.log_ and model.choices_["log"].why.startswith("a panel of positive series")
 
 
+# ------------------------------------------------------------------ seasonal differencing: the seasonal strength
+def _walk(n=240, seed=0):
+    return 100 + np.cumsum(np.random.default_rng(seed).normal(size=n))
+
+
+def test_seasonal_strength_separates_a_seasonal_series_from_a_random_walk():
+    assert seasonal_strength(_additive(), 12) > 0.95
+    assert seasonal_strength(np.log(_multiplicative()), 12) > 0.95
+    assert seasonal_strength(_walk(), 12) < 0.3
+    assert seasonal_strength(_additive(35), 12) is None  # under three whole seasons
+    assert seasonal_strength(_additive(), None) is None and seasonal_strength(_additive(), 1) is None
+    assert seasonal_strength(np.full(60, 3.0), 12) == 0.0
+
+
+def test_choose_seasonal_difference_says_why():
+    assert choose_seasonal_difference(_additive(), 12).value is True
+    assert re.fullmatch(r"the seasonal strength is 0\.[0-9]{2}, below 0\.64: the target is the change from the last "
+                        r"value", choose_seasonal_difference(_walk(), 12).why)
+    assert choose_seasonal_difference(_additive(35), 12) == Choice(
+        False, "fewer than 3 whole seasons to measure the seasonal strength: the change from the last value")
+
+
+def _periodic_frame(n=200):
+    t = np.arange(n)
+    series = 50 + np.tile([1.0, 3.0, 2.0, 5.0, 4.0, 0.0], n // 6 + 1)[:n] + 0.02 * t
+    return make_supervised(pd.DataFrame({"y": series}), horizon=1), series
+
+
+def test_seasonal_difference_adds_back_the_value_one_season_before():
+    # a regressor that predicts no change: the change from the last value gives the naive forecast, the change
+    # from one season before the seasonal naive one (rows continuing the fitted index read the fitted season)
+    (X, y), series = _periodic_frame()
+    zero = DummyRegressor(strategy="constant", constant=0.0)
+    first = DifferencedTargetRegressor(zero, seasonal_period=6).fit(X[:150], y[:150])
+    seasonal = DifferencedTargetRegressor(zero, seasonal_period=6, seasonal_difference=True).fit(X[:150], y[:150])
+    np.testing.assert_allclose(first.predict(X[150:]), X["y"][150:])
+    np.testing.assert_allclose(seasonal.predict(X[150:]), series[151 - 6 : len(series) - 6])
+    snaive = SeasonalNaiveForecaster(6).fit(X[:150], y[:150])
+    np.testing.assert_allclose(seasonal.predict(X[150:]), snaive.predict(X[150:]))
+    assert seasonal.seasonal_difference_ and not first.seasonal_difference_
+    assert seasonal.choices_["seasonal_difference"] == Choice(True, "seasonal_difference=True was given")
+
+
+def test_seasonal_difference_keeps_baselines_intervals_and_quantiles_on_y():
+    (X, y), series = _periodic_frame()
+    noisy = y + np.random.default_rng(0).normal(scale=0.3, size=len(y))
+    model = DifferencedTargetRegressor(Ridge(), transformer=StandardScaler(), seasonal_period=6,
+                                       seasonal_difference=True).fit(X[:120], noisy[:120])
+    model.calibrate(X[120:170], noisy[120:170])
+    test = X[120:]  # rows continuing the fitted index read the fitted season
+    bounds = model.predict_interval(test, coverage=0.9)
+    point = model.predict(test)
+    assert np.all(bounds[:, 0] < point) and np.all(point < bounds[:, 1])
+    np.testing.assert_allclose(model.predict_quantiles(test, quantiles=(0.05, 0.5, 0.95))[:, 1], point)
+    np.testing.assert_allclose(model.predict_quantiles(test, quantiles=(0.05, 0.95)), bounds)
+    # the baselines, mapped from the regressor's space (the change from one season before) back to y
+    model.forecaster_ = "naive"
+    np.testing.assert_allclose(model.predict(test), test["y"])
+    model.forecaster_ = "seasonal_naive"
+    np.testing.assert_allclose(model.predict(test), series[121 - 6 : len(series) - 6])
+
+
+def test_seasonal_difference_auto_is_decided_per_series_and_recorded():
+    for series, chosen in ((_additive(), True), (_walk(), False)):
+        X, y = make_supervised(pd.DataFrame({"y": series}), horizon=1)
+        model = DifferencedTargetRegressor(Ridge(), seasonal_period=12, seasonal_difference="auto").fit(X, y)
+        assert model.seasonal_difference_ is chosen
+        assert model.choices_["seasonal_difference"].why.startswith("the seasonal strength is ")
+    X, y = make_supervised(pd.DataFrame({"y": _additive()}), horizon=1)
+    model = DifferencedTargetRegressor(Ridge(), seasonal_difference="auto").fit(X, y)
+    assert model.choices_["seasonal_difference"] == Choice(
+        False, "no season (seasonal_period is None or 1): the change from the last value")
+    index = pd.MultiIndex.from_product([["a", "b"], range(240)], names=["series", "time"])
+    panel = pd.DataFrame({"y": np.concatenate([_additive(), _additive(seed=1)])}, index=index)
+    model = DifferencedTargetRegressor(Ridge(), seasonal_period=12, seasonal_difference="auto").fit(
+        *make_supervised(panel, horizon=1))
+    assert model.choices_["seasonal_difference"] == Choice(
+        False, "a panel: the change from the last value (pass seasonal_difference=True for the change from one "
+               "season before)")
+    assert recommended_pipeline(seasonal_period=12).get_params()["seasonal_difference"] is False
+    chosen = recommended_pipeline(seasonal_period=12, seasonal_difference="auto", random_state=0, epochs=1).fit(
+        *make_supervised(load_airline(), horizon=1))
+    assert chosen.seasonal_difference_ and chosen.choices_["seasonal_difference"].why.startswith(
+        "the seasonal strength is 0.9")
+
+
+def test_seasonal_difference_without_a_season_is_refused_with_the_fix():
+    X, y = make_supervised(pd.DataFrame({"y": _additive()}), horizon=1)
+    message = ("DifferencedTargetRegressor: seasonal_difference=True needs the season's length, but "
+               "seasonal_period=None. Pass seasonal_period (12 for monthly data), or seasonal_difference=False.")
+    with pytest.raises(ValueError, match=re.escape(message)):
+        DifferencedTargetRegressor(Ridge(), seasonal_difference=True).fit(X, y)
+
+
 # ------------------------------------------------------------------ window: ridge on the validation tail
 def test_candidate_windows_put_the_default_first():
     assert candidate_windows(52) == [104, 52, 13]
@@ -101,7 +206,7 @@ def test_lookback_auto_is_filled_by_the_target_regressor_and_recorded():
     window = model.choices_["window"].value
     assert window in (24, 12, 3) and model.regressor_[-1].lookback_ == window
     assert model.regressor.named_steps["lstm"].lookback == "auto"  # the parameter is left as given
-    assert set(model.choices_) == {"log", "window", "forecaster"}
+    assert set(model.choices_) == {"log", "seasonal_difference", "window", "forecaster"}
     again = clone(model).fit(X, y)
     np.testing.assert_array_equal(again.predict(X), model.predict(X))
     fixed = recommended_pipeline(seasonal_period=12, random_state=0, epochs=2).fit(X, y)  # the default: 2 seasons
@@ -193,7 +298,8 @@ def test_choices_survive_pickle_and_the_safe_save_format(tmp_path):
     from skl_lstm import load, save
 
     X, y = make_supervised(load_airline(), horizon=1)
-    model = recommended_pipeline(seasonal_period=12, random_state=0, epochs=2).fit(X, y)
+    model = recommended_pipeline(seasonal_period=12, seasonal_difference="auto", random_state=0, epochs=2).fit(X, y)
+    assert model.seasonal_difference_  # airline's season is strong: its seasonal naive forecast is saved with it
     path = tmp_path / "model.skl-lstm"
     save(model, path)
     for restored in (pickle.loads(pickle.dumps(model)), load(path)):

@@ -56,8 +56,9 @@ def test_linear_skip_learns_a_nonlinear_residual():
 def test_linear_skip_keeps_the_linear_start_when_no_epoch_beats_it():
     X, y = _ar_windows()
     # An AR(2) process: the ridge start is already the best model, and a
-    # learning rate far too high only makes the LSTM part worse on the tail.
-    model = LSTMRegressor(8, linear_skip=True, epochs=5, learning_rate=5.0, patience=2, random_state=0).fit(X, y)
+    # learning rate far too high only makes the LSTM part worse on the tail
+    # (at 5.0 one epoch of one seed came out below the start on one CPU; 50 diverges on every seed and CPU tried).
+    model = LSTMRegressor(8, linear_skip=True, epochs=5, learning_rate=50.0, patience=2, random_state=0).fit(X, y)
     assert model.best_epoch_ == 0
     assert len(model.history_["val_loss"]) >= 1
     # the start the tail tested was fitted without it; the start kept is refitted on every row

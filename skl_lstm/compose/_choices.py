@@ -1,4 +1,4 @@
-"""What the recipe decides from the training data: the log scale and the window.
+"""What the recipe decides from the training data: the log scale, seasonal differencing and the window.
 
 :class:`~skl_lstm.DifferencedTargetRegressor` makes these choices in ``fit``
 from the rows it is given (a fold's training rows in a search), records each
@@ -9,6 +9,15 @@ as a :class:`Choice` in ``choices_`` and applies them:
   standard deviation of the series' seasons (or pairs of points without a
   season) least dependent on their level. Logs (``lambda = 0``) when the
   chosen ``lambda`` is below 0.5, nearer 0 than 1.
+* **seasonal differencing** (``seasonal_difference="auto"``, one series
+  with a season): the seasonal strength of Wang, Smith & Hyndman (2006),
+  ``F_S = max(0, 1 - Var(R) / Var(S + R))`` of a classical decomposition
+  (centred moving-average trend, mean seasonal pattern, remainder ``R``) of
+  the (logged) series; the target is the change from the value one season
+  before it (the seasonal naive forecast) when ``F_S`` is at least 0.64, the
+  rule of R's ``forecast::nsdiffs`` and ``feasts::unitroot_nsdiffs``
+  (Hyndman & Athanasopoulos, *Forecasting: Principles and Practice*, 3rd
+  ed., section 9.5), else the change from the last value.
 * **window** (a regressor parameter ``lookback="auto"``): a few candidate
   windows (two seasons, one season, a quarter of a season; 12, 24 and 6
   without one) are scored by a ridge regression of the change on the
@@ -32,6 +41,12 @@ LOG_BELOW_LAMBDA = 0.5
 
 #: Fewest complete subseries Guerrero's method needs.
 MIN_SUBSERIES = 3
+
+#: Seasonal strength at or above which the target is differenced by the season (R's ``nsdiffs`` rule).
+SEASONAL_STRENGTH_AT_LEAST = 0.64
+
+#: Fewest whole seasons the seasonal strength is measured on.
+MIN_SEASONS = 3
 
 
 class Choice(NamedTuple):
@@ -101,6 +116,65 @@ def choose_log(values, period: int | None) -> Choice:
                             "with the level, so the model works on logs")
     return Choice(False, f"Guerrero's Box-Cox lambda is {lam:.2f}, not below {LOG_BELOW_LAMBDA}: the spread does "
                          "not grow with the level, so the model works on the original scale")
+
+
+def seasonal_strength(values, period: int | None) -> float | None:
+    """Wang, Smith & Hyndman's (2006) seasonal strength of a series, in [0, 1]; None if too short or no season.
+
+    A classical decomposition: the trend is the centred moving average over
+    one season (a 2 x m average for even ``m``), the seasonal pattern the
+    mean detrended value of each position in the season (centred on 0), the
+    remainder ``R`` what is left. The strength is
+    ``max(0, 1 - Var(R) / Var(S + R))``: near 1 when the season explains
+    almost all the detrended variation, near 0 when it explains none.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> t = np.arange(240)
+    >>> seasonal = 10 + 0.05 * t + np.sin(2 * np.pi * t / 12) + 0.1 * rng.standard_normal(240)
+    >>> walk = np.cumsum(rng.standard_normal(240))
+    >>> round(seasonal_strength(seasonal, 12), 2), round(seasonal_strength(walk, 12), 2)
+    (0.98, 0.05)
+    """
+    values = np.asarray(values, dtype=np.float64)
+    values = values[np.isfinite(values)]
+    if not period or period < 2 or len(values) < MIN_SEASONS * int(period):
+        return None
+    m = int(period)
+    weights = np.r_[0.5, np.ones(m - 1), 0.5] / m if m % 2 == 0 else np.ones(m) / m
+    trend = np.convolve(values, weights, mode="valid")
+    start = (len(weights) - 1) // 2
+    detrended = values[start : start + len(trend)] - trend
+    position = (np.arange(len(detrended)) + start) % m
+    pattern = np.bincount(position, weights=detrended, minlength=m) / np.bincount(position, minlength=m)
+    remainder = detrended - (pattern - pattern.mean())[position]
+    spread = float(np.var(detrended))
+    if spread == 0.0:
+        return 0.0
+    return max(0.0, 1.0 - float(np.var(remainder)) / spread)
+
+
+def choose_seasonal_difference(values, period: int | None) -> Choice:
+    """Whether the target of one series is its change from one season before (seasonal strength >= 0.64).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = np.arange(120)
+    >>> choose_seasonal_difference(50 + np.sin(2 * np.pi * t / 12) + 0.01 * t, 12).value
+    True
+    """
+    strength = seasonal_strength(values, period)
+    if strength is None:
+        return Choice(False, f"fewer than {MIN_SEASONS} whole seasons to measure the seasonal strength: the change "
+                             "from the last value")
+    if strength >= SEASONAL_STRENGTH_AT_LEAST:
+        return Choice(True, f"the seasonal strength is {strength:.2f}, at least {SEASONAL_STRENGTH_AT_LEAST}: the "
+                            "target is the change from the value one season before (the seasonal naive forecast)")
+    return Choice(False, f"the seasonal strength is {strength:.2f}, below {SEASONAL_STRENGTH_AT_LEAST}: the target "
+                         "is the change from the last value")
 
 
 def candidate_windows(seasonal_period: int | None) -> list[int]:
@@ -196,4 +270,7 @@ def choose_window(level, target, seasonal_period: int | None, validation_fractio
                         f"(mean absolute error of the scaled change; {table}); {verdict}")
 
 
-__all__ = ["Choice", "candidate_windows", "choose_log", "choose_window", "guerrero_lambda"]
+__all__ = [
+    "Choice", "candidate_windows", "choose_log", "choose_seasonal_difference", "choose_window", "guerrero_lambda",
+    "seasonal_strength",
+]

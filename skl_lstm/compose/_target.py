@@ -21,7 +21,7 @@ from ..utils._panel import Panel, is_panel
 from ..utils._timeseries import default_window, reference_values, resolve_reference, supervised_record
 from ..utils._validation import check_finite_target
 from ..utils._warnings import user_stacklevel
-from ._choices import Choice, choose_log, choose_window
+from ._choices import Choice, choose_log, choose_seasonal_difference, choose_window
 
 #: Parameter-name prefixes of the nested recipe (skl_lstm 0.1) and their flat replacements, longest first.
 _NESTED_RECIPE_PREFIXES = (
@@ -246,6 +246,17 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         paired t-test at 5 % on the validation rows' errors); never for a
         panel (whose one network is compared over every series' tail at
         once, so a switch would move every series to the baseline).
+    seasonal_difference : bool or "auto", default=False
+        Learn the change from the value one season before the target (the
+        seasonal naive forecast of the reference column, which needs
+        ``seasonal_period``) instead of the change from the last value;
+        ``predict`` adds that value back, so the map to ``y`` stays monotone
+        and the intervals exact. ``"auto"``: for one series with
+        ``seasonal_period``, True when the seasonal strength of the (logged)
+        reference column (Wang, Smith & Hyndman 2006; a classical
+        decomposition) is at least 0.64, the rule of R's ``nsdiffs``; a
+        panel keeps first differences. The choice is
+        ``seasonal_difference_``, and why ``choices_["seasonal_difference"]``.
 
     Attributes
     ----------
@@ -255,6 +266,9 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         The fitted clone of ``transformer``.
     log_ : bool
         Whether the model works on the log scale (``log``, decided).
+    seasonal_difference_ : bool
+        Whether the target is the change from one season before
+        (``seasonal_difference``, decided).
     series_ : ndarray or None
         The fitted panel's series ids (with ``scale_series``).
     series_scale_ : ndarray or None
@@ -289,7 +303,8 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         ``fallback`` the baseline that beat it on the validation tail.
     choices_ : dict of str to Choice
         What ``fit`` decided from the data, each a ``(value, why)`` named
-        tuple: ``"log"`` (``log_``); ``"window"``, when a parameter of the
+        tuple: ``"log"`` (``log_``); ``"seasonal_difference"``
+        (``seasonal_difference_``); ``"window"``, when a parameter of the
         regressor is ``lookback="auto"`` (``recommended_pipeline(window=
         "auto")``): two seasons (12 without a season), unless a shorter
         candidate (one season, a quarter; 24 or 6 without a season) beat it
@@ -297,9 +312,11 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         changes, scored on the validation tail (a panel keeps the default);
         and ``"forecaster"`` (``forecaster_``). See ``docs/recipe.md``.
     seasonal_naive_ : SeasonalNaiveForecaster or None
-        The seasonal naive forecast compared with, fitted on the reference
-        column as the regressor sees it (logged, scaled); None without
-        ``seasonal_period`` or a validation tail.
+        The seasonal naive forecast (the base of the target with
+        ``seasonal_difference_``, and the baseline compared with), fitted on
+        the reference column as the regressor sees it (logged, scaled); None
+        without ``seasonal_period``, or without both a validation tail and
+        seasonal differencing.
     %(reference_attributes)s
 
     See Also
@@ -340,11 +357,12 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         "interval_scale_window": [Interval(Integral, 2, None, closed="left"), None],
         "seasonal_period": [Interval(Integral, 1, None, closed="left"), None],
         "fallback": ["boolean", StrOptions({"auto"})],
+        "seasonal_difference": ["boolean", StrOptions({"auto"})],
     }
 
     def __init__(
         self, regressor=None, *, reference="auto", transformer=None, log=False, scale_series=False,
-        interval_scale_window=26, seasonal_period=None, fallback=False,
+        interval_scale_window=26, seasonal_period=None, fallback=False, seasonal_difference=False,
     ):
         self.regressor = regressor
         self.reference = reference
@@ -354,6 +372,7 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         self.interval_scale_window = interval_scale_window
         self.seasonal_period = seasonal_period
         self.fallback = fallback
+        self.seasonal_difference = seasonal_difference
 
     def set_params(self, **params):
         """Set the parameters of this estimator and of the estimators inside it.
@@ -478,6 +497,63 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         self.choices_["window"] = choice
         return base.set_params(**{key: int(choice.value) for key in auto})
 
+    def _choose_seasonal_difference(self, X, ref, change, order):
+        """``seasonal_difference_`` (``seasonal_difference``, decided, in ``choices_``), and with it
+        ``seasonal_naive_``, the base of the target.
+
+        ``ref`` is the reference column as the regressor sees it (logged),
+        ``change`` the change from the last value, ``order`` the rows' time
+        order when they are one series (None for a panel).
+        """
+        from ..baselines import SeasonalNaiveForecaster
+
+        period = self.seasonal_period
+        seasonal = period is not None and period >= 2
+        if self.seasonal_difference != "auto":
+            if self.seasonal_difference and not seasonal:
+                raise ValueError(
+                    f"{type(self).__name__}: seasonal_difference=True needs the season's length, but "
+                    f"seasonal_period={period!r}. Pass seasonal_period (12 for monthly data), or "
+                    "seasonal_difference=False."
+                )
+            choice = Choice(bool(self.seasonal_difference), f"seasonal_difference={self.seasonal_difference!r} was "
+                                                            "given")
+        elif not seasonal:
+            choice = Choice(False, "no season (seasonal_period is None or 1): the change from the last value")
+        elif order is None:
+            choice = Choice(False, "a panel: the change from the last value (pass seasonal_difference=True for the "
+                                   "change from one season before)")
+        else:
+            choice = choose_seasonal_difference(np.asarray(ref)[order], period)
+        self.choices_["seasonal_difference"] = choice
+        self.seasonal_difference_ = bool(choice.value)
+        self.seasonal_naive_ = None
+        if self.seasonal_difference_:
+            self.seasonal_naive_ = SeasonalNaiveForecaster(period, reference=0).fit(
+                self._reference_frame(X, ref), np.asarray(change).reshape(len(change), -1)
+            )
+
+    def _seasonal_change(self, X, ref, rows=None):
+        """The seasonal naive forecast of every row of ``X`` (of ``rows`` of it), as a change from the row's
+        reference value: an array of shape (rows, outputs), before the ``transformer``.
+
+        It reads every row's history (rows that continue the fitted index
+        read the fitted season; a row without a season of history gets the
+        last value), so it forecasts every row; only ``rows`` are kept.
+        """
+        with warnings.catch_warnings():  # rows without a season of history get the naive forecast: as meant
+            warnings.filterwarnings("ignore", message="SeasonalNaiveForecaster: ", category=UserWarning)
+            level = self.seasonal_naive_.predict(self._reference_frame(X, ref))
+        level = np.asarray(level, dtype=np.float64).reshape(len(ref), -1)
+        at = np.asarray(ref, dtype=np.float64)
+        if rows is not None:
+            level, at = level[rows], at[rows]
+        return np.subtract(level, at[:, None], out=level if rows is not None else None)
+
+    def _seasonal_base(self, X, ref):
+        """What :meth:`_to_level` adds back with ``seasonal_difference_``: the change of one season (else None)."""
+        return self._seasonal_change(X, ref) if self.seasonal_difference_ else None
+
     def _fit_series_scales(self, X, ref):
         """``series_`` and ``series_scale_`` (None unless ``scale_series`` applies to this panel)."""
         scale = (not self.log_) if self.scale_series == "auto" else bool(self.scale_series)
@@ -594,24 +670,23 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         ``rows`` of it, if given), as changes in the regressor's space.
 
         The naive forecast is the last value: a change of 0. The seasonal
-        naive one is ``seasonal_naive_``'s (a
-        :class:`~skl_lstm.baselines.SeasonalNaiveForecaster` fitted with the
-        model on the reference column, so rows that continue the fitted
-        index read the fitted season). It reads every row's history, so it
-        forecasts every row; only ``rows`` of its forecast are kept.
+        naive one is ``seasonal_naive_``'s (:meth:`_seasonal_change`). With
+        ``seasonal_difference_`` the regressor's target is the change from
+        the seasonal naive forecast, so that one is 0 and the naive one the
+        negative of the season's change.
         """
         n_outputs = len(self.horizons_)
         n_rows = len(ref) if rows is None else len(rows)
-        baselines = {"naive": np.zeros((n_rows, n_outputs))} if "naive" in names else {}
-        if self.seasonal_naive_ is not None and "seasonal_naive" in names:
-            with warnings.catch_warnings():  # rows without a season of history get the naive forecast: as meant
-                warnings.filterwarnings("ignore", message="SeasonalNaiveForecaster: ", category=UserWarning)
-                level = self.seasonal_naive_.predict(self._reference_frame(X, ref))
-            level = np.asarray(level, dtype=np.float64).reshape(len(ref), n_outputs)
-            at = np.asarray(ref, dtype=np.float64)
-            if rows is not None:
-                level, at = level[rows], at[rows]
-            baselines["seasonal_naive"] = np.subtract(level, at[:, None], out=level if rows is not None else None)
+        seasonal = None
+        if self.seasonal_naive_ is not None and (self.seasonal_difference_ or "seasonal_naive" in names):
+            seasonal = self._seasonal_change(X, ref, rows)
+        if self.seasonal_difference_:
+            found = {"naive": -seasonal, "seasonal_naive": np.zeros_like(seasonal)}
+        else:
+            found = {"naive": np.zeros((n_rows, n_outputs))} if "naive" in names else {}
+            if seasonal is not None:
+                found["seasonal_naive"] = seasonal
+        baselines = {name: found[name] for name in names if name in found}
         if self.transformer_ is not None:
             baselines = {
                 name: np.asarray(self.transformer_.transform(change), dtype=np.float64).reshape(-1, n_outputs)
@@ -624,10 +699,11 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         ``rows`` as :meth:`_compare_with_baselines` takes it (None without a validation tail)."""
         from ..baselines import SeasonalNaiveForecaster
 
-        self.seasonal_naive_ = None
+        if not self.seasonal_difference_:  # else fitted already: the base of the target
+            self.seasonal_naive_ = None
         if rows is None or len(rows) == 0:
             return None
-        if self.seasonal_period is not None and self.seasonal_period >= 2:
+        if self.seasonal_naive_ is None and self.seasonal_period is not None and self.seasonal_period >= 2:
             self.seasonal_naive_ = SeasonalNaiveForecaster(self.seasonal_period, reference=0).fit(
                 self._reference_frame(X, ref), np.asarray(change).reshape(len(change), -1)
             )
@@ -777,8 +853,10 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         X_in, ref, scales = self._inputs(X, reset=False)
         change = np.asarray(self._change_forecast(X, X_in, ref), dtype=np.float64)
 
+        seasonal = self._seasonal_base(X, ref)
+
         def to_target(values):
-            return self._to_level(values, ref, scales)
+            return self._to_level(values, ref, scales, seasonal=seasonal)
 
         return change, to_target, self._interval_scales(X, ref)
 
@@ -794,9 +872,10 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         if trained is None:
             return None
         bands, to_change = trained
+        seasonal = self._seasonal_base(X, ref)
 
         def to_target(values):
-            return self._to_level(np.asarray(to_change(values), dtype=np.float64), ref, scales)
+            return self._to_level(np.asarray(to_change(values), dtype=np.float64), ref, scales, seasonal=seasonal)
 
         return bands, to_target
 
@@ -833,6 +912,10 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
             own = True
         change = np.subtract(y_arr, ref[:, None] if y_arr.ndim == 2 else ref, out=y_arr if own else None)
         del y_arr
+        if reset:
+            self._choose_seasonal_difference(X, ref, change, order)
+        if self.seasonal_difference_:  # the change from one season before: the seasonal naive forecast's change
+            change -= self._seasonal_change(X, ref).reshape(change.shape)
         if reset:
             self._y_ndim = change.ndim
             self.transformer_ = None if self.transformer is None else clone(self.transformer)
@@ -887,10 +970,12 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         """
         check_is_fitted(self)
         X_in, ref, scales = self._inputs(X, reset=False)
-        return self._to_level(self._change_forecast(X, X_in, ref), ref, scales, fresh=self._fresh_forecast())
+        return self._to_level(self._change_forecast(X, X_in, ref), ref, scales, fresh=self._fresh_forecast(),
+                              seasonal=self._seasonal_base(X, ref))
 
-    def _to_level(self, change, ref, scales, fresh=False):
-        """The regressor's output mapped to ``y``: inverse transformer, + reference, x series scale, exp.
+    def _to_level(self, change, ref, scales, fresh=False, seasonal=None):
+        """The regressor's output mapped to ``y``: inverse transformer, + reference (+ ``seasonal``, the season's
+        change with ``seasonal_difference_``), x series scale, exp.
 
         Monotone increasing in ``change`` (the transformer's inverse must be, as
         StandardScaler's is), so it maps quantiles to quantiles. ``fresh``:
@@ -912,6 +997,8 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         else:
             own = change.flags.owndata and change.flags.writeable and not np.may_share_memory(change, predicted)
         level = np.add(change, ref[:, None] if change.ndim == 2 else ref, out=change if own else None)
+        if seasonal is not None:
+            level += seasonal if level.ndim == 2 else seasonal[:, 0]
         if scales is not None:
             level *= scales[:, None] if level.ndim == 2 else scales
         return np.exp(level, out=level) if self.log_ else level
@@ -945,6 +1032,8 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
             state.setdefault("validation_errors_", None)  # fitted before the baseline comparison existed
             state.setdefault("forecaster_", "model")
             state.setdefault("seasonal_naive_", None)
+            state.setdefault("seasonal_difference_", False)  # fitted before seasonal differencing existed
+        state.setdefault("seasonal_difference", False)
         state.setdefault("interval_scale_window", 26)
         state.setdefault("seasonal_period", None)
         state.setdefault("fallback", False)
