@@ -231,7 +231,7 @@ def choose_window(level, target, seasonal_period: int | None, validation_fractio
     >>> choice.value, choice.why.split("); ")[1]
     (12, 'no window beat the default 12 by more than one standard error')
     """
-    from sklearn.linear_model import RidgeCV
+    from ..utils._ridge import window_ridge
 
     level = np.asarray(level, dtype=np.float64)
     target = np.asarray(target, dtype=np.float64).reshape(len(level), -1)
@@ -253,7 +253,7 @@ def choose_window(level, target, seasonal_period: int | None, validation_fractio
         return Choice(usable[0], "no finite targets to compare windows on: the default")
     errors = {}
     for window in usable:
-        ridge = RidgeCV(alphas=np.logspace(-3, 3, 13)).fit(_lag_windows(changes, window, train), target[train])
+        ridge = window_ridge().fit(_lag_windows(changes, window, train), target[train])
         predicted = ridge.predict(_lag_windows(changes, window, tail)).reshape(len(tail), -1)
         errors[window] = np.mean(np.abs(predicted - target[tail]), axis=1)  # per row, over the outputs
     default = usable[0]

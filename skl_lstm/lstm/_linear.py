@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..utils._ridge import window_ridge
 from ._windows import CHUNK, RowWindows
 
 
@@ -81,8 +82,6 @@ def ridge_start(X, y, sample_weight, y_rows=None):
     ``y_rows`` is the position in ``y`` of each window's target (None: ``y``
     is aligned with ``X``); only the targets fitted on are copied out of it.
     """
-    from sklearn.linear_model import RidgeCV
-
     select = slice(None)
     if isinstance(X, RowWindows) and len(X) > MAX_LINEAR_SAMPLES:
         select = np.linspace(0, len(X) - 1, MAX_LINEAR_SAMPLES).astype(int)
@@ -92,7 +91,7 @@ def ridge_start(X, y, sample_weight, y_rows=None):
         y = y[y_rows[select]]
     flat = _flat(X, select)
     target = y.reshape(y.shape[0], -1)
-    ridge = RidgeCV(alphas=np.logspace(-3, 3, 13)).fit(flat, target, sample_weight=sample_weight)
+    ridge = window_ridge().fit(flat, target, sample_weight=sample_weight)
     kernel = np.asarray(ridge.coef_, dtype="float32").reshape(target.shape[1], -1).T
     return kernel, np.asarray(ridge.intercept_, dtype="float32").reshape(-1)
 
