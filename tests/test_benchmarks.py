@@ -123,3 +123,24 @@ def test_intervals_benchmark_generalise_case_reports_the_student_t_series(tmp_pa
     series = json.loads(path.read_text())["series"]
     assert len(series) == 2 and all("msis" in r["sarima"]["0.95"] for r in series.values())
 
+
+
+def test_interval_variants_default_reproduces_the_intervals_benchmark():
+    # the re-sizing hooks must give the fitted model's own intervals for the default sizing, and other
+    # intervals for another: nile's 12 calibration residuals take the conformal quantile at 80 % by default,
+    # the Student-t one with +t<40
+    sys.path.insert(0, ROOT)
+    from benchmarks.accuracy import load_series
+    from benchmarks.interval_variants import VARIANTS, score_series, summary
+    from benchmarks.intervals import _case_series
+
+    nile = next(s for s in load_series() if s.name == "nile")
+    record = score_series(nile)
+    _, reference = _case_series(nile, [0], False, "accuracy")
+    default, student = record["variants"]["scale=26 (default)"], record["variants"]["scale=26 +t<40"]
+    assert default == reference["runs"][0]["scores"]
+    assert record["sarima"] == reference["sarima"] and record["calibration"] == 12
+    assert student[0.8]["width"] != default[0.8]["width"] and student[0.95] == default[0.95]
+    rows = summary([record])
+    assert [row["variant"] for row in rows] == list(VARIANTS)
+    assert rows[0]["msis_ratio"] == default[0.95]["msis"] / record["sarima"][0.95]["msis"]
