@@ -14,7 +14,6 @@ import numpy as np
 from ..utils._ridge import window_ridge
 from ._windows import CHUNK, RowWindows
 
-
 #: Windows the ridge start is fitted on at most (evenly spaced over the samples): a
 #: bound on the memory of materialised windows for stored rows.
 MAX_LINEAR_SAMPLES = 200_000
