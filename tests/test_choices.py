@@ -19,6 +19,7 @@ from skl_lstm.compose._choices import (
     choose_log,
     choose_seasonal_difference,
     choose_window,
+    fitting_window,
     guerrero_lambda,
     seasonal_strength,
 )
@@ -211,6 +212,31 @@ def test_lookback_auto_is_filled_by_the_target_regressor_and_recorded():
     np.testing.assert_array_equal(again.predict(X), model.predict(X))
     fixed = recommended_pipeline(seasonal_period=12, random_state=0, epochs=2).fit(X, y)  # the default: 2 seasons
     assert "window" not in fixed.choices_ and fixed.regressor_[-1].lookback_ == 24
+
+
+def test_fitting_window_is_the_longest_candidate_with_a_complete_training_window():
+    assert fitting_window(52, 500) == 104 and fitting_window(52, 104) == 104
+    assert fitting_window(52, 103) == 52 and fitting_window(52, 20) == 13 and fitting_window(52, 5) == 13
+    assert fitting_window(12, 30) == 24 and fitting_window(None, 20) == 12 and fitting_window(None, 8) == 6
+
+
+def test_a_window_longer_than_a_short_series_is_shortened_with_a_warning():
+    # 93 weeks, 13 steps ahead: 80 rows, 68 before the 15 % validation tail; two seasons (104) fit none of them
+    series = 100 + np.cumsum(np.random.default_rng(0).normal(size=93))
+    X, y = make_supervised(pd.DataFrame({"y": series}), horizon=13, all_horizons=True)
+    why = ("the window of 104 rows is longer than the 68 training rows before the validation tail, so no training "
+           "window would be complete: 52, the longest candidate window that fits")
+    for window in (None, 104):  # the default (two seasons) and the same window given
+        model = recommended_pipeline(window, seasonal_period=52, random_state=0, epochs=1)
+        with pytest.warns(UserWarning, match=re.escape(f"DifferencedTargetRegressor: {why}. Pass a window of at most "
+                                                       "68 rows")):
+            model.fit(X, y)
+        assert model.choices_["window"] == Choice(52, why) and model.regressor_[-1].lookback_ == 52
+        assert model.regressor.named_steps["lstm"].lookback == 104  # the parameter is left as given
+    long = 100 + np.cumsum(np.random.default_rng(1).normal(size=300))
+    fitted = recommended_pipeline(seasonal_period=52, random_state=0, epochs=1).fit(
+        *make_supervised(pd.DataFrame({"y": long}), horizon=1))
+    assert "window" not in fitted.choices_ and fitted.regressor_[-1].lookback_ == 104
 
 
 def test_lookback_auto_on_a_panel_is_two_seasons():

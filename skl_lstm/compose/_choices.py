@@ -18,6 +18,10 @@ as a :class:`Choice` in ``choices_`` and applies them:
   rule of R's ``forecast::nsdiffs`` and ``feasts::unitroot_nsdiffs``
   (Hyndman & Athanasopoulos, *Forecasting: Principles and Practice*, 3rd
   ed., section 9.5), else the change from the last value.
+* **a window that fits** (any window, in one series): a window longer than
+  the training rows before the validation tail leaves no complete training
+  window; it is shortened to the longest candidate (two seasons, one, a
+  quarter; 12, 24, 6 without a season) that fits, with a warning.
 * **window** (a regressor parameter ``lookback="auto"``): a few candidate
   windows (two seasons, one season, a quarter of a season; 12, 24 and 6
   without one) are scored by a ridge regression of the change on the
@@ -192,6 +196,19 @@ def candidate_windows(seasonal_period: int | None) -> list[int]:
     return list(dict.fromkeys(found))
 
 
+def fitting_window(seasonal_period: int | None, rows: int) -> int:
+    """The longest of :func:`candidate_windows` that is at most ``rows`` (the training rows before the
+    validation tail), so that at least one training window is complete; the shortest if none is.
+
+    Examples
+    --------
+    >>> fitting_window(52, 500), fitting_window(52, 63), fitting_window(52, 10), fitting_window(None, 10)
+    (104, 52, 13, 6)
+    """
+    candidates = sorted(candidate_windows(seasonal_period), reverse=True)
+    return next((w for w in candidates if w <= rows), candidates[-1])
+
+
 def _lag_windows(changes: np.ndarray, window: int, rows: np.ndarray) -> np.ndarray:
     """For each row in ``rows``, the ``window`` changes up to it (oldest first); ``rows >= window - 1``."""
     view = np.lib.stride_tricks.sliding_window_view(changes, window)
@@ -271,6 +288,6 @@ def choose_window(level, target, seasonal_period: int | None, validation_fractio
 
 
 __all__ = [
-    "Choice", "candidate_windows", "choose_log", "choose_seasonal_difference", "choose_window", "guerrero_lambda",
-    "seasonal_strength",
+    "Choice", "candidate_windows", "choose_log", "choose_seasonal_difference", "choose_window", "fitting_window",
+    "guerrero_lambda", "seasonal_strength",
 ]

@@ -21,7 +21,7 @@ from ..utils._panel import Panel, is_panel
 from ..utils._timeseries import default_window, reference_values, resolve_reference, supervised_record
 from ..utils._validation import check_finite_target
 from ..utils._warnings import user_stacklevel
-from ._choices import Choice, choose_log, choose_seasonal_difference, choose_window
+from ._choices import Choice, choose_log, choose_seasonal_difference, choose_window, fitting_window
 
 #: Parameter-name prefixes of the nested recipe (skl_lstm 0.1) and their flat replacements, longest first.
 _NESTED_RECIPE_PREFIXES = (
@@ -481,19 +481,17 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         such a parameter is returned as it is.
         """
         params = base.get_params(deep=True)
-        auto = [key for key, value in params.items()
-                if (key == "lookback" or key.endswith("__lookback")) and isinstance(value, str) and value == "auto"]
+        keys = [key for key in params if key == "lookback" or key.endswith("__lookback")]
+        auto = [key for key in keys if isinstance(params[key], str) and params[key] == "auto"]
         if not auto:
-            return base
+            return self._fit_window(base, params, keys, order, len(ref))
         if order is None:
             window = default_window(self.seasonal_period)
             choice = Choice(window, "a panel: the default window, two seasons (12 without a season); pass "
                                     "window= to choose another")
         else:
-            fractions = [params.get(key[: -len("lookback")] + "validation_fraction") for key in auto]
-            fraction = next((f for f in fractions if isinstance(f, float | int) and 0 < f < 1), 0.15)
             choice = choose_window(np.asarray(ref)[order], np.asarray(change)[order], self.seasonal_period,
-                                   float(fraction))
+                                   self._validation_fraction(params, auto))
         self.choices_["window"] = choice
         return base.set_params(**{key: int(choice.value) for key in auto})
 
@@ -553,6 +551,45 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
     def _seasonal_base(self, X, ref):
         """What :meth:`_to_level` adds back with ``seasonal_difference_``: the change of one season (else None)."""
         return self._seasonal_change(X, ref) if self.seasonal_difference_ else None
+
+    @staticmethod
+    def _validation_fraction(params, keys):
+        """The validation fraction of the regressor that has the ``lookback`` parameters ``keys`` (0.15, the
+        recipe's, if none is found)."""
+        fractions = [params.get(key[: -len("lookback")] + "validation_fraction") for key in keys]
+        return float(next((f for f in fractions if isinstance(f, float | int) and 0 < f < 1), 0.15))
+
+    def _fit_window(self, base, params, keys, order, n_rows):
+        """``base`` with a given window that is longer than one series' training rows shortened to one that fits.
+
+        A window longer than the rows before the validation tail leaves no
+        complete training window (a 93-week series with two seasons of 52
+        weeks): it becomes the longest of the candidate windows that fits
+        (:func:`~._choices.fitting_window`), with a warning and a
+        ``choices_["window"]`` record. A panel's windows are left as given.
+        """
+        windows = [params[key] for key in keys if isinstance(params[key], Integral)]
+        if order is None or not windows:
+            return base
+        fraction = self._validation_fraction(params, keys)
+        rows = n_rows - int(np.ceil(fraction * n_rows))  # LSTMRegressor's validation tail rounds up
+        window = max(windows)
+        if window <= rows:
+            return base
+        shorter = fitting_window(self.seasonal_period, rows)
+        if shorter >= window:
+            return base
+        why = (f"the window of {window} rows is longer than the {rows} training rows before the validation tail, so "
+               f"no training window would be complete: {shorter}, the longest candidate window that fits")
+        self.choices_["window"] = Choice(shorter, why)
+        warnings.warn(
+            f"{type(self).__name__}: {why}. Pass a window of at most {rows} rows, or fit on a longer series, to "
+            "choose it yourself.",
+            UserWarning,
+            stacklevel=user_stacklevel(),
+        )
+        return base.set_params(**{key: min(int(params[key]), shorter) for key in keys
+                                  if isinstance(params[key], Integral)})
 
     def _fit_series_scales(self, X, ref):
         """``series_`` and ``series_scale_`` (None unless ``scale_series`` applies to this panel)."""
