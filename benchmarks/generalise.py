@@ -60,7 +60,10 @@ Methods (configurations)
   recipe decides ``log`` per series (Guerrero's test) and, with
   ``fallback="auto"``, forecasts with a naive forecast whose win on its
   validation tail is significant (``choices_``, recorded per series in the
-  JSON).
+  JSON). On a series whose training rows before the validation tail are
+  fewer than the window (the 93-week M4 series: two seasons are 104 weeks),
+  the recipe shortens the window to one that fits (one season), with a
+  warning; ``window=2*m`` given explicitly is shortened alike.
   *Network used*: the fitted ``LSTMRegressor``'s ``best_epoch_ > 0`` and
   ``forecaster_ == "model"``; at 0 the trained LSTM part did not beat the
   ridge start of its linear skip branch on the fit's own validation tail,

@@ -76,7 +76,12 @@ def recommended_pipeline(
     ----------
     window : int, "auto" or None, default=None
         Lag window length. None means two seasons when a season is given,
-        else 12 (:func:`skl_lstm.utils.default_window`). ``"auto"``: chosen
+        else 12 (:func:`skl_lstm.utils.default_window`). On one series whose
+        training rows before the validation tail are fewer than the window
+        (so no training window would be complete), ``fit`` shortens it to
+        the longest of two seasons, one season or a quarter of one (12, 24
+        or 6 without a season) that fits, with a warning
+        (``choices_["window"]``). ``"auto"``: chosen
         in ``fit`` from the training rows (``lookback="auto"``): for one
         series, a shorter candidate (one season, a quarter of a season; 24
         or 6 without a season) replaces the default only when a ridge fit of
