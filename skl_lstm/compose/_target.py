@@ -503,8 +503,6 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
         ``change`` the change from the last value, ``order`` the rows' time
         order when they are one series (None for a panel).
         """
-        from ..baselines import SeasonalNaiveForecaster
-
         period = self.seasonal_period
         seasonal = period is not None and period >= 2
         if self.seasonal_difference != "auto":
@@ -525,11 +523,16 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
             choice = choose_seasonal_difference(np.asarray(ref)[order], period)
         self.choices_["seasonal_difference"] = choice
         self.seasonal_difference_ = bool(choice.value)
-        self.seasonal_naive_ = None
-        if self.seasonal_difference_:
-            self.seasonal_naive_ = SeasonalNaiveForecaster(period, reference=0).fit(
-                self._reference_frame(X, ref), np.asarray(change).reshape(len(change), -1)
-            )
+        self.seasonal_naive_ = self._fit_seasonal_naive(X, ref, change) if self.seasonal_difference_ else None
+
+    def _fit_seasonal_naive(self, X, ref, change):
+        """A :class:`~skl_lstm.baselines.SeasonalNaiveForecaster` of the reference column as the regressor sees it
+        (logged, scaled); ``change`` gives the outputs (horizons)."""
+        from ..baselines import SeasonalNaiveForecaster
+
+        return SeasonalNaiveForecaster(self.seasonal_period, reference=0).fit(
+            self._reference_frame(X, ref), np.asarray(change).reshape(len(change), -1)
+        )
 
     def _seasonal_change(self, X, ref, rows=None):
         """The seasonal naive forecast of every row of ``X`` (of ``rows`` of it), as a change from the row's
@@ -733,17 +736,15 @@ class DifferencedTargetRegressor(ConformalIntervalMixin, MetaEstimatorMixin, Reg
 
     def _fit_baselines(self, X, change, ref, rows):
         """``seasonal_naive_`` (with a validation tail and a season), and the change on the validation rows
-        ``rows`` as :meth:`_compare_with_baselines` takes it (None without a validation tail)."""
-        from ..baselines import SeasonalNaiveForecaster
+        ``rows`` as :meth:`_compare_with_baselines` takes it (None without a validation tail).
 
-        if not self.seasonal_difference_:  # else fitted already: the base of the target
-            self.seasonal_naive_ = None
+        With ``seasonal_difference_``, ``seasonal_naive_`` was fitted already
+        (:meth:`_choose_seasonal_difference`, earlier in the same ``fit``), as the base of the target.
+        """
         if rows is None or len(rows) == 0:
             return None
         if self.seasonal_naive_ is None and self.seasonal_period is not None and self.seasonal_period >= 2:
-            self.seasonal_naive_ = SeasonalNaiveForecaster(self.seasonal_period, reference=0).fit(
-                self._reference_frame(X, ref), np.asarray(change).reshape(len(change), -1)
-            )
+            self.seasonal_naive_ = self._fit_seasonal_naive(X, ref, change)
         return np.asarray(change, dtype=np.float64).reshape(len(change), -1)[rows]
 
     def _compare_with_baselines(self, X, truth, ref, rows, single):
